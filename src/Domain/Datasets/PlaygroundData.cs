@@ -1,0 +1,211 @@
+using Dojo.Domain.Specs;
+
+namespace Dojo.Domain.Datasets;
+
+/// <summary>A labelled 2-D point. Classification labels are +1/-1 as in the playground; regression labels lie in [-1, 1].</summary>
+public readonly record struct Example2D(double X, double Y, double Label);
+
+/// <summary>Feature rows and labels, ready to become tensors.</summary>
+public sealed record DataSplit(float[] Features, float[] Labels, int Count, int FeatureCount);
+
+public sealed record PlaygroundDataset(DataSplit Train, DataSplit Test, bool IsRegression);
+
+/// <summary>
+/// TensorFlow Playground's data sets (src/dataset.ts of tensorflow/playground): the same formulas,
+/// noise scale (URL noise / 100), sample counts and train/test split (shuffle, then the first
+/// trainPercent % train). One seeded random stream is consumed in order: generation, then shuffle.
+/// </summary>
+public static class PlaygroundData
+{
+    public static PlaygroundDataset Generate(DatasetSpec spec)
+    {
+        var random = new Random(spec.Seed);
+        double noise = spec.Noise / 100.0;
+        var points = Points(spec.Generator, spec.SampleCount, noise, random);
+        Shuffle(points, random);
+        int split = (int)Math.Floor(points.Count * spec.TrainPercent / 100.0);
+        return new PlaygroundDataset(
+            ToSplit(points.GetRange(0, split), spec.Features),
+            ToSplit(points.GetRange(split, points.Count - split), spec.Features),
+            spec.Generator.IsRegression());
+    }
+
+    public static List<Example2D> Points(PlaygroundGenerator generator, int samples, double noise, Random random) => generator switch
+    {
+        PlaygroundGenerator.Circle => Circle(samples, noise, random),
+        PlaygroundGenerator.Xor => Xor(samples, noise, random),
+        PlaygroundGenerator.Gauss => TwoGauss(samples, noise, random),
+        PlaygroundGenerator.Spiral => Spiral(samples, noise, random),
+        PlaygroundGenerator.Plane => Plane(samples, noise, random),
+        PlaygroundGenerator.MultiGauss => MultiGauss(samples, noise, random),
+        _ => throw new ArgumentOutOfRangeException(nameof(generator), generator, null),
+    };
+
+    public static double Feature(InputFeature feature, double x1, double x2) => feature switch
+    {
+        InputFeature.X1 => x1,
+        InputFeature.X2 => x2,
+        InputFeature.X1Squared => x1 * x1,
+        InputFeature.X2Squared => x2 * x2,
+        InputFeature.X1X2 => x1 * x2,
+        InputFeature.SinX1 => Math.Sin(x1),
+        InputFeature.SinX2 => Math.Sin(x2),
+        _ => throw new ArgumentOutOfRangeException(nameof(feature), feature, null),
+    };
+
+    private static DataSplit ToSplit(List<Example2D> points, IReadOnlyList<InputFeature> features)
+    {
+        var x = new float[points.Count * features.Count];
+        var y = new float[points.Count];
+        for (int i = 0; i < points.Count; i++)
+        {
+            for (int f = 0; f < features.Count; f++)
+                x[i * features.Count + f] = (float)Feature(features[f], points[i].X, points[i].Y);
+            y[i] = (float)points[i].Label;
+        }
+        return new DataSplit(x, y, points.Count, features.Count);
+    }
+
+    private static void Shuffle(List<Example2D> points, Random random)
+    {
+        for (int counter = points.Count; counter > 0;)
+        {
+            int index = (int)Math.Floor(random.NextDouble() * counter);
+            counter--;
+            (points[counter], points[index]) = (points[index], points[counter]);
+        }
+    }
+
+    private static double Uniform(Random random, double a, double b) => random.NextDouble() * (b - a) + a;
+
+    private static double Normal(Random random, double mean, double variance)
+    {
+        double v1, v2, s;
+        do
+        {
+            v1 = 2 * random.NextDouble() - 1;
+            v2 = 2 * random.NextDouble() - 1;
+            s = v1 * v1 + v2 * v2;
+        } while (s > 1);
+        return mean + Math.Sqrt(variance) * Math.Sqrt(-2 * Math.Log(s) / s) * v1;
+    }
+
+    private static double Distance(double x1, double y1, double x2, double y2) => Math.Sqrt((x1 - x2) * (x1 - x2) + (y1 - y2) * (y1 - y2));
+
+    private static List<Example2D> TwoGauss(int samples, double noise, Random random)
+    {
+        var points = new List<Example2D>(samples);
+        double variance = 0.5 + noise / 0.5 * 3.5; // linear [0, .5] -> [0.5, 4]
+        void Gauss(double cx, double cy, double label)
+        {
+            for (int i = 0; i < samples / 2.0; i++)
+                points.Add(new Example2D(Normal(random, cx, variance), Normal(random, cy, variance), label));
+        }
+        Gauss(2, 2, 1);
+        Gauss(-2, -2, -1);
+        return points;
+    }
+
+    private static List<Example2D> Spiral(int samples, double noise, Random random)
+    {
+        var points = new List<Example2D>(samples);
+        double n = samples / 2.0;
+        void Arm(double deltaT, double label)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                double r = i / n * 5;
+                double t = 1.75 * i / n * 2 * Math.PI + deltaT;
+                double x = r * Math.Sin(t) + Uniform(random, -1, 1) * noise;
+                double y = r * Math.Cos(t) + Uniform(random, -1, 1) * noise;
+                points.Add(new Example2D(x, y, label));
+            }
+        }
+        Arm(0, 1);
+        Arm(Math.PI, -1);
+        return points;
+    }
+
+    private static List<Example2D> Circle(int samples, double noise, Random random)
+    {
+        var points = new List<Example2D>(samples);
+        const double radius = 5;
+        void Ring(double rMin, double rMax)
+        {
+            for (int i = 0; i < samples / 2.0; i++)
+            {
+                double r = Uniform(random, rMin, rMax);
+                double angle = Uniform(random, 0, 2 * Math.PI);
+                double x = r * Math.Sin(angle);
+                double y = r * Math.Cos(angle);
+                double noiseX = Uniform(random, -radius, radius) * noise;
+                double noiseY = Uniform(random, -radius, radius) * noise;
+                double label = Distance(x + noiseX, y + noiseY, 0, 0) < radius * 0.5 ? 1 : -1;
+                points.Add(new Example2D(x, y, label));
+            }
+        }
+        Ring(0, radius * 0.5);
+        Ring(radius * 0.7, radius);
+        return points;
+    }
+
+    private static List<Example2D> Xor(int samples, double noise, Random random)
+    {
+        var points = new List<Example2D>(samples);
+        const double padding = 0.3;
+        for (int i = 0; i < samples; i++)
+        {
+            double x = Uniform(random, -5, 5);
+            x += x > 0 ? padding : -padding;
+            double y = Uniform(random, -5, 5);
+            y += y > 0 ? padding : -padding;
+            double noiseX = Uniform(random, -5, 5) * noise;
+            double noiseY = Uniform(random, -5, 5) * noise;
+            points.Add(new Example2D(x, y, (x + noiseX) * (y + noiseY) >= 0 ? 1 : -1));
+        }
+        return points;
+    }
+
+    private static List<Example2D> Plane(int samples, double noise, Random random)
+    {
+        var points = new List<Example2D>(samples);
+        const double radius = 6;
+        for (int i = 0; i < samples; i++)
+        {
+            double x = Uniform(random, -radius, radius);
+            double y = Uniform(random, -radius, radius);
+            double noiseX = Uniform(random, -radius, radius) * noise;
+            double noiseY = Uniform(random, -radius, radius) * noise;
+            points.Add(new Example2D(x, y, (x + noiseX + y + noiseY) / 10.0)); // linear [-10, 10] -> [-1, 1]
+        }
+        return points;
+    }
+
+    private static readonly (double Cx, double Cy, double Sign)[] Gaussians =
+        [(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1)];
+
+    private static List<Example2D> MultiGauss(int samples, double noise, Random random)
+    {
+        var points = new List<Example2D>(samples);
+        const double radius = 6;
+        static double Label(double x, double y)
+        {
+            double label = 0;
+            foreach (var (cx, cy, sign) in Gaussians)
+            {
+                double scaled = Math.Clamp(1 - Distance(x, y, cx, cy) / 2.0, 0, 1); // clamped linear [0, 2] -> [1, 0]
+                if (Math.Abs(sign * scaled) > Math.Abs(label)) label = sign * scaled;
+            }
+            return label;
+        }
+        for (int i = 0; i < samples; i++)
+        {
+            double x = Uniform(random, -radius, radius);
+            double y = Uniform(random, -radius, radius);
+            double noiseX = Uniform(random, -radius, radius) * noise;
+            double noiseY = Uniform(random, -radius, radius) * noise;
+            points.Add(new Example2D(x, y, Label(x + noiseX, y + noiseY)));
+        }
+        return points;
+    }
+}

@@ -1,0 +1,66 @@
+namespace Dojo.Domain.Jobs;
+
+/// <summary>
+/// A training job: Dojo's own record of it is the truth (Hangfire only delivers work). Transitions
+/// made by workers that race with each other (claim, lease renewal, re-queue, finish) are conditional
+/// updates in the store, guarded by the same rules as the methods here.
+/// </summary>
+public sealed class Job
+{
+    private Job() { }
+
+    public Guid Id { get; private set; }
+    public string? Name { get; private set; }
+    public JobState State { get; private set; }
+    /// <summary>The device asked for, resolved at submit ("cpu", "cuda:0").</summary>
+    public string Device { get; private set; } = "cpu";
+    /// <summary>The resolved <see cref="Specs.JobSpec"/> as JSON.</summary>
+    public string SpecJson { get; private set; } = "";
+    /// <summary>How many times a worker claimed the job (a resumed job has 2 or more).</summary>
+    public int Attempts { get; private set; }
+    public DateTime CreatedAt { get; private set; }
+    public DateTime? StartedAt { get; private set; }
+    public DateTime? FinishedAt { get; private set; }
+    public string? LeaseOwner { get; private set; }
+    public DateTime? LeaseExpiresAt { get; private set; }
+    public bool CancelRequested { get; private set; }
+    /// <summary>Why a failed or diverged job ended.</summary>
+    public string? Reason { get; private set; }
+    /// <summary>The last completed epoch that has a checkpoint (0: none).</summary>
+    public int CheckpointEpoch { get; private set; }
+    /// <summary>The sequence number the next metric point will get (points 1..NextSeq-1 are stored).</summary>
+    public long NextSeq { get; private set; } = 1;
+    /// <summary>Final metrics (test_loss, test_accuracy, ...) as a JSON object.</summary>
+    public string? ResultJson { get; private set; }
+
+    public static Job Create(string? name, string device, string specJson, DateTime now) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        Name = name,
+        State = JobState.Queued,
+        Device = device,
+        SpecJson = specJson,
+        CreatedAt = now,
+    };
+
+    /// <summary>
+    /// A queued job is cancelled at once; a running one is flagged and its worker stops it at the next
+    /// batch. Returns false when the job has already ended.
+    /// </summary>
+    public bool RequestCancel(DateTime now)
+    {
+        switch (State)
+        {
+            case JobState.Queued:
+                State = JobState.Cancelled;
+                FinishedAt = now;
+                CancelRequested = true;
+                return true;
+            case JobState.Running:
+                CancelRequested = true;
+                return true;
+            default:
+                return false;
+        }
+    }
+}

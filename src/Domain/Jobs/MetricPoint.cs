@@ -1,0 +1,16 @@
+namespace Dojo.Domain.Jobs;
+
+/// <summary>One recorded value of a job. <see cref="Seq"/> numbers a job's points from 1 with no gaps.</summary>
+public sealed record MetricPoint(Guid JobId, long Seq, int Epoch, long Step, string Name, double Value, DateTime Timestamp);
+
+/// <summary>The names of the metrics Dojo records.</summary>
+public static class MetricNames
+{
+    public const string Loss = "loss";
+    public const string ValLoss = "val_loss";
+    public const string Accuracy = "accuracy";
+    public const string ValAccuracy = "val_accuracy";
+    public const string TestLoss = "test_loss";
+    public const string TestAccuracy = "test_accuracy";
+    public const string SamplesPerSec = "samples_per_sec";
+}

@@ -1,0 +1,22 @@
+namespace Dojo.Domain.Specs;
+
+/// <summary>Activation functions of the course plus the TensorFlow Playground's extras.</summary>
+public enum ActivationFunction { Step, Sigmoid, Tanh, Relu, Identity, Softmax, Elu, Selu, Softplus, Softsign }
+
+public enum LossFunction { Mse, Mae, CrossEntropy, BinaryCrossEntropy, Huber }
+
+public enum OptimizerKind { Sgd, Momentum, Adagrad, Rmsprop, Adam }
+
+public enum InitKind { Normal, Xavier, He, Zeros, Uniform }
+
+public enum InitDistribution { Normal, Uniform }
+
+public enum PlaygroundGenerator { Circle, Xor, Gauss, Spiral, Plane, MultiGauss }
+
+public enum InputFeature { X1, X2, X1Squared, X2Squared, X1X2, SinX1, SinX2 }
+
+public static class PlaygroundGenerators
+{
+    public static bool IsRegression(this PlaygroundGenerator generator) =>
+        generator is PlaygroundGenerator.Plane or PlaygroundGenerator.MultiGauss;
+}

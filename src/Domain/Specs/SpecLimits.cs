@@ -1,0 +1,10 @@
+namespace Dojo.Domain.Specs;
+
+/// <summary>Caps enforced at submit time (configurable under <c>Dojo:Limits</c>).</summary>
+public sealed record SpecLimits
+{
+    public long MaxParameters { get; init; } = 5_000_000;
+    public int MaxEpochs { get; init; } = 10_000;
+    public int MaxSamples { get; init; } = 100_000;
+    public int MaxLayers { get; init; } = 64;
+}

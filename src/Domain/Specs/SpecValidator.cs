@@ -1,0 +1,204 @@
+using System.Text.RegularExpressions;
+
+namespace Dojo.Domain.Specs;
+
+/// <summary>
+/// Checks a job spec before it is stored: ranges, the device name, and shape inference through the
+/// network (widths, parameter count, an output that fits the data set and the loss). Each problem is
+/// reported under the JSON path of the offending value (<c>network.layers[3].units</c>).
+/// </summary>
+public static partial class SpecValidator
+{
+    public static IReadOnlyDictionary<string, string[]> Validate(JobSpec spec, SpecLimits limits)
+    {
+        var errors = new ValidationErrors();
+        ValidateDataset(spec.Dataset, limits, errors, "dataset");
+        ValidateOptimizer(spec.Optimizer, errors, "optimizer");
+        ValidateTraining(spec.Training, limits, errors, "training");
+        if (errors.Count == 0) InferShapes(spec, limits, errors);
+        return errors.ToDictionary();
+    }
+
+    public static void ValidateDataset(DatasetSpec dataset, SpecLimits limits, ValidationErrors errors, string path)
+    {
+        if (dataset.Kind != "playground")
+            errors.Add($"{path}.kind", $"'{dataset.Kind}' is not a known data set kind; expected: playground");
+        if (dataset.SampleCount < 10 || dataset.SampleCount > limits.MaxSamples)
+            errors.Add($"{path}.samples", $"must be between 10 and {limits.MaxSamples}");
+        if (dataset.Noise is < 0 or > 50 || !double.IsFinite(dataset.Noise))
+            errors.Add($"{path}.noise", "must be between 0 and 50 (percent, as in the playground)");
+        if (dataset.TrainPercent is < 10 or > 90)
+            errors.Add($"{path}.trainPercent", "must be between 10 and 90");
+        if (dataset.Features.Count == 0)
+            errors.Add($"{path}.features", "needs at least one input feature");
+        else if (dataset.Features.Distinct().Count() != dataset.Features.Count)
+            errors.Add($"{path}.features", "names a feature twice");
+    }
+
+    public static void ValidateOptimizer(OptimizerSpec optimizer, ValidationErrors errors, string path)
+    {
+        Positive(optimizer.LearningRate, $"{path}.learningRate", errors);
+        NonNegative(optimizer.L1, $"{path}.l1", errors);
+        NonNegative(optimizer.L2, $"{path}.l2", errors);
+        if (optimizer.Momentum is < 0 or >= 1) errors.Add($"{path}.momentum", "must be in [0, 1)");
+        if (optimizer.Alpha is < 0 or >= 1) errors.Add($"{path}.alpha", "must be in [0, 1)");
+        if (optimizer.Beta1 is < 0 or >= 1) errors.Add($"{path}.beta1", "must be in [0, 1)");
+        if (optimizer.Beta2 is < 0 or >= 1) errors.Add($"{path}.beta2", "must be in [0, 1)");
+        Positive(optimizer.Epsilon, $"{path}.epsilon", errors);
+    }
+
+    public static void ValidateTraining(TrainingSpec training, SpecLimits limits, ValidationErrors errors, string path)
+    {
+        if (training.Epochs < 1 || training.Epochs > limits.MaxEpochs)
+            errors.Add($"{path}.epochs", $"must be between 1 and {limits.MaxEpochs}");
+        if (training.BatchSize.Size < 0)
+            errors.Add($"{path}.batchSize", "must be a positive number of samples or \"full\"");
+        Positive(training.HuberDelta, $"{path}.huberDelta", errors);
+        if (DeviceName.TryParse(training.Device) is null)
+            errors.Add($"{path}.device", $"'{training.Device}' is not a device; expected cpu, cuda, cuda:N or auto");
+    }
+
+    private static void InferShapes(JobSpec spec, SpecLimits limits, ValidationErrors errors)
+    {
+        var layers = spec.Network.Layers;
+        if (layers.Count > limits.MaxLayers)
+        {
+            errors.Add("network.layers", $"has {layers.Count} layers; the limit is {limits.MaxLayers}");
+            return;
+        }
+        ValidateInit(spec.Network.Init, "network.init", errors);
+
+        long width = spec.Dataset.Features.Count;
+        long parameters = 0;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            string path = $"network.layers[{i}]";
+            if (layers[i] is null)
+            {
+                errors.Add(path, "is null");
+                continue;
+            }
+            switch (layers[i])
+            {
+                case DenseLayer dense:
+                    if (dense.Units < 1)
+                    {
+                        errors.Add($"{path}.units", $"must be at least 1 (got {dense.Units})");
+                        return;
+                    }
+                    ValidateInit(dense.Init, $"{path}.init", errors);
+                    parameters += width * dense.Units + (dense.Bias ? dense.Units : 0);
+                    width = dense.Units;
+                    break;
+                case DropoutLayer dropout when dropout.Rate is < 0 or >= 1 || !double.IsFinite(dropout.Rate):
+                    errors.Add($"{path}.rate", "must be in [0, 1)");
+                    break;
+                case BatchNormLayer norm:
+                    if (norm.Momentum is <= 0 or > 1) errors.Add($"{path}.momentum", "must be in (0, 1]");
+                    Positive(norm.Epsilon, $"{path}.epsilon", errors);
+                    parameters += 2 * width;
+                    break;
+                case ActivationLayer { Function: ActivationFunction.Softmax } when i != layers.Count - 1:
+                    errors.Add($"{path}.function", "softmax is allowed only as the last layer");
+                    break;
+            }
+            if (parameters > limits.MaxParameters)
+            {
+                errors.Add(path, $"brings the network to {parameters:N0} parameters; the limit is {limits.MaxParameters:N0}");
+                return;
+            }
+        }
+        ValidateOutput(spec, width, errors);
+    }
+
+    private static void ValidateOutput(JobSpec spec, long width, ValidationErrors errors)
+    {
+        var loss = spec.Training.Loss;
+        var last = spec.Network.Layers.OfType<ActivationLayer>().LastOrDefault();
+        bool endsWithSoftmax = spec.Network.Layers.Count > 0 && spec.Network.Layers[^1] is ActivationLayer { Function: ActivationFunction.Softmax };
+        string where = spec.Network.Layers.Count == 0 ? "network.layers" : $"network.layers[{spec.Network.Layers.Count - 1}]";
+
+        if (spec.Dataset.Generator.IsRegression())
+        {
+            if (width != 1)
+                errors.Add(where, $"the network ends with {width} outputs; regression on '{SpecJson.Name(spec.Dataset.Generator)}' needs 1");
+            if (loss is LossFunction.CrossEntropy or LossFunction.BinaryCrossEntropy)
+                errors.Add("training.loss", $"{SpecJson.Name(loss)} is a classification loss; '{SpecJson.Name(spec.Dataset.Generator)}' is a regression data set (use mse, mae or huber)");
+            return;
+        }
+
+        int classes = 2;
+        switch (loss)
+        {
+            case LossFunction.CrossEntropy when width != classes:
+                errors.Add(where, $"the network ends with {width} outputs; crossEntropy over {classes} classes needs {classes}");
+                break;
+            case LossFunction.BinaryCrossEntropy when width != 1:
+                errors.Add(where, $"the network ends with {width} outputs; binaryCrossEntropy needs 1");
+                break;
+            case LossFunction.BinaryCrossEntropy when last is not null && last.Function is not ActivationFunction.Sigmoid && last == spec.Network.Layers[^1]:
+                errors.Add(where, "binaryCrossEntropy needs a sigmoid output (or no activation: logits)");
+                break;
+            case LossFunction.Mse or LossFunction.Mae or LossFunction.Huber when width != 1 && width != classes:
+                errors.Add(where, $"the network ends with {width} outputs; {SpecJson.Name(loss)} on {classes} classes needs 1 (labels ±1) or {classes} (one-hot)");
+                break;
+        }
+        if (endsWithSoftmax && width == 1)
+            errors.Add(where, "softmax over a single output is always 1");
+    }
+
+    private static void ValidateInit(InitSpec? init, string path, ValidationErrors errors)
+    {
+        if (init is null) return;
+        if (init.Kind == InitKind.Normal) Positive(init.Std, $"{path}.std", errors);
+        if (init.Kind == InitKind.Uniform && !(init.A < init.B))
+            errors.Add($"{path}.b", "must be greater than a");
+    }
+
+    private static void Positive(double value, string path, ValidationErrors errors)
+    {
+        if (!(value > 0) || !double.IsFinite(value)) errors.Add(path, $"must be a positive number (got {value})");
+    }
+
+    private static void NonNegative(double value, string path, ValidationErrors errors)
+    {
+        if (!(value >= 0) || !double.IsFinite(value)) errors.Add(path, $"must be zero or positive (got {value})");
+    }
+}
+
+/// <summary>Problems keyed by JSON path, in the shape of ASP.NET's ValidationProblemDetails.errors.</summary>
+public sealed class ValidationErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = [];
+
+    public int Count => _errors.Count;
+
+    public void Add(string path, string message)
+    {
+        if (!_errors.TryGetValue(path, out var list)) _errors[path] = list = [];
+        list.Add(message);
+    }
+
+    public IReadOnlyDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+}
+
+/// <summary>A device a job may ask for: <c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>, or <c>auto</c> (resolved at submit).</summary>
+public sealed partial record DeviceName(string Kind, int? Index)
+{
+    public static DeviceName? TryParse(string? text)
+    {
+        if (text is null) return null;
+        var match = Pattern().Match(text);
+        if (!match.Success) return null;
+        if (match.Groups[2].Success && match.Groups[1].Value != "cuda") return null;
+        return new DeviceName(match.Groups[1].Value, match.Groups[2].Success ? int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) : null);
+    }
+
+    /// <summary>The Hangfire queue that serves this device: one per kind ("cpu", "cuda").</summary>
+    public string Queue => Kind;
+
+    public override string ToString() => Index is null ? Kind : $"{Kind}:{Index}";
+
+    [GeneratedRegex("^(cpu|cuda|auto)(?::([0-9]{1,2}))?$")]
+    private static partial Regex Pattern();
+}

@@ -1,0 +1,44 @@
+using Dojo.Domain.Jobs;
+using Dojo.Domain.Specs;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dojo.Storage;
+
+/// <summary>Dojo's own tables: jobs (the truth about a job), their metric points, workers and saved specs.</summary>
+public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options)
+{
+    public DbSet<Job> Jobs => Set<Job>();
+    public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
+    public DbSet<WorkerRegistration> Workers => Set<WorkerRegistration>();
+    public DbSet<SavedSpec> SavedSpecs => Set<SavedSpec>();
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<Job>(job =>
+        {
+            job.HasKey(j => j.Id);
+            job.Property(j => j.State).HasConversion<string>().HasMaxLength(16);
+            job.Property(j => j.Name).HasMaxLength(200);
+            job.Property(j => j.Device).HasMaxLength(32);
+            job.Property(j => j.LeaseOwner).HasMaxLength(200);
+            job.HasIndex(j => new { j.State, j.CreatedAt });
+        });
+        model.Entity<MetricPoint>(point =>
+        {
+            // (JobId, Seq) is the key: a duplicated sequence number cannot be stored.
+            point.HasKey(p => new { p.JobId, p.Seq });
+            point.Property(p => p.Name).HasMaxLength(64);
+        });
+        model.Entity<WorkerRegistration>(worker =>
+        {
+            worker.HasKey(w => w.Id);
+            worker.Ignore(w => w.DeviceList);
+        });
+        model.Entity<SavedSpec>(spec =>
+        {
+            spec.HasKey(s => s.Id);
+            spec.Property(s => s.Kind).HasConversion<string>().HasMaxLength(16);
+            spec.HasIndex(s => new { s.Kind, s.Name });
+        });
+    }
+}

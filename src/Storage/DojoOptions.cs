@@ -1,0 +1,23 @@
+namespace Dojo.Storage;
+
+/// <summary>Where Dojo keeps its data (section <c>Dojo</c>).</summary>
+public sealed class DojoOptions
+{
+    public const string Section = "Dojo";
+
+    /// <summary>Root of the SQLite files and job artifacts (checkpoints, weights). Relative paths are against the working directory.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>EF Core connection string; default: SQLite file <c>{DataDirectory}/dojo.db</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Hangfire's SQLite file; default <c>{DataDirectory}/hangfire.db</c>.</summary>
+    public string? HangfireDatabase { get; set; }
+
+    /// <summary>How often a Hangfire server polls its queues, in milliseconds (Hangfire's own default is 15 s).</summary>
+    public int QueuePollMilliseconds { get; set; } = 100;
+
+    public string FullDataDirectory => Path.GetFullPath(DataDirectory);
+    public string ResolvedConnectionString => ConnectionString ?? $"Data Source={Path.Combine(FullDataDirectory, "dojo.db")}";
+    public string ResolvedHangfireDatabase => HangfireDatabase ?? Path.Combine(FullDataDirectory, "hangfire.db");
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Options;
+
+namespace Dojo.Storage;
+
+/// <summary>Where a job's files live: <c>{DataDirectory}/jobs/{id}/</c> (checkpoint, trained weights).</summary>
+public sealed class JobFiles(IOptions<DojoOptions> options)
+{
+    public string Directory(Guid jobId) => Path.Combine(options.Value.FullDataDirectory, "jobs", jobId.ToString("N"));
+    public string Checkpoint(Guid jobId, int epoch) => Path.Combine(Directory(jobId), $"checkpoint-{epoch}.bin");
+    public string Model(Guid jobId) => Path.Combine(Directory(jobId), "model.bin");
+
+    /// <summary>Writes via a temporary file and a rename, so a reader never sees half a file.</summary>
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
+    {
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        string temp = path + ".tmp";
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            file.Write(bytes);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,175 @@
+using Dojo.Domain.Jobs;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dojo.Storage;
+
+/// <summary>
+/// The conditional updates by which workers take, hold and finish jobs. Each is a single UPDATE whose
+/// WHERE clause states the rule (only a queued job or one whose lease expired can be claimed; only the
+/// lease owner of a running job may record progress or finish it), so concurrent workers and duplicate
+/// Hangfire deliveries cannot both win. Plain EF Core: the same on SQLite and PostgreSQL.
+/// </summary>
+public sealed class JobStore(IDbContextFactory<DojoDb> contexts, TimeProvider clock)
+{
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>Claims the job for <paramref name="workerId"/>; null when another worker holds it or it has ended.</summary>
+    public async Task<Job?> TryClaimAsync(Guid jobId, string workerId, TimeSpan lease, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var now = Now;
+        int claimed = await db.Jobs
+            .Where(j => j.Id == jobId && !j.CancelRequested &&
+                        (j.State == JobState.Queued || (j.State == JobState.Running && j.LeaseExpiresAt < now)))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.State, JobState.Running)
+                .SetProperty(j => j.LeaseOwner, workerId)
+                .SetProperty(j => j.LeaseExpiresAt, now + lease)
+                .SetProperty(j => j.Attempts, j => j.Attempts + 1)
+                .SetProperty(j => j.StartedAt, j => j.StartedAt ?? now), ct);
+        if (claimed == 0) return null;
+        return await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId, ct);
+    }
+
+    /// <summary>Extends the lease; returns null when the worker lost it, else whether a cancel was requested.</summary>
+    public async Task<bool?> RenewLeaseAsync(Guid jobId, string workerId, TimeSpan lease, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var now = Now;
+        int renewed = await db.Jobs
+            .Where(j => j.Id == jobId && j.LeaseOwner == workerId && j.State == JobState.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, now + lease), ct);
+        if (renewed == 0) return null;
+        return await db.Jobs.Where(j => j.Id == jobId).Select(j => j.CancelRequested).SingleAsync(ct);
+    }
+
+    public async Task<bool> IsCancelRequestedAsync(Guid jobId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Jobs.Where(j => j.Id == jobId).Select(j => j.CancelRequested).SingleAsync(ct);
+    }
+
+    /// <summary>
+    /// Stores metric points and moves the checkpoint marker in one transaction, so that after a crash
+    /// the stored points are exactly those before <paramref name="nextSeq"/> of the last checkpoint.
+    /// Returns false (and stores nothing) when the worker no longer holds the job.
+    /// </summary>
+    public async Task<bool> SaveProgressAsync(Guid jobId, string workerId, IReadOnlyList<MetricPoint> points,
+        int checkpointEpoch, long nextSeq, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        int owned = await db.Jobs
+            .Where(j => j.Id == jobId && j.LeaseOwner == workerId && j.State == JobState.Running)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.CheckpointEpoch, checkpointEpoch)
+                .SetProperty(j => j.NextSeq, nextSeq), ct);
+        if (owned == 0) return false;
+        db.MetricPoints.AddRange(points);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>Ends a running job held by <paramref name="workerId"/> with its last points; false if it was not ours.</summary>
+    public async Task<bool> FinishAsync(Guid jobId, string workerId, JobState state, string? reason, string? resultJson,
+        IReadOnlyList<MetricPoint> points, long nextSeq, CancellationToken ct)
+    {
+        if (!state.IsTerminal()) throw new JobStateException($"{state} is not a final state");
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var now = Now;
+        int owned = await db.Jobs
+            .Where(j => j.Id == jobId && j.LeaseOwner == workerId && j.State == JobState.Running)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.State, state)
+                .SetProperty(j => j.Reason, reason)
+                .SetProperty(j => j.ResultJson, resultJson)
+                .SetProperty(j => j.FinishedAt, now)
+                .SetProperty(j => j.NextSeq, nextSeq)
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+        if (owned == 0) return false;
+        db.MetricPoints.AddRange(points);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>Gives a running job back to the queue (worker shutting down); it resumes from its checkpoint.</summary>
+    public async Task ReleaseAsync(Guid jobId, string workerId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await db.Jobs
+            .Where(j => j.Id == jobId && j.LeaseOwner == workerId && j.State == JobState.Running)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.State, JobState.Queued)
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+    }
+
+    /// <summary>
+    /// Re-queues running jobs whose lease expired (their worker died) and returns them, so the caller
+    /// can deliver them again; a late redelivery of the old message then finds nothing to claim.
+    /// </summary>
+    public async Task<IReadOnlyList<Job>> RequeueExpiredAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var now = Now;
+        var expired = await db.Jobs.AsNoTracking()
+            .Where(j => j.State == JobState.Running && j.LeaseExpiresAt < now)
+            .ToListAsync(ct);
+        var requeued = new List<Job>();
+        foreach (var job in expired)
+        {
+            int updated = await db.Jobs
+                .Where(j => j.Id == job.Id && j.State == JobState.Running && j.LeaseExpiresAt < now)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.State, JobState.Queued)
+                    .SetProperty(j => j.LeaseOwner, (string?)null)
+                    .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+            if (updated == 1) requeued.Add(job);
+        }
+        return requeued;
+    }
+
+    /// <summary>Cancels a running job whose cancel was requested, or that was queued when asked.</summary>
+    public async Task<bool> MarkCancelledAsync(Guid jobId, string workerId, IReadOnlyList<MetricPoint> points, long nextSeq, CancellationToken ct) =>
+        await FinishAsync(jobId, workerId, JobState.Cancelled, "cancelled by request", null, points, nextSeq, ct);
+
+    public async Task HeartbeatAsync(string workerId, IReadOnlyList<string> devices, int slots, DateTime startedAt, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var now = Now;
+        int updated = await db.Workers.Where(w => w.Id == workerId)
+            .ExecuteUpdateAsync(s => s.SetProperty(w => w.HeartbeatAt, now), ct);
+        if (updated == 0)
+        {
+            db.Workers.Add(WorkerRegistration.Create(workerId, devices, slots, startedAt));
+            await db.SaveChangesAsync(ct);
+        }
+    }
+
+    public async Task RemoveWorkerAsync(string workerId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await db.Workers.Where(w => w.Id == workerId).ExecuteDeleteAsync(ct);
+    }
+
+    /// <summary>The devices offered by workers whose heartbeat is within <paramref name="timeout"/>.</summary>
+    public async Task<IReadOnlyList<string>> LiveDevicesAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var since = Now - timeout;
+        var live = await db.Workers.AsNoTracking().Where(w => w.HeartbeatAt >= since).Select(w => w.Devices).ToListAsync(ct);
+        return live.SelectMany(d => d.Split(',', StringSplitOptions.RemoveEmptyEntries)).Distinct().Order().ToList();
+    }
+
+    public async Task<IReadOnlyList<MetricPoint>> PointsAsync(Guid jobId, long fromSeq, int limit, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.MetricPoints.AsNoTracking()
+            .Where(p => p.JobId == jobId && p.Seq >= fromSeq)
+            .OrderBy(p => p.Seq).Take(limit).ToListAsync(ct);
+    }
+}

@@ -1,0 +1,70 @@
+using Hangfire;
+using Hangfire.Storage.SQLite;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Dojo.Storage;
+
+public static class StorageExtensions
+{
+    /// <summary>Dojo's database (SQLite under the data directory by default), the job store and artifact paths.</summary>
+    public static IHostApplicationBuilder AddDojoStorage(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(DojoOptions.Section).Get<DojoOptions>() ?? new DojoOptions();
+        builder.Services.Configure<DojoOptions>(builder.Configuration.GetSection(DojoOptions.Section));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddPooledDbContextFactory<DojoDb>(db => db.UseSqlite(options.ResolvedConnectionString));
+        builder.Services.AddSingleton<JobStore>();
+        builder.Services.AddSingleton<JobFiles>();
+        builder.Services.AddSingleton<JobEvents>();
+        // Runs before any other hosted service (registration order), so the schema exists before a worker starts.
+        builder.Services.AddHostedService<DatabaseInitializer>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Hangfire on SQLite, as a client only (enqueueing). The serving side is added by the worker, which
+    /// also takes the lock that keeps a second Hangfire server off the same SQLite file.
+    /// </summary>
+    public static IHostApplicationBuilder AddDojoHangfireClient(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHangfire((services, config) =>
+        {
+            var options = services.GetRequiredService<IOptions<DojoOptions>>().Value;
+            Directory.CreateDirectory(Path.GetDirectoryName(options.ResolvedHangfireDatabase)!);
+            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UseSQLiteStorage(options.ResolvedHangfireDatabase, new SQLiteStorageOptions
+                {
+                    QueuePollInterval = TimeSpan.FromMilliseconds(options.QueuePollMilliseconds),
+                });
+        });
+        return builder;
+    }
+
+    private sealed class DatabaseInitializer(IDbContextFactory<DojoDb> contexts, IOptions<DojoOptions> options) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken ct)
+        {
+            Directory.CreateDirectory(options.Value.FullDataDirectory);
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            if (db.Database.IsSqlite())
+            {
+                // WAL lets the API read while a worker writes; it is a property of the file, set once.
+                await db.Database.OpenConnectionAsync(ct);
+                var connection = (SqliteConnection)db.Database.GetDbConnection();
+                await using var pragma = connection.CreateCommand();
+                pragma.CommandText = "PRAGMA journal_mode=WAL;";
+                await pragma.ExecuteNonQueryAsync(ct);
+            }
+            await db.Database.EnsureCreatedAsync(ct);
+        }
+
+        public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    }
+}

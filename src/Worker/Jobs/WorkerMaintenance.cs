@@ -1,0 +1,54 @@
+using Dojo.Storage;
+using Dojo.Worker.Training;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dojo.Worker.Jobs;
+
+/// <summary>
+/// Announces this worker (devices, slots) with a heartbeat, and re-queues jobs whose lease expired —
+/// at start and then every heartbeat — since Hangfire's SQLite storage redelivers a dead server's job
+/// only after its invisibility timeout.
+/// </summary>
+public sealed class WorkerMaintenance(
+    JobStore store,
+    JobQueue queue,
+    DeviceResolver devices,
+    IOptions<WorkerOptions> options,
+    TimeProvider clock,
+    ILogger<WorkerMaintenance> logger) : BackgroundService
+{
+    private readonly WorkerOptions _options = options.Value;
+
+    public IReadOnlyList<string> OfferedDevices => _options.Devices is { Length: > 0 } configured ? configured : devices.Available;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var startedAt = clock.GetUtcNow().UtcDateTime;
+        logger.LogInformation("Worker {Worker} offers {Devices} with {Slots} slot(s)", _options.ResolvedName, string.Join(", ", OfferedDevices), _options.Slots);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.HeartbeatSeconds), clock);
+        do
+        {
+            try
+            {
+                await store.HeartbeatAsync(_options.ResolvedName, OfferedDevices, _options.Slots, startedAt, stoppingToken);
+                foreach (var job in await store.RequeueExpiredAsync(stoppingToken))
+                {
+                    queue.Enqueue(job.Id, job.Device);
+                    logger.LogWarning("Job {JobId}: lease of {Worker} expired; re-queued to resume from epoch {Epoch}", job.Id, job.LeaseOwner, job.CheckpointEpoch);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Worker heartbeat failed");
+            }
+        } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await store.RemoveWorkerAsync(_options.ResolvedName, cancellationToken);
+    }
+}

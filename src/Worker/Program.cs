@@ -1,0 +1,24 @@
+using Dojo.Storage;
+using Serilog;
+
+namespace Dojo.Worker;
+
+/// <summary>
+/// A worker process: trains the jobs of the device queues it offers, against the same storage as the
+/// API (which then runs with Dojo__Worker__InProcess=false). Not a top-level program, so that its
+/// entry point does not clash with the API's <c>Program</c> when the API hosts the worker in-process.
+/// </summary>
+public static class WorkerProgram
+{
+    public static void Main(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .Enrich.FromLogContext()
+            .WriteTo.Console());
+        builder.AddDojoStorage();
+        builder.AddDojoWorker();
+        builder.Build().Run();
+    }
+}

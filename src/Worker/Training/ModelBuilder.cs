@@ -1,0 +1,105 @@
+using Dojo.Domain.Specs;
+using Dojo.Worker.Training.Layers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dojo.Worker.Training;
+
+/// <summary>
+/// A network built from its spec. A trailing softmax (for cross-entropy) or sigmoid (for binary
+/// cross-entropy) is kept out of <see cref="Net"/> and applied by the loss on logits, which is the
+/// numerically stable form; <see cref="OutputActivation"/> says which one predictions must apply.
+/// </summary>
+public sealed record BuiltModel(Sequential Net, ActivationFunction? OutputActivation, IReadOnlyList<Linear> DenseLayers, int OutputWidth);
+
+public static class ModelBuilder
+{
+    public static BuiltModel Build(JobSpec spec, Generator initGenerator, Generator dropoutGenerator)
+    {
+        var layers = spec.Network.Layers;
+        int count = layers.Count;
+        ActivationFunction? stripped = null;
+        if (count > 0 && layers[^1] is ActivationLayer { Function: var last } &&
+            ((last == ActivationFunction.Softmax && spec.Training.Loss == LossFunction.CrossEntropy) ||
+             (last == ActivationFunction.Sigmoid && spec.Training.Loss == LossFunction.BinaryCrossEntropy)))
+        {
+            stripped = last;
+            count--;
+        }
+
+        var modules = new List<(string, nn.Module<Tensor, Tensor>)>();
+        var dense = new List<Linear>();
+        long width = spec.Dataset.Features.Count;
+        for (int i = 0; i < count; i++)
+        {
+            switch (layers[i])
+            {
+                case DenseLayer d:
+                    var linear = nn.Linear(width, d.Units, hasBias: d.Bias);
+                    Initialize(linear, d.Init ?? spec.Network.Init ?? InitSpec.Default, initGenerator);
+                    modules.Add(($"dense{i}", linear));
+                    dense.Add(linear);
+                    width = d.Units;
+                    break;
+                case ActivationLayer a:
+                    modules.Add(($"{SpecJson.Name(a.Function)}{i}", Activation(a.Function)));
+                    break;
+                case DropoutLayer drop:
+                    modules.Add(($"dropout{i}", new SeededDropout(drop.Rate, dropoutGenerator)));
+                    break;
+                case BatchNormLayer norm:
+                    modules.Add(($"batchnorm{i}", nn.BatchNorm1d(width, norm.Epsilon, norm.Momentum)));
+                    break;
+                default:
+                    throw new NotSupportedException($"layer {layers[i].GetType().Name} is not supported by the MLP builder");
+            }
+        }
+        return new BuiltModel(nn.Sequential(modules), stripped, dense, (int)width);
+    }
+
+    public static nn.Module<Tensor, Tensor> Activation(ActivationFunction function) => function switch
+    {
+        ActivationFunction.Step => new Step(),
+        ActivationFunction.Sigmoid => nn.Sigmoid(),
+        ActivationFunction.Tanh => nn.Tanh(),
+        ActivationFunction.Relu => nn.ReLU(),
+        ActivationFunction.Identity => nn.Identity(),
+        ActivationFunction.Softmax => nn.Softmax(1),
+        ActivationFunction.Elu => nn.ELU(),
+        ActivationFunction.Selu => nn.SELU(),
+        ActivationFunction.Softplus => nn.Softplus(),
+        ActivationFunction.Softsign => nn.Softsign(),
+        _ => throw new ArgumentOutOfRangeException(nameof(function), function, null),
+    };
+
+    /// <summary>Weight init from the job's generator: N(0, std), Xavier/Glorot, He/Kaiming, zeros or U(a, b).</summary>
+    private static void Initialize(Linear linear, InitSpec init, Generator generator)
+    {
+        using var _ = no_grad();
+        var weight = linear.weight!;
+        double fanIn = weight.shape[1], fanOut = weight.shape[0];
+        switch (init.Kind)
+        {
+            case InitKind.Normal:
+                nn.init.normal_(weight, 0, init.Std, generator);
+                break;
+            case InitKind.Uniform:
+                nn.init.uniform_(weight, init.A, init.B, generator);
+                break;
+            case InitKind.Zeros:
+                weight.zero_();
+                break;
+            case InitKind.Xavier or InitKind.He:
+                double variance = init.Kind == InitKind.Xavier ? 2.0 / (fanIn + fanOut) : 2.0 / fanIn;
+                if (init.Distribution == InitDistribution.Normal) nn.init.normal_(weight, 0, Math.Sqrt(variance), generator);
+                else
+                {
+                    double bound = Math.Sqrt(3 * variance);
+                    nn.init.uniform_(weight, -bound, bound, generator);
+                }
+                break;
+        }
+        linear.bias?.fill_(init.BiasValue);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using Dojo.Domain.Datasets;
+using Dojo.Domain.Jobs;
+using Dojo.Domain.Specs;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dojo.Worker.Training.Supervised;
+
+/// <summary>
+/// Mini-batch training of a feed-forward network on a playground data set. Randomness is derived from
+/// (seed, epoch): weight init from the seed, each epoch's shuffle and dropout masks from (seed, epoch),
+/// so a job resumed from epoch k's checkpoint continues exactly as an uninterrupted run would.
+/// </summary>
+public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
+{
+    public TrainingOutcome Train(ITrainingSession session)
+    {
+        var spec = session.Spec;
+        var device = devices.Resolve(spec.Training.Device);
+        var data = PlaygroundData.Generate(spec.Dataset);
+
+        using var initGenerator = new Generator((ulong)spec.Training.Seed);
+        using var dropoutGenerator = new Generator((ulong)spec.Training.Seed);
+        var model = ModelBuilder.Build(spec, initGenerator, dropoutGenerator);
+        using var net = model.Net;
+        net.to(device);
+        var head = new OutputHead(spec.Training, model, data.IsRegression);
+        using var optimizer = Optimizers.Create(spec.Optimizer, net.parameters());
+
+        int startEpoch = 1;
+        long step = 0;
+        if (session.ResumeFrom is { } checkpoint)
+        {
+            CheckpointState.Restore(checkpoint.State, net, optimizer);
+            startEpoch = checkpoint.Epoch + 1;
+            step = checkpoint.Step;
+        }
+
+        using var trainX = Tensor(data.Train, device);
+        using var trainY = tensor(data.Train.Labels, device: device);
+        using var testX = Tensor(data.Test, device);
+        using var testY = tensor(data.Test.Labels, device: device);
+        using var trainTargets = head.Targets(trainY);
+        using var testTargets = head.Targets(testY);
+
+        int samples = data.Train.Count;
+        int batchSize = spec.Training.BatchSize.Resolve(samples);
+        double lastFiniteLoss = double.NaN;
+
+        for (int epoch = startEpoch; epoch <= spec.Training.Epochs; epoch++)
+        {
+            dropoutGenerator.manual_seed(EpochSeed(spec.Training.Seed, epoch, stream: 1));
+            var order = Permutation(samples, EpochSeed(spec.Training.Seed, epoch, stream: 2));
+            var clock = Stopwatch.StartNew();
+            double lossSum = 0;
+            long correct = 0;
+            net.train();
+            for (int start = 0; start < samples; start += batchSize)
+            {
+                session.Stopping.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                int size = Math.Min(batchSize, samples - start);
+                using var index = tensor(order.AsSpan(start, size).ToArray(), device: device);
+                var x = trainX.index_select(0, index);
+                var target = trainTargets.index_select(0, index);
+                optimizer.zero_grad();
+                var output = net.forward(x);
+                var loss = head.Loss(output, target);
+                double value = loss.item<float>();
+                step++;
+                if (!double.IsFinite(value))
+                {
+                    return new TrainingOutcome.Diverged(
+                        $"loss became {value} at epoch {epoch}, step {step}; last finite loss {lastFiniteLoss:G6}");
+                }
+                lastFiniteLoss = value;
+                var objective = Penalized(loss, model, spec.Optimizer);
+                objective.backward();
+                optimizer.step();
+                lossSum += value * size;
+                if (head.IsClassification) correct += head.Correct(output.detach(), trainY.index_select(0, index));
+            }
+            double seconds = clock.Elapsed.TotalSeconds;
+
+            var (valLoss, valAccuracy) = Evaluate(net, head, testX, testTargets, testY);
+            var metrics = new List<Metric> { new(MetricNames.Loss, lossSum / samples) };
+            if (head.IsClassification) metrics.Add(new(MetricNames.Accuracy, (double)correct / samples));
+            metrics.Add(new(MetricNames.ValLoss, valLoss));
+            if (head.IsClassification) metrics.Add(new(MetricNames.ValAccuracy, valAccuracy));
+            metrics.Add(new(MetricNames.SamplesPerSec, seconds > 0 ? samples / seconds : 0));
+            if (!double.IsFinite(valLoss))
+                return new TrainingOutcome.Diverged($"validation loss became {valLoss} at epoch {epoch}, step {step}; last finite training loss {lastFiniteLoss:G6}");
+
+            long stepAtEnd = step;
+            session.EpochCompleted(epoch, stepAtEnd, metrics, () => CheckpointState.Save(net, optimizer));
+        }
+
+        var (testLoss, testAccuracy) = Evaluate(net, head, testX, testTargets, testY);
+        var final = new List<Metric> { new(MetricNames.TestLoss, testLoss) };
+        if (head.IsClassification) final.Add(new(MetricNames.TestAccuracy, testAccuracy));
+        return new TrainingOutcome.Completed(final, CheckpointState.SaveModel(net));
+    }
+
+    private static (double Loss, double Accuracy) Evaluate(nn.Module<Tensor, Tensor> net, OutputHead head, Tensor x, Tensor targets, Tensor labels)
+    {
+        net.eval();
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var output = net.forward(x);
+        double loss = head.Loss(output, targets).item<float>();
+        double accuracy = head.IsClassification ? (double)head.Correct(output, labels) / x.shape[0] : double.NaN;
+        return (loss, accuracy);
+    }
+
+    /// <summary>Adds the L1 and L2 penalties on the dense layers' weights (not the biases).</summary>
+    private static Tensor Penalized(Tensor loss, BuiltModel model, OptimizerSpec optimizer)
+    {
+        if (optimizer.L1 == 0 && optimizer.L2 == 0) return loss;
+        var total = loss;
+        foreach (var layer in model.DenseLayers)
+        {
+            var w = layer.weight!;
+            if (optimizer.L1 > 0) total = total + w.abs().sum() * optimizer.L1;
+            if (optimizer.L2 > 0) total = total + w.pow(2).sum() * (optimizer.L2 / 2);
+        }
+        return total;
+    }
+
+    private static Tensor Tensor(DataSplit split, Device device) =>
+        tensor(split.Features, [split.Count, split.FeatureCount], device: device);
+
+    private static long[] Permutation(int count, long seed)
+    {
+        var order = new long[count];
+        for (int i = 0; i < count; i++) order[i] = i;
+        new Random(unchecked((int)seed)).Shuffle(order);
+        return order;
+    }
+
+    /// <summary>A stable seed per (job seed, epoch, stream); never HashCode, which differs per process.</summary>
+    private static long EpochSeed(int seed, int epoch, int stream) =>
+        unchecked((seed * 1_000_003L + epoch) * 31 + stream) & int.MaxValue;
+}

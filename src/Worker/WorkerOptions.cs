@@ -1,0 +1,37 @@
+namespace Dojo.Worker;
+
+/// <summary>How a worker serves jobs (section <c>Dojo:Worker</c>).</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Dojo:Worker";
+
+    /// <summary>API only: host the worker inside the API process (the default, a complete system in one process).</summary>
+    public bool InProcess { get; set; } = true;
+
+    /// <summary>This worker's id in the Workers table and in job leases; default host:pid.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Jobs trained at once, each on its own thread. Default: the core count.</summary>
+    public int Slots { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>libtorch intra-op threads per job (per OS thread). 1 is fastest on a busy small machine (DESIGN.md).</summary>
+    public int IntraOpThreads { get; set; } = 1;
+
+    /// <summary>Devices to offer; default: every device this process can use ("cpu", "cuda:0", ...).</summary>
+    public string[]? Devices { get; set; }
+
+    /// <summary>How long a claim holds without renewal; a job whose worker died is re-queued after this.</summary>
+    public double LeaseSeconds { get; set; } = 30;
+
+    /// <summary>How often the worker records its heartbeat and looks for expired leases.</summary>
+    public double HeartbeatSeconds { get; set; } = 5;
+
+    /// <summary>A worker whose heartbeat is older than this is not live.</summary>
+    public double WorkerTimeoutSeconds { get; set; } = 20;
+
+    /// <summary>How often a running job checks whether it was cancelled.</summary>
+    public int CancelPollMilliseconds { get; set; } = 250;
+
+    public string ResolvedName => Name ?? $"{Environment.MachineName}:{Environment.ProcessId}";
+    public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
+}
