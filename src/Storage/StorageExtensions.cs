@@ -2,7 +2,6 @@ using Hangfire;
 using Hangfire.Storage.SQLite;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -14,10 +13,11 @@ public static class StorageExtensions
     /// <summary>Dojo's database (SQLite under the data directory by default), the job store and artifact paths.</summary>
     public static IHostApplicationBuilder AddDojoStorage(this IHostApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(DojoOptions.Section).Get<DojoOptions>() ?? new DojoOptions();
         builder.Services.Configure<DojoOptions>(builder.Configuration.GetSection(DojoOptions.Section));
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddPooledDbContextFactory<DojoDb>(db => db.UseSqlite(options.ResolvedConnectionString));
+        // Options are read when the container is built, so test hosts can still override them.
+        builder.Services.AddPooledDbContextFactory<DojoDb>((services, db) =>
+            db.UseSqlite(services.GetRequiredService<IOptions<DojoOptions>>().Value.ResolvedConnectionString));
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddSingleton<JobFiles>();
         builder.Services.AddSingleton<JobEvents>();

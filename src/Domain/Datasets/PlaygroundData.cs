@@ -2,7 +2,7 @@ using Dojo.Domain.Specs;
 
 namespace Dojo.Domain.Datasets;
 
-/// <summary>A labelled 2-D point. Classification labels are +1/-1 as in the playground; regression labels lie in [-1, 1].</summary>
+/// <summary>A labelled 2-D point. Classification labels are +1/-1 as in the playground; regression labels are real (plane: (x+y)/10, multi-gauss: in [-1, 1]).</summary>
 public readonly record struct Example2D(double X, double Y, double Label);
 
 /// <summary>Feature rows and labels, ready to become tensors.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Dojo.Domain.Specs;
 
 /// <summary>
@@ -15,5 +17,6 @@ public sealed record DatasetSpec
     public int Seed { get; init; } = 1;
     public IReadOnlyList<InputFeature> Features { get; init; } = [InputFeature.X1, InputFeature.X2];
 
+    [JsonIgnore]
     public int SampleCount => Samples ?? (Generator.IsRegression() ? 1200 : 500);
 }

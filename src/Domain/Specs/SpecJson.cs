@@ -19,6 +19,7 @@ public static class SpecJson
         options.RespectRequiredConstructorParameters = true;
         options.RespectNullableAnnotations = true;
         options.NumberHandling = JsonNumberHandling.Strict;
+        options.AllowOutOfOrderMetadataProperties = true;
         options.Converters.Insert(0, new StrictEnumConverterFactory());
         return options;
     }

@@ -49,6 +49,14 @@ public sealed class WorkerMaintenance(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await store.RemoveWorkerAsync(_options.ResolvedName, cancellationToken);
+        try
+        {
+            // Best effort: a worker that is gone without a word stops counting once its heartbeat is old.
+            await store.RemoveWorkerAsync(_options.ResolvedName, cancellationToken);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException)
+        {
+            logger.LogDebug(ex, "Worker {Worker} left without removing its registration", _options.ResolvedName);
+        }
     }
 }

@@ -1,0 +1,85 @@
+using Dojo.Domain.Jobs;
+using Dojo.Domain.Specs;
+using Dojo.Storage;
+using Dojo.Worker;
+using Dojo.Worker.Jobs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Dojo.Api.Jobs;
+
+/// <summary>
+/// Turns a request into a stored, queued job: resolves saved specs, validates (ranges, shapes, limits),
+/// resolves the device against the live workers, stores the job, then hands it to the queue.
+/// </summary>
+public sealed class JobSubmission(
+    IDbContextFactory<DojoDb> contexts,
+    JobStore store,
+    JobQueue queue,
+    IOptions<SpecLimits> limits,
+    IOptions<WorkerOptions> workerOptions,
+    TimeProvider clock)
+{
+    public sealed record Result(Job? Job, IReadOnlyDictionary<string, string[]> Errors);
+
+    public async Task<Result> SubmitAsync(SubmitJobRequest request, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var dataset = await ResolveAsync(db, request.Dataset, request.DatasetId, SpecKind.Dataset, "dataset", required: true, errors, ct);
+        var network = await ResolveAsync(db, request.Network, request.NetworkId, SpecKind.Network, "network", required: true, errors, ct);
+        var optimizer = await ResolveAsync(db, request.Optimizer, request.OptimizerId, SpecKind.Optimizer, "optimizer", required: false, errors, ct) ?? new OptimizerSpec();
+        if (errors.Count > 0) return new Result(null, errors.ToDictionary());
+
+        var spec = new JobSpec { Dataset = dataset!, Network = network!, Optimizer = optimizer, Training = request.Training ?? new TrainingSpec() };
+        var problems = SpecValidator.Validate(spec, limits.Value);
+        if (problems.Count > 0) return new Result(null, problems);
+
+        var live = await store.LiveDevicesAsync(TimeSpan.FromSeconds(workerOptions.Value.WorkerTimeoutSeconds), ct);
+        string? device = ResolveDevice(spec.Training.Device, live);
+        if (device is null)
+        {
+            string available = live.Count == 0 ? "none (no live worker)" : string.Join(", ", live);
+            errors.Add("training.device", $"no live worker offers '{spec.Training.Device}'; available: {available}");
+            return new Result(null, errors.ToDictionary());
+        }
+        spec = spec with { Training = spec.Training with { Device = device } };
+
+        var job = Job.Create(request.Name, device, SpecJson.Serialize(spec), clock.GetUtcNow().UtcDateTime);
+        db.Jobs.Add(job);
+        await db.SaveChangesAsync(ct);
+        queue.Enqueue(job.Id, job.Device);
+        return new Result(job, new Dictionary<string, string[]>());
+    }
+
+    /// <summary>"auto" prefers the first CUDA device offered; "cuda" any CUDA device; else the exact name.</summary>
+    public static string? ResolveDevice(string requested, IReadOnlyList<string> live) => requested switch
+    {
+        "auto" => live.FirstOrDefault(d => d.StartsWith("cuda", StringComparison.Ordinal)) ?? live.FirstOrDefault(d => d == "cpu"),
+        "cuda" => live.FirstOrDefault(d => d.StartsWith("cuda:", StringComparison.Ordinal)),
+        _ => live.Contains(requested) ? requested : null,
+    };
+
+    private static async Task<T?> ResolveAsync<T>(DojoDb db, T? inline, Guid? id, SpecKind kind, string field, bool required,
+        ValidationErrors errors, CancellationToken ct) where T : class
+    {
+        if (inline is not null && id is not null)
+        {
+            errors.Add(field, $"give either {field} or {field}Id, not both");
+            return null;
+        }
+        if (inline is not null) return inline;
+        if (id is null)
+        {
+            if (required) errors.Add(field, $"is required (inline, or a saved spec's id as {field}Id)");
+            return null;
+        }
+        var saved = await db.SavedSpecs.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id && s.Kind == kind, ct);
+        if (saved is null)
+        {
+            errors.Add($"{field}Id", $"no saved {field} has id {id}");
+            return null;
+        }
+        return SpecJson.Deserialize<T>(saved.Json);
+    }
+}

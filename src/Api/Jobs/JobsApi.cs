@@ -1,0 +1,99 @@
+using Dojo.Domain.Jobs;
+using Dojo.Domain.Specs;
+using Dojo.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dojo.Api.Jobs;
+
+public static class JobsApi
+{
+    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/jobs").WithTags("Jobs");
+        api.MapPost("/", SubmitAsync).WithName("SubmitJob").WithSummary("Submit a training job");
+        api.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("List jobs, newest first, optionally by state");
+        api.MapGet("/{id:guid}", GetAsync).WithName("GetJob").WithSummary("A job's state, spec, timestamps and final metrics");
+        api.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob").WithSummary("Cancel a queued or running job");
+        api.MapGet("/{id:guid}/metrics", MetricsAsync).WithName("GetJobMetrics").WithSummary("The job's stored metric points from a sequence number");
+        api.MapGet("/{id:guid}/model", ModelAsync).WithName("GetJobModel").WithSummary("The trained weights (TorchSharp format)");
+        return app;
+    }
+
+    private static async Task<Results<Created<JobDto>, ValidationProblem>> SubmitAsync(SubmitJobRequest request, JobSubmission submission, CancellationToken ct)
+    {
+        var result = await submission.SubmitAsync(request, ct);
+        if (result.Job is null) return TypedResults.ValidationProblem(result.Errors);
+        return TypedResults.Created($"/api/jobs/{result.Job.Id}", JobDto.From(result.Job));
+    }
+
+    private static async Task<Results<Ok<JobPage>, ValidationProblem>> ListAsync(
+        IDbContextFactory<DojoDb> contexts, CancellationToken ct, string? state = null, int page = 1, int pageSize = 50)
+    {
+        JobState? filter = null;
+        if (state is not null)
+        {
+            filter = Enum.GetValues<JobState>().Cast<JobState?>().FirstOrDefault(s => SpecJson.Name(s!.Value) == state);
+            if (filter is null)
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = [$"'{state}' is not one of: {SpecJson.AllowedNames<JobState>()}"] });
+        }
+        if (page < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["page"] = ["must be 1 or more"] });
+        if (pageSize is < 1 or > 500) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["pageSize"] = ["must be between 1 and 500"] });
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var query = db.Jobs.AsNoTracking();
+        if (filter is not null) query = query.Where(j => j.State == filter);
+        int total = await query.CountAsync(ct);
+        var jobs = await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        return TypedResults.Ok(new JobPage(jobs.Select(JobDto.From).ToList(), page, pageSize, total));
+    }
+
+    private static async Task<Results<Ok<JobDto>, NotFound>> GetAsync(Guid id, IDbContextFactory<DojoDb> contexts, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == id, ct);
+        return job is null ? TypedResults.NotFound() : TypedResults.Ok(JobDto.From(job));
+    }
+
+    private static async Task<Results<Ok<JobDto>, NotFound, Conflict<string>>> CancelAsync(
+        Guid id, IDbContextFactory<DojoDb> contexts, JobEvents events, TimeProvider clock, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == id, ct);
+        if (job is null) return TypedResults.NotFound();
+        if (!job.RequestCancel(clock.GetUtcNow().UtcDateTime)) return TypedResults.Conflict($"the job has already ended: {job.State}");
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return TypedResults.Conflict("the job changed meanwhile; ask again");
+        }
+        if (job.State == JobState.Cancelled) events.Publish(new JobUpdate(job.Id, [], JobState.Cancelled));
+        return TypedResults.Ok(JobDto.From(job));
+    }
+
+    private static async Task<Results<Ok<MetricPage>, NotFound, ValidationProblem>> MetricsAsync(
+        Guid id, IDbContextFactory<DojoDb> contexts, JobStore store, CancellationToken ct, long fromSeq = 1, int limit = 1000)
+    {
+        if (fromSeq < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["fromSeq"] = ["must be 1 or more"] });
+        if (limit is < 1 or > 10_000) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["must be between 1 and 10000"] });
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (!await db.Jobs.AnyAsync(j => j.Id == id, ct)) return TypedResults.NotFound();
+        var points = await store.PointsAsync(id, fromSeq, limit, ct);
+        long next = points.Count > 0 ? points[^1].Seq + 1 : fromSeq;
+        return TypedResults.Ok(new MetricPage(points.Select(MetricPointDto.From).ToList(), next));
+    }
+
+    private static async Task<Results<PhysicalFileHttpResult, NotFound<string>>> ModelAsync(
+        Guid id, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var state = await db.Jobs.Where(j => j.Id == id).Select(j => (JobState?)j.State).SingleOrDefaultAsync(ct);
+        string path = files.Model(id);
+        if (state != JobState.Succeeded || !File.Exists(path))
+            return TypedResults.NotFound(state is null ? "no such job" : $"the job is {state}; weights exist once it has succeeded");
+        return TypedResults.PhysicalFile(path, "application/octet-stream", $"dojo-{id:N}.bin");
+    }
+}

@@ -1,0 +1,19 @@
+using Dojo.Domain.Specs;
+using Dojo.Worker;
+
+namespace Dojo.Api.Jobs;
+
+public static class JobsExtensions
+{
+    /// <summary>Job submission and watching; the worker in-process unless <c>Dojo:Worker:InProcess</c> is false.</summary>
+    public static WebApplicationBuilder AddDojoJobs(this WebApplicationBuilder builder)
+    {
+        builder.Services.Configure<SpecLimits>(builder.Configuration.GetSection("Dojo:Limits"));
+        builder.Services.Configure<WatchOptions>(builder.Configuration.GetSection(WatchOptions.Section));
+        builder.Services.AddSingleton<JobSubmission>();
+        builder.Services.AddHostedService<WatchedJobsPoller>();
+        if (builder.Configuration.GetValue("Dojo:Worker:InProcess", defaultValue: true)) builder.AddDojoWorker();
+        else builder.AddDojoJobQueue();
+        return builder;
+    }
+}

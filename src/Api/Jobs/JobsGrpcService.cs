@@ -1,0 +1,120 @@
+using Dojo.Domain.Jobs;
+using Dojo.Protos.V1;
+using Dojo.Storage;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.EntityFrameworkCore;
+using ProtoJobState = Dojo.Protos.V1.JobState;
+using ProtoMetricPoint = Dojo.Protos.V1.MetricPoint;
+
+namespace Dojo.Api.Jobs;
+
+/// <summary>
+/// gRPC <c>dojo.v1.Jobs</c>. WatchJob subscribes to live updates first, then replays stored points
+/// from the database from <c>from_seq</c>, then follows the live ones; any gap (a missed update, a
+/// poller that started late) is filled from the database, so each point is sent once and in order.
+/// </summary>
+public sealed class JobsGrpcService(IDbContextFactory<DojoDb> contexts, JobStore store, JobEvents events) : Protos.V1.Jobs.JobsBase
+{
+    private const int ReplayPage = 1000;
+
+    public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<JobEvent> stream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var jobId = ParseId(request.JobId);
+        if (request.FromSeq < 0) throw new RpcException(new Status(StatusCode.InvalidArgument, "from_seq must be 0 or more"));
+        using var subscription = events.Subscribe(jobId);
+        if (await LoadAsync(jobId, ct) is null) throw NotFound(jobId);
+
+        long sent = Math.Max(request.FromSeq, 1) - 1;
+        while (true)
+        {
+            // Replay from the database: everything after the last point sent.
+            while (true)
+            {
+                var points = await store.PointsAsync(jobId, sent + 1, ReplayPage, ct);
+                foreach (var point in points) await stream.WriteAsync(new JobEvent { Metric = ToProto(point) }, ct);
+                if (points.Count > 0) sent = points[^1].Seq;
+                if (points.Count < ReplayPage) break;
+            }
+            var job = await LoadAsync(jobId, ct) ?? throw NotFound(jobId);
+            if (job.State.IsTerminal() && sent >= job.NextSeq - 1)
+            {
+                await stream.WriteAsync(new JobEvent { State = StateOf(job) }, ct);
+                return;
+            }
+
+            // Follow live updates while they continue the sequence; anything else sends us back to the database.
+            bool resync = false;
+            while (!resync)
+            {
+                var update = await subscription.Reader.ReadAsync(ct);
+                foreach (var point in update.Points)
+                {
+                    if (point.Seq <= sent) continue;
+                    if (point.Seq != sent + 1) { resync = true; break; }
+                    await stream.WriteAsync(new JobEvent { Metric = ToProto(point) }, ct);
+                    sent = point.Seq;
+                }
+                if (update.FinalState is not null) resync = true;
+            }
+        }
+    }
+
+    public override async Task<JobInfo> GetJob(GetJobRequest request, ServerCallContext context)
+    {
+        var jobId = ParseId(request.JobId);
+        var job = await LoadAsync(jobId, context.CancellationToken) ?? throw NotFound(jobId);
+        var info = new JobInfo
+        {
+            Id = job.Id.ToString(),
+            Name = job.Name ?? "",
+            State = ToProto(job.State),
+            Attempts = job.Attempts,
+            Device = job.Device,
+            CheckpointEpoch = job.CheckpointEpoch,
+            NextSeq = job.NextSeq,
+            Reason = job.Reason ?? "",
+            CreatedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(job.CreatedAt, DateTimeKind.Utc)),
+            StartedAt = job.StartedAt is { } started ? Timestamp.FromDateTime(DateTime.SpecifyKind(started, DateTimeKind.Utc)) : null,
+            FinishedAt = job.FinishedAt is { } finished ? Timestamp.FromDateTime(DateTime.SpecifyKind(finished, DateTimeKind.Utc)) : null,
+        };
+        if (job.ResultJson is not null)
+            info.Result.Add(System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(job.ResultJson)!);
+        return info;
+    }
+
+    private async Task<Job?> LoadAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == id, ct);
+    }
+
+    private static Guid ParseId(string id) =>
+        Guid.TryParse(id, out var parsed) ? parsed : throw new RpcException(new Status(StatusCode.InvalidArgument, $"job_id '{id}' is not a UUID"));
+
+    private static RpcException NotFound(Guid id) => new(new Status(StatusCode.NotFound, $"no job {id}"));
+
+    private static JobStateChanged StateOf(Job job) => new() { State = ToProto(job.State), Reason = job.Reason ?? "", NextSeq = job.NextSeq };
+
+    private static ProtoMetricPoint ToProto(Domain.Jobs.MetricPoint point) => new()
+    {
+        Seq = point.Seq,
+        Epoch = point.Epoch,
+        Step = point.Step,
+        Name = point.Name,
+        Value = point.Value,
+        RecordedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(point.Timestamp, DateTimeKind.Utc)),
+    };
+
+    private static ProtoJobState ToProto(Domain.Jobs.JobState state) => state switch
+    {
+        Domain.Jobs.JobState.Queued => ProtoJobState.Queued,
+        Domain.Jobs.JobState.Running => ProtoJobState.Running,
+        Domain.Jobs.JobState.Succeeded => ProtoJobState.Succeeded,
+        Domain.Jobs.JobState.Failed => ProtoJobState.Failed,
+        Domain.Jobs.JobState.Cancelled => ProtoJobState.Cancelled,
+        Domain.Jobs.JobState.Diverged => ProtoJobState.Diverged,
+        _ => ProtoJobState.Unspecified,
+    };
+}

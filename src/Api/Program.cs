@@ -1,0 +1,27 @@
+using Dojo.Api.Extensions;
+using Dojo.Api.Jobs;
+using Dojo.Api.Specs;
+using Dojo.Storage;
+
+// Settings come from the build output (appsettings.json beside the dll) wherever it is started from;
+// relative paths in them (Dojo:DataDirectory) are against the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+builder.AddDojoObservability();
+builder.AddDojoStorage();
+builder.AddDojoJobs();
+builder.AddDojoApiSurface();
+
+var app = builder.Build();
+
+app.UseDojoObservability();
+app.UseDojoApiSurface();
+app.MapJobsApi();
+app.MapSpecsApi();
+app.MapGrpcService<JobsGrpcService>();
+app.MapGrpcReflectionService();
+
+app.Run();
+
+/// <summary>The API's entry point, public for WebApplicationFactory in tests.</summary>
+public partial class Program;

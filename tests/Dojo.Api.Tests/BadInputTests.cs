@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Dojo.Api.Tests.Infrastructure;
+using Dojo.Storage;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dojo.Api.Tests;
+
+/// <summary>Every bad request is a 400 ProblemDetails naming the field, never a 500, and stores nothing.</summary>
+public sealed class BadInputTests(DojoFactory factory) : IClassFixture<DojoFactory>
+{
+    private readonly HttpClient _http = factory.CreateClient();
+
+    private async Task<ValidationProblemDetails> PostExpecting400Async(string json)
+    {
+        int before = await JobCountAsync();
+        var response = await _http.PostAsync("/api/jobs", new StringContent(json, Encoding.UTF8, "application/json"));
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(before, await JobCountAsync());
+        return (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!;
+    }
+
+    private async Task<int> JobCountAsync()
+    {
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<DojoDb>>().CreateDbContextAsync();
+        return await db.Jobs.CountAsync();
+    }
+
+    private static string Xor(params (string Path, JsonNode? Value)[] changes) =>
+        DojoClient.With(DojoClient.Sample("xor"), changes).ToJsonString();
+
+    [Fact]
+    public async Task Unknown_activation_names_the_layer_field()
+    {
+        var json = Xor(("network.layers", JsonNode.Parse("""[{ "type": "dense", "units": 4 }, { "type": "activation", "function": "swish" }, { "type": "dense", "units": 1 }]""")));
+        var problem = await PostExpecting400Async(json);
+        var message = Assert.Single(problem.Errors["network.layers[1].function"]);
+        Assert.Contains("'swish' is not one of", message);
+    }
+
+    [Fact]
+    public async Task Negative_learning_rate_is_named()
+    {
+        var problem = await PostExpecting400Async(Xor(("optimizer.learningRate", -0.5)));
+        Assert.Contains("optimizer.learningRate", problem.Errors.Keys);
+    }
+
+    [Fact]
+    public async Task Layers_whose_shapes_do_not_fit_are_named()
+    {
+        var json = Xor(("training.loss", "crossEntropy"));
+        var problem = await PostExpecting400Async(json);
+        Assert.Contains("crossEntropy over 2 classes needs 2", Assert.Single(problem.Errors["network.layers[5]"]));
+    }
+
+    [Fact]
+    public async Task Fifty_million_parameters_are_refused()
+    {
+        var json = Xor(("network.layers", JsonNode.Parse("""[{ "type": "dense", "units": 10000 }, { "type": "dense", "units": 5000 }, { "type": "dense", "units": 1 }]""")));
+        var problem = await PostExpecting400Async(json);
+        Assert.Contains("limit is 5,000,000", Assert.Single(problem.Errors["network.layers[1]"]));
+    }
+
+    [Theory]
+    [InlineData("{ \"name\": ", "name")]
+    [InlineData("not json", "body")]
+    [InlineData("{ \"dataset\": { \"generator\": 12 } }", "dataset.generator")]
+    [InlineData("{ \"training\": { \"epochs\": \"many\" } }", "training.epochs")]
+    [InlineData("{ \"netwrok\": {} }", "netwrok")]
+    public async Task Malformed_json_is_a_400_naming_where(string json, string field)
+    {
+        var problem = await PostExpecting400Async(json);
+        Assert.Contains(problem.Errors.Keys, k => k == field || k.StartsWith(field, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Missing_parts_and_unknown_ids_are_named()
+    {
+        var problem = await PostExpecting400Async($$"""{ "networkId": "{{Guid.NewGuid()}}" }""");
+        Assert.Contains("dataset", problem.Errors.Keys);
+        Assert.Contains("networkId", problem.Errors.Keys);
+    }
+
+    [Fact]
+    public async Task Device_no_worker_offers_is_refused_listing_the_available_ones()
+    {
+        var problem = await PostExpecting400Async(Xor(("training.device", "cuda:0")));
+        var message = Assert.Single(problem.Errors["training.device"]);
+        Assert.Contains("available: cpu", message);
+    }
+
+    [Fact]
+    public async Task Bad_query_values_are_400_not_500()
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync("/api/jobs?pageSize=0")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync("/api/jobs?state=sleeping")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync($"/api/jobs/{Guid.NewGuid()}/metrics?fromSeq=0")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Saved_optimizer_is_validated()
+    {
+        var response = await _http.PostAsJsonAsync("/api/optimizers", new { name = "bad", spec = new { kind = "adam", learningRate = -1 } });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<ValidationProblemDetails>();
+        Assert.Contains("spec.learningRate", problem!.Errors.Keys);
+    }
+}

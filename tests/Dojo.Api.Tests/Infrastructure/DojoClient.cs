@@ -1,0 +1,69 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dojo.Api.Jobs;
+using Dojo.Domain.Jobs;
+using Dojo.Domain.Specs;
+
+namespace Dojo.Api.Tests.Infrastructure;
+
+/// <summary>The REST calls tests make, over a real HttpClient, in the API's own JSON shape.</summary>
+public sealed class DojoClient(HttpClient http)
+{
+    public HttpClient Http => http;
+
+    public static JsonObject Sample(string name) =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples", name + ".json")))!.AsObject();
+
+    public async Task<JobDto> SubmitAsync(JsonObject request)
+    {
+        var response = await http.PostAsJsonAsync("/api/jobs", request);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"submit returned {(int)response.StatusCode}: {body}");
+        return JsonSerializer.Deserialize<JobDto>(body, SpecJson.Options)!;
+    }
+
+    public async Task<JobDto> GetAsync(Guid id) =>
+        (await http.GetFromJsonAsync<JobDto>($"/api/jobs/{id}", SpecJson.Options))!;
+
+    public async Task<JobDto> WaitAsync(Guid id, Func<JobDto, bool> until, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
+        while (true)
+        {
+            var job = await GetAsync(id);
+            if (until(job)) return job;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"job {id} is still {job.State} (epoch {job.CheckpointEpoch})");
+            await Task.Delay(50);
+        }
+    }
+
+    public Task<JobDto> WaitFinishedAsync(Guid id, TimeSpan? timeout = null) => WaitAsync(id, j => j.State.IsTerminal(), timeout);
+
+    public async Task<List<MetricPointDto>> AllMetricsAsync(Guid id, int pageSize = 1000)
+    {
+        var all = new List<MetricPointDto>();
+        long from = 1;
+        while (true)
+        {
+            var page = (await http.GetFromJsonAsync<MetricPage>($"/api/jobs/{id}/metrics?fromSeq={from}&limit={pageSize}", SpecJson.Options))!;
+            all.AddRange(page.Items);
+            if (page.Items.Count < pageSize) return all;
+            from = page.NextFromSeq;
+        }
+    }
+
+    /// <summary>A copy of a sample with some fields replaced: <c>With(xor, "training.epochs", 5)</c>.</summary>
+    public static JsonObject With(JsonObject sample, params (string Path, JsonNode? Value)[] changes)
+    {
+        var copy = sample.DeepClone().AsObject();
+        foreach (var (path, value) in changes)
+        {
+            var parts = path.Split('.');
+            var node = copy;
+            foreach (var part in parts[..^1]) node = node[part]!.AsObject();
+            node[parts[^1]] = value;
+        }
+        return copy;
+    }
+}

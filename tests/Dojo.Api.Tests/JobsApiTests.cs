@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Dojo.Api.Jobs;
+using Dojo.Api.Tests.Infrastructure;
+using Dojo.Domain.Datasets;
+using Dojo.Domain.Jobs;
+using Dojo.Domain.Specs;
+using Dojo.Worker.Training;
+using static TorchSharp.torch;
+
+namespace Dojo.Api.Tests;
+
+public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactory>
+{
+    private readonly DojoClient _client = new(factory.CreateClient());
+
+    [Fact]
+    public async Task Xor_sample_learns_and_reports_every_metric_in_sequence()
+    {
+        var submitted = await _client.SubmitAsync(DojoClient.Sample("xor"));
+        Assert.Equal(JobState.Queued, submitted.State);
+
+        var job = await _client.WaitFinishedAsync(submitted.Id);
+
+        Assert.Equal(JobState.Succeeded, job.State);
+        Assert.Equal(1, job.Attempts);
+        Assert.True(job.Result![MetricNames.TestAccuracy] >= 0.95, $"test accuracy {job.Result[MetricNames.TestAccuracy]}");
+        var points = await _client.AllMetricsAsync(job.Id, pageSize: 97);
+        Assert.Equal(Enumerable.Range(1, points.Count).Select(i => (long)i), points.Select(p => p.Seq));
+        Assert.Equal(job.NextSeq - 1, points.Count);
+        var losses = points.Where(p => p.Name == MetricNames.Loss).ToList();
+        Assert.Equal(Enumerable.Range(1, 200), losses.Select(p => p.Epoch));
+        Assert.True(losses[^1].Value < losses[0].Value / 4, $"loss fell from {losses[0].Value} to {losses[^1].Value}");
+        foreach (var name in new[] { MetricNames.Accuracy, MetricNames.ValLoss, MetricNames.ValAccuracy, MetricNames.SamplesPerSec })
+            Assert.Equal(200, points.Count(p => p.Name == name));
+        Assert.Single(points, p => p.Name == MetricNames.TestLoss);
+        Assert.Single(points, p => p.Name == MetricNames.TestAccuracy);
+    }
+
+    [Fact]
+    public async Task Spiral_sample_reaches_ninety_percent()
+    {
+        var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(DojoClient.Sample("spiral"))).Id);
+        Assert.Equal(JobState.Succeeded, job.State);
+        Assert.True(job.Result![MetricNames.TestAccuracy] >= 0.90, $"test accuracy {job.Result[MetricNames.TestAccuracy]}");
+    }
+
+    [Fact]
+    public async Task Trained_weights_download_and_classify_held_out_data()
+    {
+        var request = DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 60));
+        var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(request)).Id);
+        Assert.Equal(JobState.Succeeded, job.State);
+
+        var response = await _client.Http.GetAsync($"/api/jobs/{job.Id}/model");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        byte[] weights = await response.Content.ReadAsByteArrayAsync();
+
+        // Rebuild the network from the job's spec, load the downloaded weights, and classify the test split.
+        using var g1 = new Generator(99);
+        using var g2 = new Generator(99);
+        var model = ModelBuilder.Build(job.Spec, g1, g2);
+        model.Net.load(new MemoryStream(weights));
+        model.Net.eval();
+        var test = PlaygroundData.Generate(job.Spec.Dataset).Test;
+        using var x = tensor(test.Features, [test.Count, test.FeatureCount]);
+        using var output = model.Net.forward(x);
+        var predicted = output.squeeze(1).data<float>().ToArray();
+        double accuracy = predicted.Zip(test.Labels).Count(p => p.First >= 0 == p.Second > 0) / (double)test.Count;
+        Assert.Equal(job.Result![MetricNames.TestAccuracy], accuracy, 6);
+    }
+
+    [Fact]
+    public async Task Model_is_404_until_the_job_succeeded_and_unknown_job_is_404()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.Http.GetAsync($"/api/jobs/{Guid.NewGuid()}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.Http.GetAsync($"/api/jobs/{Guid.NewGuid()}/model")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Cancel_stops_a_running_job_promptly()
+    {
+        var request = DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 20000), ("training.batchSize", 1));
+        var job = await _client.SubmitAsync(request);
+        await _client.WaitAsync(job.Id, j => j.CheckpointEpoch >= 1);
+
+        var response = await _client.Http.PostAsync($"/api/jobs/{job.Id}/cancel", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var cancelled = await _client.WaitFinishedAsync(job.Id, TimeSpan.FromSeconds(5));
+
+        Assert.Equal(JobState.Cancelled, cancelled.State);
+        Assert.True(cancelled.CheckpointEpoch < 20000);
+        var points = await _client.AllMetricsAsync(job.Id);
+        Assert.Equal(Enumerable.Range(1, points.Count).Select(i => (long)i), points.Select(p => p.Seq));
+        Assert.Equal(HttpStatusCode.Conflict, (await _client.Http.PostAsync($"/api/jobs/{job.Id}/cancel", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Too_large_learning_rate_ends_diverged_naming_the_step()
+    {
+        var request = DojoClient.With(DojoClient.Sample("xor"),
+            ("network.layers", JsonNode.Parse("""[{ "type": "dense", "units": 8 }, { "type": "activation", "function": "relu" }, { "type": "dense", "units": 1 }]""")),
+            ("optimizer.learningRate", 1e6), ("training.epochs", 50));
+        var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(request)).Id);
+
+        Assert.Equal(JobState.Diverged, job.State);
+        Assert.Matches(@"loss became (NaN|∞|-?Infinity|-∞) at epoch \d+, step \d+; last finite loss", job.Reason);
+    }
+
+    [Fact]
+    public async Task Jobs_list_filters_by_state_and_pages()
+    {
+        var request = DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 2));
+        var ids = new List<Guid>();
+        for (int i = 0; i < 3; i++) ids.Add((await _client.SubmitAsync(request)).Id);
+        foreach (var id in ids) await _client.WaitFinishedAsync(id);
+
+        var page = await _client.Http.GetFromJsonAsync<JobPage>("/api/jobs?state=succeeded&page=1&pageSize=2", SpecJson.Options);
+        Assert.Equal(2, page!.Items.Count);
+        Assert.All(page.Items, j => Assert.Equal(JobState.Succeeded, j.State));
+        Assert.True(page.Total >= 3);
+        var none = await _client.Http.GetFromJsonAsync<JobPage>("/api/jobs?state=diverged&pageSize=500", SpecJson.Options);
+        Assert.DoesNotContain(none!.Items, j => ids.Contains(j.Id));
+    }
+
+    [Fact]
+    public async Task Saved_specs_can_be_referenced_by_id()
+    {
+        var sample = DojoClient.Sample("xor");
+        var saved = await _client.Http.PostAsJsonAsync("/api/networks", new JsonObject { ["name"] = "xor-4-2", ["spec"] = sample["network"]!.DeepClone() });
+        Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+        var networkId = (await saved.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
+
+        var request = DojoClient.With(sample, ("training.epochs", 3));
+        request.Remove("network");
+        request["networkId"] = networkId.ToString();
+        var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(request)).Id);
+
+        Assert.Equal(JobState.Succeeded, job.State);
+        Assert.Equal(4, Assert.IsType<DenseLayer>(job.Spec.Network.Layers[0]).Units);
+        var listed = await _client.Http.GetFromJsonAsync<JsonArray>("/api/networks");
+        Assert.Contains(listed!, n => n!["name"]!.GetValue<string>() == "xor-4-2");
+    }
+}

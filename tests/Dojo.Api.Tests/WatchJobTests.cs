@@ -1,0 +1,95 @@
+using Dojo.Api.Tests.Infrastructure;
+using Dojo.Protos.V1;
+using Grpc.Core;
+using Grpc.Reflection.V1Alpha;
+
+namespace Dojo.Api.Tests;
+
+public sealed class WatchJobTests(DojoFactory factory) : IClassFixture<DojoFactory>
+{
+    private readonly DojoClient _client = new(factory.CreateClient());
+
+    private static async Task<(List<MetricPoint> Points, JobStateChanged? Final)> WatchAsync(Protos.V1.Jobs.JobsClient jobs, Guid id, long fromSeq)
+    {
+        var points = new List<MetricPoint>();
+        JobStateChanged? final = null;
+        using var call = jobs.WatchJob(new WatchJobRequest { JobId = id.ToString(), FromSeq = fromSeq });
+        await foreach (var e in call.ResponseStream.ReadAllAsync())
+        {
+            Assert.Null(final); // nothing may follow the final state
+            if (e.EventCase == JobEvent.EventOneofCase.Metric) points.Add(e.Metric);
+            else final = e.State;
+        }
+        return (points, final);
+    }
+
+    [Fact]
+    public async Task Watchers_from_the_start_get_every_point_once_in_order_then_the_final_state()
+    {
+        var request = DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 150));
+        var job = await _client.SubmitAsync(request);
+        var jobs = new Protos.V1.Jobs.JobsClient(factory.CreateGrpcChannel());
+
+        // Ten watchers join while the job runs: some replay from the database, then all follow live.
+        var watchers = Enumerable.Range(0, 10).Select(_ => WatchAsync(jobs, job.Id, 1)).ToList();
+        var results = await Task.WhenAll(watchers);
+
+        var stored = await _client.AllMetricsAsync(job.Id);
+        foreach (var (points, final) in results)
+        {
+            Assert.Equal(stored.Select(p => p.Seq), points.Select(p => p.Seq));
+            Assert.Equal(stored.Select(p => p.Value), points.Select(p => p.Value));
+            Assert.Equal(Protos.V1.JobState.Succeeded, final!.State);
+            Assert.Equal(stored.Count + 1, final.NextSeq);
+        }
+    }
+
+    [Fact]
+    public async Task Reconnecting_with_from_seq_resumes_there()
+    {
+        var job = await _client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 20)));
+        await _client.WaitFinishedAsync(job.Id);
+        var jobs = new Protos.V1.Jobs.JobsClient(factory.CreateGrpcChannel());
+
+        var (points, final) = await WatchAsync(jobs, job.Id, 37);
+
+        Assert.Equal(37, points[0].Seq);
+        Assert.Equal(Enumerable.Range(37, points.Count).Select(i => (long)i), points.Select(p => p.Seq));
+        Assert.Equal(points[^1].Seq + 1, final!.NextSeq);
+    }
+
+    [Fact]
+    public async Task Bad_ids_are_invalid_argument_and_unknown_jobs_not_found()
+    {
+        var jobs = new Protos.V1.Jobs.JobsClient(factory.CreateGrpcChannel());
+        var invalid = await Assert.ThrowsAsync<RpcException>(() => WatchAsync(jobs, Guid.Empty, -1));
+        Assert.Equal(StatusCode.InvalidArgument, invalid.StatusCode);
+        var bad = await Assert.ThrowsAsync<RpcException>(async () => await jobs.GetJobAsync(new GetJobRequest { JobId = "nope" }));
+        Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+        var missing = await Assert.ThrowsAsync<RpcException>(async () => await jobs.GetJobAsync(new GetJobRequest { JobId = Guid.NewGuid().ToString() }));
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task GetJob_reports_state_and_results()
+    {
+        var job = await _client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 5)));
+        await _client.WaitFinishedAsync(job.Id);
+        var info = await new Protos.V1.Jobs.JobsClient(factory.CreateGrpcChannel()).GetJobAsync(new GetJobRequest { JobId = job.Id.ToString() });
+        Assert.Equal(Protos.V1.JobState.Succeeded, info.State);
+        Assert.Contains("test_accuracy", info.Result.Keys);
+        Assert.Equal(1, info.Attempts);
+    }
+
+    [Fact]
+    public async Task Server_reflection_lists_the_jobs_service()
+    {
+        var reflection = new ServerReflection.ServerReflectionClient(factory.CreateGrpcChannel());
+        using var call = reflection.ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext());
+        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        Assert.Contains("dojo.v1.Jobs", services);
+    }
+}
