@@ -73,7 +73,11 @@ public static class ModelBuilder
         _ => throw new ArgumentOutOfRangeException(nameof(function), function, null),
     };
 
-    /// <summary>Weight init from the job's generator: N(0, std), Xavier/Glorot, He/Kaiming, zeros or U(a, b).</summary>
+    /// <summary>
+    /// Weight init from the job's generator: N(0, std), Xavier/Glorot, He/Kaiming, zeros or U(a, b).
+    /// Drawn with rand/randn, which honour the generator (TorchSharp 0.107's nn.init.uniform_/normal_
+    /// ignore theirs and use the process-wide one, which would make jobs irreproducible).
+    /// </summary>
     private static void Initialize(Linear linear, InitSpec init, Generator generator)
     {
         using var _ = no_grad();
@@ -82,24 +86,32 @@ public static class ModelBuilder
         switch (init.Kind)
         {
             case InitKind.Normal:
-                nn.init.normal_(weight, 0, init.Std, generator);
+                Normal(weight, init.Std, generator);
                 break;
             case InitKind.Uniform:
-                nn.init.uniform_(weight, init.A, init.B, generator);
+                Uniform(weight, init.A, init.B, generator);
                 break;
             case InitKind.Zeros:
                 weight.zero_();
                 break;
             case InitKind.Xavier or InitKind.He:
                 double variance = init.Kind == InitKind.Xavier ? 2.0 / (fanIn + fanOut) : 2.0 / fanIn;
-                if (init.Distribution == InitDistribution.Normal) nn.init.normal_(weight, 0, Math.Sqrt(variance), generator);
-                else
-                {
-                    double bound = Math.Sqrt(3 * variance);
-                    nn.init.uniform_(weight, -bound, bound, generator);
-                }
+                if (init.Distribution == InitDistribution.Normal) Normal(weight, Math.Sqrt(variance), generator);
+                else Uniform(weight, -Math.Sqrt(3 * variance), Math.Sqrt(3 * variance), generator);
                 break;
         }
         linear.bias?.fill_(init.BiasValue);
+    }
+
+    private static void Normal(Tensor weight, double std, Generator generator)
+    {
+        using var draw = randn(weight.shape, dtype: weight.dtype, generator: generator);
+        weight.copy_(draw.mul_(std));
+    }
+
+    private static void Uniform(Tensor weight, double low, double high, Generator generator)
+    {
+        using var draw = rand(weight.shape, dtype: weight.dtype, generator: generator);
+        weight.copy_(draw.mul_(high - low).add_(low));
     }
 }

@@ -1,0 +1,122 @@
+using System.Text.Json.Nodes;
+using Dojo.Api.Tests.Infrastructure;
+using Dojo.Domain.Jobs;
+using Dojo.Protos.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Dojo.Api.Tests.EndToEnd;
+
+/// <summary>The real API and worker processes on loopback ports, sharing one SQLite data directory.</summary>
+public sealed class ProcessTests : IDisposable
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "dojo-e2e", Guid.NewGuid().ToString("N"));
+    private readonly int _rest = DojoProcess.FreePort();
+    private readonly int _grpc = DojoProcess.FreePort();
+    private readonly List<DojoProcess> _processes = [];
+
+    private DojoProcess Start(DojoProcess process)
+    {
+        _processes.Add(process);
+        return process;
+    }
+
+    private async Task<DojoClient> StartApiAsync(bool inProcessWorker)
+    {
+        var api = Start(DojoProcess.Api(_data, _rest, _grpc, inProcessWorker));
+        await api.WaitForOutputAsync("Now listening on: http://127.0.0.1:" + _rest, TimeSpan.FromSeconds(60));
+        return new DojoClient(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_rest}") });
+    }
+
+    private static async Task WaitReadyAsync(DojoClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(await client.Http.GetAsync("/health/ready")).IsSuccessStatusCode)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("no live worker");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Long enough to kill mid-way: batch 1 over 500 training points, 30 epochs, Adam (whose state must be restored exactly).</summary>
+    private static JsonObject ThirtyEpochJob(string name) => DojoClient.With(DojoClient.Sample("xor"),
+        ("name", name), ("dataset.samples", 1000), ("optimizer.kind", "adam"), ("optimizer.learningRate", 0.01),
+        ("training.epochs", 30), ("training.batchSize", 1));
+
+    [Fact]
+    public async Task Job_killed_with_its_worker_resumes_from_its_checkpoint_on_a_new_worker()
+    {
+        var client = await StartApiAsync(inProcessWorker: false);
+        var worker = Start(DojoProcess.Worker(_data));
+        await WaitReadyAsync(client);
+
+        var job = await client.SubmitAsync(ThirtyEpochJob("interrupted"));
+        await client.WaitAsync(job.Id, j => j.CheckpointEpoch >= 4, TimeSpan.FromSeconds(60));
+        worker.Kill();
+        int killedAfter = (await client.GetAsync(job.Id)).CheckpointEpoch;
+        Assert.True(killedAfter < 30, "the job finished before the worker was killed");
+
+        var second = Start(DojoProcess.Worker(_data));
+        var resumed = await client.WaitFinishedAsync(job.Id, TimeSpan.FromSeconds(90));
+
+        Assert.Equal(Domain.Jobs.JobState.Succeeded, resumed.State);
+        Assert.Equal(2, resumed.Attempts);
+        var claim = await second.WaitForOutputAsync(@$"Job {job.Id}: claimed by .*, attempt 2, resuming after epoch (\d+)", TimeSpan.FromSeconds(5));
+        Assert.True(int.Parse(claim.Groups[1].Value) >= killedAfter, claim.Value);
+        var points = await client.AllMetricsAsync(job.Id);
+        Assert.Equal(Enumerable.Range(1, points.Count).Select(i => (long)i), points.Select(p => p.Seq));
+        Assert.Equal(Enumerable.Range(1, 30), points.Where(p => p.Name == MetricNames.Loss).Select(p => p.Epoch));
+
+        // The resumed run ends exactly where an uninterrupted run of the same spec ends.
+        var uninterrupted = await client.WaitFinishedAsync((await client.SubmitAsync(ThirtyEpochJob("uninterrupted"))).Id, TimeSpan.FromSeconds(90));
+        Assert.Equal(uninterrupted.Result![MetricNames.TestLoss], resumed.Result![MetricNames.TestLoss]);
+        Assert.Equal(uninterrupted.Result[MetricNames.Loss], resumed.Result[MetricNames.Loss]);
+    }
+
+    [Fact]
+    public async Task Separate_worker_trains_and_watchers_get_points_across_processes()
+    {
+        var client = await StartApiAsync(inProcessWorker: false);
+        Start(DojoProcess.Worker(_data));
+        await WaitReadyAsync(client);
+
+        var job = await client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 300)));
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpc}");
+        var jobs = new Protos.V1.Jobs.JobsClient(channel);
+        var seqs = new List<long>();
+        JobStateChanged? final = null;
+        using (var call = jobs.WatchJob(new WatchJobRequest { JobId = job.Id.ToString(), FromSeq = 1 }))
+        {
+            await foreach (var e in call.ResponseStream.ReadAllAsync())
+            {
+                if (e.EventCase == JobEvent.EventOneofCase.Metric) seqs.Add(e.Metric.Seq);
+                else final = e.State;
+            }
+        }
+
+        Assert.Equal(Protos.V1.JobState.Succeeded, final!.State);
+        Assert.Equal(Enumerable.Range(1, (int)final.NextSeq - 1).Select(i => (long)i), seqs);
+        var done = await client.GetAsync(job.Id);
+        Assert.True(done.Result![MetricNames.TestAccuracy] >= 0.95);
+    }
+
+    [Fact]
+    public async Task Second_hangfire_server_on_one_sqlite_file_refuses_to_start()
+    {
+        var client = await StartApiAsync(inProcessWorker: true);
+        await WaitReadyAsync(client);
+
+        var intruder = Start(DojoProcess.Worker(_data));
+        int exit = await intruder.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("Another Hangfire server already serves", intruder.Output);
+        Assert.Contains("Dojo__Worker__InProcess=false", intruder.Output);
+    }
+
+    public void Dispose()
+    {
+        foreach (var process in _processes) process.Dispose();
+        try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
+    }
+}

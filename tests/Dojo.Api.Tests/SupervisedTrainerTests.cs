@@ -1,0 +1,80 @@
+using Dojo.Domain.Jobs;
+using Dojo.Domain.Specs;
+using Dojo.Worker.Training;
+using Dojo.Worker.Training.Supervised;
+
+namespace Dojo.Api.Tests;
+
+/// <summary>The trainer itself, with real TorchSharp, outside the job machinery.</summary>
+public sealed class SupervisedTrainerTests
+{
+    private sealed class Session(JobSpec spec, Checkpoint? resumeFrom = null) : ITrainingSession
+    {
+        public Guid JobId { get; } = Guid.NewGuid();
+        public JobSpec Spec => spec;
+        public Checkpoint? ResumeFrom => resumeFrom;
+        public CancellationToken Stopping => CancellationToken.None;
+        public List<(int Epoch, IReadOnlyList<Metric> Metrics, Checkpoint Checkpoint)> Epochs { get; } = [];
+
+        public void EpochCompleted(int epoch, long step, IReadOnlyList<Metric> metrics, Func<byte[]> checkpointState) =>
+            Epochs.Add((epoch, metrics, new Checkpoint(epoch, step, checkpointState())));
+    }
+
+    private static JobSpec Spec(OptimizerKind optimizer, params LayerSpec[] extra) => new()
+    {
+        Dataset = new DatasetSpec { Generator = PlaygroundGenerator.Circle, Samples = 200, Noise = 10 },
+        Network = new NetworkSpec { Layers = [new DenseLayer(6), .. extra, new ActivationLayer(ActivationFunction.Tanh), new DenseLayer(1), new ActivationLayer(ActivationFunction.Tanh)] },
+        Optimizer = new OptimizerSpec { Kind = optimizer, LearningRate = 0.02 },
+        Training = new TrainingSpec { Epochs = 6, BatchSize = new BatchSize(8), Seed = 3 },
+    };
+
+    public static TheoryData<OptimizerKind, bool> Setups => new()
+    {
+        { OptimizerKind.Adam, false }, { OptimizerKind.Momentum, false }, { OptimizerKind.Rmsprop, true }, { OptimizerKind.Adagrad, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Setups))]
+    public void Resuming_from_a_checkpoint_ends_exactly_like_an_uninterrupted_run(OptimizerKind optimizer, bool withDropoutAndBatchNorm)
+    {
+        LayerSpec[] extra = withDropoutAndBatchNorm ? [new BatchNormLayer(), new DropoutLayer(0.3)] : [];
+        var spec = Spec(optimizer, extra);
+        var trainer = new SupervisedTrainer(new DeviceResolver());
+        var full = new Session(spec);
+        var uninterrupted = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(full));
+
+        var resumedSession = new Session(spec, full.Epochs[2].Checkpoint);
+        var resumed = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(resumedSession));
+
+        Assert.Equal([4, 5, 6], resumedSession.Epochs.Select(e => e.Epoch));
+        Assert.Equal(full.Epochs[^1].Metrics.Where(m => m.Name != MetricNames.SamplesPerSec),
+                     resumedSession.Epochs[^1].Metrics.Where(m => m.Name != MetricNames.SamplesPerSec));
+        Assert.Equal(uninterrupted.Final, resumed.Final);
+        Assert.Equal(uninterrupted.Weights, resumed.Weights);
+    }
+
+    [Fact]
+    public void Same_seed_trains_the_same_weights_and_another_seed_does_not()
+    {
+        var spec = Spec(OptimizerKind.Sgd, new DropoutLayer(0.2));
+        var trainer = new SupervisedTrainer(new DeviceResolver());
+        var first = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(new Session(spec)));
+        var again = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(new Session(spec)));
+        var other = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(new Session(spec with { Training = spec.Training with { Seed = 4 } })));
+
+        Assert.Equal(first.Weights, again.Weights);
+        Assert.NotEqual(first.Weights, other.Weights);
+    }
+
+    [Fact]
+    public void Loss_falls_and_held_out_accuracy_rises_on_circle()
+    {
+        var spec = Spec(OptimizerKind.Adam) with { Training = new TrainingSpec { Epochs = 40, BatchSize = new BatchSize(8), Seed = 3 } };
+        var session = new Session(spec);
+        var outcome = Assert.IsType<TrainingOutcome.Completed>(new SupervisedTrainer(new DeviceResolver()).Train(session));
+
+        double Loss(int i) => session.Epochs[i].Metrics.Single(m => m.Name == MetricNames.Loss).Value;
+        Assert.True(Loss(39) < Loss(0) / 2, $"loss {Loss(0)} -> {Loss(39)}");
+        Assert.True(outcome.Final.Single(m => m.Name == MetricNames.TestAccuracy).Value >= 0.9);
+    }
+}
