@@ -15,7 +15,7 @@ public sealed record JobUpdate(Guid JobId, IReadOnlyList<MetricPoint> Points, Jo
 public sealed class JobEvents
 {
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<Channel<JobUpdate>, byte>> _watchers = new();
-    private readonly ConcurrentDictionary<Guid, byte> _trainedHere = new();
+    private readonly ConcurrentDictionary<Guid, Func<long, IReadOnlyList<MetricPoint>>> _trainedHere = new();
 
     public Subscription Subscribe(Guid jobId)
     {
@@ -34,11 +34,19 @@ public sealed class JobEvents
     public IReadOnlyList<Guid> WatchedElsewhere() =>
         _watchers.Where(w => !w.Value.IsEmpty && !_trainedHere.ContainsKey(w.Key)).Select(w => w.Key).ToList();
 
-    public IDisposable TrainingHere(Guid jobId)
+    /// <summary>
+    /// Marks a job as trained in this process; <paramref name="recentPoints"/> returns its points from a
+    /// sequence number on that are published but not yet committed, for watchers that join mid-way.
+    /// </summary>
+    public IDisposable TrainingHere(Guid jobId, Func<long, IReadOnlyList<MetricPoint>> recentPoints)
     {
-        _trainedHere[jobId] = 0;
+        _trainedHere[jobId] = recentPoints;
         return new Release(() => _trainedHere.TryRemove(jobId, out _));
     }
+
+    /// <summary>Published points of a job trained here that the database does not hold yet (empty otherwise).</summary>
+    public IReadOnlyList<MetricPoint> Uncommitted(Guid jobId, long fromSeq) =>
+        _trainedHere.TryGetValue(jobId, out var source) ? source(fromSeq) : [];
 
     public sealed class Subscription(JobEvents owner, Guid jobId, Channel<JobUpdate> channel) : IDisposable
     {

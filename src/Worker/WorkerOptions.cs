@@ -29,6 +29,13 @@ public sealed class WorkerOptions
     /// <summary>A worker whose heartbeat is older than this is not live.</summary>
     public double WorkerTimeoutSeconds { get; set; } = 20;
 
+    /// <summary>
+    /// The least time between two checkpoints of a job. An epoch's end takes a checkpoint once the last one
+    /// is this old: every epoch for long epochs, about once a second for playground nets whose epochs last
+    /// milliseconds. A crashed job loses at most this much training (plus the epoch in progress).
+    /// </summary>
+    public double CheckpointMinSeconds { get; set; } = 1;
+
     /// <summary>How often a running job checks whether it was cancelled.</summary>
     public int CancelPollMilliseconds { get; set; } = 250;
 

@@ -29,13 +29,20 @@ public sealed class JobsGrpcService(IDbContextFactory<DojoDb> contexts, JobStore
         long sent = Math.Max(request.FromSeq, 1) - 1;
         while (true)
         {
-            // Replay from the database: everything after the last point sent.
+            // Replay from the database: everything after the last point sent; then what a worker in this
+            // process has published but not committed yet.
             while (true)
             {
                 var points = await store.PointsAsync(jobId, sent + 1, ReplayPage, ct);
                 foreach (var point in points) await stream.WriteAsync(new JobEvent { Metric = ToProto(point) }, ct);
                 if (points.Count > 0) sent = points[^1].Seq;
                 if (points.Count < ReplayPage) break;
+            }
+            foreach (var point in events.Uncommitted(jobId, sent + 1))
+            {
+                if (point.Seq != sent + 1) break;
+                await stream.WriteAsync(new JobEvent { Metric = ToProto(point) }, ct);
+                sent = point.Seq;
             }
             var job = await LoadAsync(jobId, ct) ?? throw NotFound(jobId);
             if (job.State.IsTerminal() && sent >= job.NextSeq - 1)

@@ -5,11 +5,19 @@ using Dojo.Worker.Training;
 namespace Dojo.Worker.Jobs;
 
 /// <summary>
-/// Numbers a job's metric points and makes them durable together with the checkpoint they belong to.
-/// The training thread only hands over an epoch's points and state; a background task writes the
-/// checkpoint file, then commits points and checkpoint marker in one transaction, then tells live
-/// watchers. When training outpaces the disk, epochs queue up and one commit carries them all (with the
-/// newest checkpoint), so the training loop never waits on I/O.
+/// Numbers a job's metric points, shows them to live watchers at once, and makes them durable together
+/// with the checkpoint they belong to.
+/// <list type="bullet">
+/// <item>Every point is published to <see cref="JobEvents"/> when it is recorded, so watchers in this
+/// process see it within milliseconds; replay after that comes from the database.</item>
+/// <item>At an epoch's end a checkpoint is taken when the last one is at least
+/// <see cref="WorkerOptions.CheckpointMinSeconds"/> old and the writer is idle, so epochs of a few
+/// milliseconds (playground nets) do not turn into hundreds of disk writes a second; long epochs are
+/// checkpointed every epoch.</item>
+/// <item>A background task writes the checkpoint file, then commits the points up to that checkpoint
+/// with its marker in one transaction. The database therefore always holds exactly the points before
+/// the marker's sequence number, and a resumed job regenerates the rest.</item>
+/// </list>
 /// </summary>
 public sealed class ProgressRecorder : IAsyncDisposable
 {
@@ -19,59 +27,83 @@ public sealed class ProgressRecorder : IAsyncDisposable
     private readonly JobFiles _files;
     private readonly JobEvents _events;
     private readonly TimeProvider _clock;
+    private readonly TimeSpan _checkpointInterval;
     private readonly Action _leaseLost;
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _writer;
-    private List<MetricPoint> _pending = [];
-    private Checkpoint? _pendingCheckpoint;
-    private long _pendingNextSeq;
+    private readonly List<MetricPoint> _uncommitted = [];
+    private (Checkpoint Checkpoint, long NextSeq)? _pendingCheckpoint;
+    private bool _writing;
+    private long _lastCheckpointAt;
     private int _savedEpoch;
     private Exception? _failure;
 
-    public ProgressRecorder(Job job, string workerId, JobStore store, JobFiles files, JobEvents events, TimeProvider clock, Action leaseLost)
+    public ProgressRecorder(Job job, string workerId, JobStore store, JobFiles files, JobEvents events, TimeProvider clock,
+        TimeSpan checkpointInterval, Action leaseLost)
     {
-        (_jobId, _workerId, _store, _files, _events, _clock, _leaseLost) = (job.Id, workerId, store, files, events, clock, leaseLost);
-        NextSeq = _pendingNextSeq = job.NextSeq;
+        (_jobId, _workerId, _store, _files, _events, _clock, _checkpointInterval, _leaseLost) =
+            (job.Id, workerId, store, files, events, clock, checkpointInterval, leaseLost);
+        NextSeq = job.NextSeq;
         _savedEpoch = job.CheckpointEpoch;
+        _lastCheckpointAt = clock.GetTimestamp();
         _writer = Task.Run(WriteLoopAsync);
     }
 
     /// <summary>The sequence number the next point gets.</summary>
     public long NextSeq { get; private set; }
 
-    public void Record(int epoch, long step, IReadOnlyList<Metric> metrics, Checkpoint? checkpoint)
+    /// <summary>Records an epoch's metrics; takes the trainer's state only when a checkpoint is due.</summary>
+    public void Record(int epoch, long step, IReadOnlyList<Metric> metrics, Func<byte[]> checkpointState)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
+        List<MetricPoint> points;
+        bool signal = false;
         lock (_gate)
         {
             if (_failure is not null) throw new InvalidOperationException("recording progress failed", _failure);
-            foreach (var metric in metrics)
-                _pending.Add(new MetricPoint(_jobId, NextSeq++, epoch, step, metric.Name, metric.Value, now));
-            _pendingNextSeq = NextSeq;
-            if (checkpoint is not null) _pendingCheckpoint = checkpoint;
+            points = metrics.Select(m => new MetricPoint(_jobId, NextSeq++, epoch, step, m.Name, m.Value, now)).ToList();
+            _uncommitted.AddRange(points);
+            if (!_writing && _pendingCheckpoint is null && _clock.GetElapsedTime(_lastCheckpointAt) >= _checkpointInterval)
+            {
+                _pendingCheckpoint = (new Checkpoint(epoch, step, checkpointState()), NextSeq);
+                _lastCheckpointAt = _clock.GetTimestamp();
+                signal = true;
+            }
         }
-        _signal.Release();
+        _events.Publish(new JobUpdate(_jobId, points));
+        if (signal) _signal.Release();
     }
 
-    /// <summary>Stops the background writer once everything recorded so far is committed.</summary>
+    /// <summary>Points recorded but not committed yet, from <paramref name="fromSeq"/> on.</summary>
+    public IReadOnlyList<MetricPoint> Uncommitted(long fromSeq)
+    {
+        lock (_gate) return _uncommitted.Where(p => p.Seq >= fromSeq).ToList();
+    }
+
+    /// <summary>Stops the background writer once the last checkpoint taken is committed.</summary>
     public async Task FlushAsync()
     {
-        _stop.Cancel();
+        if (!_stop.IsCancellationRequested) _stop.Cancel();
         await _writer;
         if (_failure is not null) throw new InvalidOperationException("recording progress failed", _failure);
     }
 
-    /// <summary>Commits the final state with any points not yet written (call after <see cref="FlushAsync"/>).</summary>
+    /// <summary>
+    /// Ends the job (after <see cref="FlushAsync"/>): commits the points not yet committed, the final
+    /// points and the final state together. False when this worker no longer held the job.
+    /// </summary>
     public async Task<bool> FinishAsync(JobState state, string? reason, string? resultJson, IReadOnlyList<Metric> final, int epoch, long step, CancellationToken ct)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
-        var points = final.Select(m => new MetricPoint(_jobId, NextSeq++, epoch, step, m.Name, m.Value, now)).ToList();
+        var finalPoints = final.Select(m => new MetricPoint(_jobId, NextSeq++, epoch, step, m.Name, m.Value, now)).ToList();
+        var points = _uncommitted.Concat(finalPoints).ToList();
         bool finished = await _store.FinishAsync(_jobId, _workerId, state, reason, resultJson, points, NextSeq, ct);
         if (finished)
         {
-            _events.Publish(new JobUpdate(_jobId, points, state));
+            _uncommitted.Clear();
+            _events.Publish(new JobUpdate(_jobId, finalPoints, state));
             DeleteCheckpoints(keepEpoch: -1);
         }
         return finished;
@@ -87,47 +119,47 @@ public sealed class ProgressRecorder : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                // Stopping: drain what is left, then end.
-                await WriteBatchAsync();
+                await WriteCheckpointAsync(); // a checkpoint taken just before the stop
                 return;
             }
-            await WriteBatchAsync();
+            await WriteCheckpointAsync();
         }
     }
 
-    private async Task WriteBatchAsync()
+    private async Task WriteCheckpointAsync()
     {
-        List<MetricPoint> points;
-        Checkpoint? checkpoint;
+        Checkpoint checkpoint;
         long nextSeq;
+        List<MetricPoint> points;
         lock (_gate)
         {
-            if (_pending.Count == 0 && _pendingCheckpoint is null) return;
-            (points, _pending) = (_pending, []);
-            (checkpoint, _pendingCheckpoint) = (_pendingCheckpoint, null);
-            nextSeq = _pendingNextSeq;
+            if (_pendingCheckpoint is null) return;
+            (checkpoint, nextSeq) = _pendingCheckpoint.Value;
+            _pendingCheckpoint = null;
+            _writing = true;
+            int count = _uncommitted.TakeWhile(p => p.Seq < nextSeq).Count();
+            points = _uncommitted.GetRange(0, count);
         }
         try
         {
-            int epoch = _savedEpoch;
-            if (checkpoint is not null)
-            {
-                CheckpointFile.Write(_files.Checkpoint(_jobId, checkpoint.Epoch), checkpoint, nextSeq);
-                epoch = checkpoint.Epoch;
-            }
-            if (!await _store.SaveProgressAsync(_jobId, _workerId, points, epoch, nextSeq, CancellationToken.None))
+            CheckpointFile.Write(_files.Checkpoint(_jobId, checkpoint.Epoch), checkpoint, nextSeq);
+            if (!await _store.SaveProgressAsync(_jobId, _workerId, points, checkpoint.Epoch, nextSeq, CancellationToken.None))
             {
                 _leaseLost();
                 return;
             }
-            if (epoch != _savedEpoch) DeleteCheckpoints(keepEpoch: epoch);
-            _savedEpoch = epoch;
-            _events.Publish(new JobUpdate(_jobId, points));
+            if (checkpoint.Epoch != _savedEpoch) DeleteCheckpoints(keepEpoch: checkpoint.Epoch);
+            _savedEpoch = checkpoint.Epoch;
+            lock (_gate) _uncommitted.RemoveRange(0, points.Count);
         }
         catch (Exception ex)
         {
             lock (_gate) _failure ??= ex;
             _leaseLost();
+        }
+        finally
+        {
+            lock (_gate) _writing = false;
         }
     }
 
@@ -135,8 +167,9 @@ public sealed class ProgressRecorder : IAsyncDisposable
     {
         var directory = _files.Directory(_jobId);
         if (!Directory.Exists(directory)) return;
+        string keep = _files.Checkpoint(_jobId, keepEpoch);
         foreach (var file in Directory.EnumerateFiles(directory, "checkpoint-*.bin"))
-            if (file != _files.Checkpoint(_jobId, keepEpoch)) File.Delete(file);
+            if (file != keep) File.Delete(file);
     }
 
     public async ValueTask DisposeAsync()

@@ -43,14 +43,14 @@ public sealed class TrainingJob(
         TorchSharp.torch.set_num_threads(_options.IntraOpThreads);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        using var trainingHere = events.TrainingHere(jobId);
         await using var keeper = new LeaseKeeper(jobId, workerId, store, _options, clock, logger, stop);
-        await using var recorder = new ProgressRecorder(job, workerId, store, files, events, clock, () =>
+        await using var recorder = new ProgressRecorder(job, workerId, store, files, events, clock, TimeSpan.FromSeconds(_options.CheckpointMinSeconds), () =>
         {
             keeper.LeaseLost = true;
             stop.Cancel();
         });
 
+        using var trainingHere = events.TrainingHere(jobId, recorder.Uncommitted);
         var session = new Session(job, ReadCheckpoint(job), stop.Token, recorder);
         try
         {
@@ -115,7 +115,7 @@ public sealed class TrainingJob(
 
         public void EpochCompleted(int epoch, long step, IReadOnlyList<Metric> metrics, Func<byte[]> checkpointState)
         {
-            recorder.Record(epoch, step, metrics, new Checkpoint(epoch, step, checkpointState()));
+            recorder.Record(epoch, step, metrics, checkpointState);
             (LastEpoch, LastStep, LastMetrics) = (epoch, step, metrics);
         }
     }

@@ -36,15 +36,19 @@ public sealed class OutputHead(TrainingSpec training, BuiltModel model, bool isR
         _ => throw new ArgumentOutOfRangeException(nameof(training), training.Loss, null),
     };
 
-    /// <summary>How many outputs name the right class (classification only).</summary>
-    public long Correct(Tensor output, Tensor labels)
+    /// <summary>
+    /// How many outputs name the right class (classification only), as a 0-d tensor so that the training
+    /// loop can add it up without waiting for the device. Targets are the encoded ones from <see cref="Targets"/>:
+    /// ±1 and 0/1 alike are true above 0; class indices and one-hot rows name class 1 directly.
+    /// </summary>
+    public Tensor Correct(Tensor output, Tensor targets)
     {
-        using var truth = labels.gt(0);
-        using var predicted = model.OutputWidth == 2
-            ? output.argmax(1).eq(1)
-            : output.squeeze(1).ge(Threshold);
-        using var hits = predicted.eq(truth);
-        return hits.sum().item<long>();
+        using var scope = NewDisposeScope();
+        var truth = training.Loss == LossFunction.CrossEntropy ? targets.eq(1)
+            : model.OutputWidth == 2 ? targets.argmax(1).eq(1)
+            : targets.squeeze(1).gt(0);
+        var predicted = model.OutputWidth == 2 ? output.argmax(1).eq(1) : output.squeeze(1).ge(Threshold);
+        return predicted.eq(truth).sum().MoveToOuterDisposeScope();
     }
 
     /// <summary>Logits and ±1 outputs split at 0; a sigmoid's 0/1 output at 0.5.</summary>

@@ -54,7 +54,7 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
             var order = Permutation(samples, EpochSeed(spec.Training.Seed, epoch, stream: 2));
             var clock = Stopwatch.StartNew();
             double lossSum = 0;
-            long correct = 0;
+            using var correct = zeros(1, dtype: ScalarType.Int64, device: device);
             net.train();
             for (int start = 0; start < samples; start += batchSize)
             {
@@ -79,13 +79,13 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
                 objective.backward();
                 optimizer.step();
                 lossSum += value * size;
-                if (head.IsClassification) correct += head.Correct(output.detach(), trainY.index_select(0, index));
+                if (head.IsClassification) correct.add_(head.Correct(output.detach(), target));
             }
             double seconds = clock.Elapsed.TotalSeconds;
 
-            var (valLoss, valAccuracy) = Evaluate(net, head, testX, testTargets, testY);
+            var (valLoss, valAccuracy) = Evaluate(net, head, testX, testTargets);
             var metrics = new List<Metric> { new(MetricNames.Loss, lossSum / samples) };
-            if (head.IsClassification) metrics.Add(new(MetricNames.Accuracy, (double)correct / samples));
+            if (head.IsClassification) metrics.Add(new(MetricNames.Accuracy, (double)correct.item<long>() / samples));
             metrics.Add(new(MetricNames.ValLoss, valLoss));
             if (head.IsClassification) metrics.Add(new(MetricNames.ValAccuracy, valAccuracy));
             metrics.Add(new(MetricNames.SamplesPerSec, seconds > 0 ? samples / seconds : 0));
@@ -96,20 +96,20 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
             session.EpochCompleted(epoch, stepAtEnd, metrics, () => CheckpointState.Save(net, optimizer));
         }
 
-        var (testLoss, testAccuracy) = Evaluate(net, head, testX, testTargets, testY);
+        var (testLoss, testAccuracy) = Evaluate(net, head, testX, testTargets);
         var final = new List<Metric> { new(MetricNames.TestLoss, testLoss) };
         if (head.IsClassification) final.Add(new(MetricNames.TestAccuracy, testAccuracy));
         return new TrainingOutcome.Completed(final, CheckpointState.SaveModel(net));
     }
 
-    private static (double Loss, double Accuracy) Evaluate(nn.Module<Tensor, Tensor> net, OutputHead head, Tensor x, Tensor targets, Tensor labels)
+    private static (double Loss, double Accuracy) Evaluate(nn.Module<Tensor, Tensor> net, OutputHead head, Tensor x, Tensor targets)
     {
         net.eval();
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var output = net.forward(x);
         double loss = head.Loss(output, targets).item<float>();
-        double accuracy = head.IsClassification ? (double)head.Correct(output, labels) / x.shape[0] : double.NaN;
+        double accuracy = head.IsClassification ? (double)head.Correct(output, targets).item<long>() / x.shape[0] : double.NaN;
         return (loss, accuracy);
     }
 

@@ -1,0 +1,30 @@
+# One image runs either process of Dojo: the API (default) or a worker (`dotnet Dojo.Worker.dll`).
+# The API's publish output holds the worker too (it can host it in-process), so libtorch is in the image once.
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+# Restore first, from the project files alone, so source edits do not invalidate the package layer.
+COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props ./
+COPY build/ build/
+COPY src/Domain/Dojo.Domain.csproj src/Domain/
+COPY src/Storage/Dojo.Storage.csproj src/Storage/
+COPY src/Protos/Dojo.Protos.csproj src/Protos/
+COPY src/Worker/Dojo.Worker.csproj src/Worker/
+COPY src/Api/Dojo.Api.csproj src/Api/
+RUN dotnet restore src/Api/Dojo.Api.csproj
+COPY src/ src/
+# Publishing also marks libLibTorchSharp.so's GLIBCXX_3.4.32 requirement weak (build/WeakenElfVersions.targets).
+RUN dotnet publish src/Api/Dojo.Api.csproj -c Release --no-restore -o /app /p:UseAppHost=false
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app ./
+RUN mkdir -p /data && chown 10001:10001 /data
+ENV Dojo__DataDirectory=/data \
+    Kestrel__Endpoints__Rest__Url=http://0.0.0.0:5080 \
+    Kestrel__Endpoints__Grpc__Url=http://0.0.0.0:5081
+VOLUME /data
+EXPOSE 5080 5081
+USER 10001:10001
+ENTRYPOINT ["dotnet"]
+CMD ["Dojo.Api.dll"]
