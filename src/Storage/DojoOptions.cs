@@ -15,7 +15,7 @@ public sealed class DojoOptions
     public string? HangfireDatabase { get; set; }
 
     /// <summary>How often a Hangfire server polls its queues, in milliseconds (Hangfire's own default is 15 s).</summary>
-    public int QueuePollMilliseconds { get; set; } = 100;
+    public int QueuePollMilliseconds { get; set; } = 50;
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory);
     public string ResolvedConnectionString => ConnectionString ?? $"Data Source={Path.Combine(FullDataDirectory, "dojo.db")}";

@@ -174,7 +174,8 @@ public sealed class ProgressRecorder : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_stop.IsCancellationRequested) await FlushAsync().ConfigureAwait(false);
+        if (!_stop.IsCancellationRequested) _stop.Cancel();
+        await _writer.ConfigureAwait(false); // never throws: failures are kept in _failure
         _stop.Dispose();
         _signal.Dispose();
     }

@@ -28,12 +28,14 @@ public sealed class TrainingJob(
 {
     private readonly WorkerOptions _options = options.Value;
 
-    public void Run(Guid jobId, CancellationToken shutdown) => RunAsync(jobId, shutdown).GetAwaiter().GetResult();
-
-    private async Task RunAsync(Guid jobId, CancellationToken shutdown)
+    /// <summary>
+    /// Runs on the Hangfire worker's own thread, and so does the training loop: libtorch's thread setting
+    /// is per OS thread, and a loop that hopped across awaits would run on shared pool threads.
+    /// </summary>
+    public void Run(Guid jobId, CancellationToken shutdown)
     {
         string workerId = _options.ResolvedName;
-        var job = await store.TryClaimAsync(jobId, workerId, _options.Lease, shutdown);
+        var job = store.TryClaimAsync(jobId, workerId, _options.Lease, shutdown).GetAwaiter().GetResult();
         if (job is null)
         {
             logger.LogInformation("Job {JobId}: nothing to claim (already running elsewhere, finished or cancelled)", jobId);
@@ -43,57 +45,79 @@ public sealed class TrainingJob(
         TorchSharp.torch.set_num_threads(_options.IntraOpThreads);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        await using var keeper = new LeaseKeeper(jobId, workerId, store, _options, clock, logger, stop);
-        await using var recorder = new ProgressRecorder(job, workerId, store, files, events, clock, TimeSpan.FromSeconds(_options.CheckpointMinSeconds), () =>
+        var keeper = new LeaseKeeper(jobId, workerId, store, _options, clock, logger, stop);
+        var recorder = new ProgressRecorder(job, workerId, store, files, events, clock, TimeSpan.FromSeconds(_options.CheckpointMinSeconds), () =>
         {
             keeper.LeaseLost = true;
             stop.Cancel();
         });
-
-        using var trainingHere = events.TrainingHere(jobId, recorder.Uncommitted);
-        var session = new Session(job, ReadCheckpoint(job), stop.Token, recorder);
         try
         {
-            var trainer = services.GetRequiredKeyedService<ITrainer>(TrainerKinds.Supervised);
-            var outcome = trainer.Train(session);
-            await recorder.FlushAsync();
-            switch (outcome)
+            using var trainingHere = events.TrainingHere(jobId, recorder.Uncommitted);
+            var session = new Session(job, ReadCheckpoint(job), stop.Token, recorder);
+            TrainingOutcome? outcome = null;
+            Exception? error = null;
+            try
             {
-                case TrainingOutcome.Completed completed:
-                    JobFiles.WriteAtomically(files.Model(jobId), completed.Weights);
-                    var result = ResultJson(session.LastMetrics, completed.Final);
-                    await recorder.FinishAsync(JobState.Succeeded, null, result, completed.Final, session.LastEpoch, session.LastStep, CancellationToken.None);
-                    logger.LogInformation("Job {JobId}: succeeded {Result}", jobId, result);
-                    break;
-                case TrainingOutcome.Diverged diverged:
-                    await recorder.FinishAsync(JobState.Diverged, diverged.Reason, ResultJson(session.LastMetrics, []), [], session.LastEpoch, session.LastStep, CancellationToken.None);
-                    logger.LogInformation("Job {JobId}: diverged: {Reason}", jobId, diverged.Reason);
-                    break;
+                outcome = services.GetRequiredKeyedService<ITrainer>(TrainerKinds.Supervised).Train(session);
             }
+            catch (Exception ex)
+            {
+                error = ex;
+            }
+            ConcludeAsync(job, session, outcome, error, keeper, recorder, shutdown).GetAwaiter().GetResult();
         }
-        catch (OperationCanceledException) when (keeper.CancelRequested)
+        finally
         {
-            await recorder.FlushAsync();
-            await recorder.FinishAsync(JobState.Cancelled, "cancelled on request", ResultJson(session.LastMetrics, []), [], session.LastEpoch, session.LastStep, CancellationToken.None);
-            logger.LogInformation("Job {JobId}: cancelled at epoch {Epoch}", jobId, session.LastEpoch);
+            recorder.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            keeper.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
-        catch (OperationCanceledException) when (keeper.LeaseLost)
+    }
+
+    /// <summary>Records how the training ended; rethrows a shutdown so that Hangfire requeues the job.</summary>
+    private async Task ConcludeAsync(Job job, Session session, TrainingOutcome? outcome, Exception? error,
+        LeaseKeeper keeper, ProgressRecorder recorder, CancellationToken shutdown)
+    {
+        var jobId = job.Id;
+        string workerId = _options.ResolvedName;
+        switch (error)
         {
-            logger.LogWarning("Job {JobId}: lease lost; another worker owns it now", jobId);
-        }
-        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
-        {
-            // Worker shutting down: keep what was committed, give the job back, and let Hangfire requeue it.
-            await recorder.FlushAsync();
-            await store.ReleaseAsync(jobId, workerId, CancellationToken.None);
-            logger.LogInformation("Job {JobId}: released at shutdown after epoch {Epoch}", jobId, session.LastEpoch);
-            throw;
-        }
-        catch (Exception ex)
-        {
-            logger.LogError(ex, "Job {JobId}: training failed", jobId);
-            try { await recorder.FlushAsync(); } catch (Exception flush) { logger.LogError(flush, "Job {JobId}: flushing progress failed", jobId); }
-            await recorder.FinishAsync(JobState.Failed, $"{ex.GetType().Name}: {ex.Message}", ResultJson(session.LastMetrics, []), [], session.LastEpoch, session.LastStep, CancellationToken.None);
+            case null:
+                await recorder.FlushAsync();
+                switch (outcome)
+                {
+                    case TrainingOutcome.Completed completed:
+                        JobFiles.WriteAtomically(files.Model(jobId), completed.Weights);
+                        var result = ResultJson(session.LastMetrics, completed.Final);
+                        await recorder.FinishAsync(JobState.Succeeded, null, result, completed.Final, session.LastEpoch, session.LastStep, CancellationToken.None);
+                        logger.LogInformation("Job {JobId}: succeeded {Result}", jobId, result);
+                        break;
+                    case TrainingOutcome.Diverged diverged:
+                        await recorder.FinishAsync(JobState.Diverged, diverged.Reason, ResultJson(session.LastMetrics, []), [], session.LastEpoch, session.LastStep, CancellationToken.None);
+                        logger.LogInformation("Job {JobId}: diverged: {Reason}", jobId, diverged.Reason);
+                        break;
+                }
+                break;
+            case OperationCanceledException when keeper.CancelRequested:
+                await recorder.FlushAsync();
+                await recorder.FinishAsync(JobState.Cancelled, "cancelled on request", ResultJson(session.LastMetrics, []), [], session.LastEpoch, session.LastStep, CancellationToken.None);
+                logger.LogInformation("Job {JobId}: cancelled at epoch {Epoch}", jobId, session.LastEpoch);
+                break;
+            case OperationCanceledException when keeper.LeaseLost:
+                logger.LogWarning("Job {JobId}: lease lost; another worker owns it now", jobId);
+                break;
+            case OperationCanceledException cancelled when shutdown.IsCancellationRequested:
+                // Worker shutting down: commit the last checkpoint, give the job back, let Hangfire requeue it.
+                await recorder.FlushAsync();
+                await store.ReleaseAsync(jobId, workerId, CancellationToken.None);
+                logger.LogInformation("Job {JobId}: released at shutdown after epoch {Epoch}", jobId, session.LastEpoch);
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cancelled);
+                break;
+            default:
+                logger.LogError(error, "Job {JobId}: training failed", jobId);
+                try { await recorder.FlushAsync(); } catch (Exception flush) { logger.LogError(flush, "Job {JobId}: flushing progress failed", jobId); }
+                await recorder.FinishAsync(JobState.Failed, $"{error.GetType().Name}: {error.Message}", ResultJson(session.LastMetrics, []), [], session.LastEpoch, session.LastStep, CancellationToken.None);
+                break;
         }
     }
 
