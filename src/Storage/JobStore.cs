@@ -108,6 +108,26 @@ public sealed class JobStore(IDbContextFactory<DojoDb> contexts, TimeProvider cl
                 .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
     }
 
+    /// <summary>Records which Hangfire job delivers the job's current attempt.</summary>
+    public async Task MarkDeliveredAsync(Guid jobId, string deliveryId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s.SetProperty(j => j.DeliveryId, deliveryId), ct);
+    }
+
+    /// <summary>
+    /// Queued jobs that were stored but never handed to Hangfire (the API stopped in between), older
+    /// than <paramref name="grace"/>; the caller delivers them.
+    /// </summary>
+    public async Task<IReadOnlyList<Job>> UndeliveredAsync(TimeSpan grace, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var before = Now - grace;
+        return await db.Jobs.AsNoTracking()
+            .Where(j => j.State == JobState.Queued && j.DeliveryId == null && j.CreatedAt < before)
+            .ToListAsync(ct);
+    }
+
     /// <summary>
     /// Re-queues running jobs whose lease expired (their worker died) and returns them, so the caller
     /// can deliver them again; a late redelivery of the old message then finds nothing to claim.
@@ -126,6 +146,7 @@ public sealed class JobStore(IDbContextFactory<DojoDb> contexts, TimeProvider cl
                 .Where(j => j.Id == job.Id && j.State == JobState.Running && j.LeaseExpiresAt < now)
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(j => j.State, JobState.Queued)
+                    .SetProperty(j => j.DeliveryId, (string?)null)
                     .SetProperty(j => j.LeaseOwner, (string?)null)
                     .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
             if (updated == 1) requeued.Add(job);

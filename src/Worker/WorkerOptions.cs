@@ -36,6 +36,9 @@ public sealed class WorkerOptions
     /// </summary>
     public double CheckpointMinSeconds { get; set; } = 1;
 
+    /// <summary>A queued job not handed to Hangfire after this long (its API stopped in between) is handed over by a worker.</summary>
+    public double UndeliveredGraceSeconds { get; set; } = 10;
+
     /// <summary>How often a running job checks whether it was cancelled.</summary>
     public int CancelPollMilliseconds { get; set; } = 250;
 

@@ -6,6 +6,9 @@ using Dojo.Api.Tests.Infrastructure;
 using Dojo.Domain.Datasets;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
+using Dojo.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Dojo.Worker.Training;
 using static TorchSharp.torch;
 
@@ -60,7 +63,7 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
         // Rebuild the network from the job's spec, load the downloaded weights, and classify the test split.
         using var g1 = new Generator(99);
         using var g2 = new Generator(99);
-        var model = ModelBuilder.Build(job.Spec, g1, g2);
+        var model = Dojo.Worker.Training.ModelBuilder.Build(job.Spec, g1, g2);
         model.Net.load(new MemoryStream(weights));
         model.Net.eval();
         var test = PlaygroundData.Generate(job.Spec.Dataset).Test;
@@ -106,6 +109,25 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
 
         Assert.Equal(JobState.Diverged, job.State);
         Assert.Matches(@"loss became (NaN|∞|-?Infinity|-∞) at epoch \d+, step \d+; last finite loss", job.Reason);
+    }
+
+    [Fact]
+    public async Task Job_stored_but_never_enqueued_is_handed_over_and_trained()
+    {
+        // As if the API stopped between storing the job and handing it to Hangfire.
+        var submitted = await _client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 3)));
+        await _client.WaitFinishedAsync(submitted.Id);
+        var orphan = Job.Create("orphan", "cpu", SpecJson.Serialize(submitted.Spec), DateTime.UtcNow);
+        await using (var db = await factory.Services.GetRequiredService<IDbContextFactory<DojoDb>>().CreateDbContextAsync())
+        {
+            db.Jobs.Add(orphan);
+            await db.SaveChangesAsync();
+        }
+
+        var job = await _client.WaitFinishedAsync(orphan.Id, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(JobState.Succeeded, job.State);
+        Assert.Equal(1, job.Attempts);
     }
 
     [Fact]

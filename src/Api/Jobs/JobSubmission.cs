@@ -48,7 +48,7 @@ public sealed class JobSubmission(
         var job = Job.Create(request.Name, device, SpecJson.Serialize(spec), clock.GetUtcNow().UtcDateTime);
         db.Jobs.Add(job);
         await db.SaveChangesAsync(ct);
-        queue.Enqueue(job.Id, job.Device);
+        await queue.EnqueueAsync(job.Id, job.Device, ct);
         return new Result(job, new Dictionary<string, string[]>());
     }
 

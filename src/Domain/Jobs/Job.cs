@@ -30,6 +30,8 @@ public sealed class Job
     public int CheckpointEpoch { get; private set; }
     /// <summary>The sequence number the next metric point will get (points 1..NextSeq-1 are stored).</summary>
     public long NextSeq { get; private set; } = 1;
+    /// <summary>The Hangfire job that delivers this job's current attempt (null until it was handed over).</summary>
+    public string? DeliveryId { get; private set; }
     /// <summary>Final metrics (test_loss, test_accuracy, ...) as a JSON object.</summary>
     public string? ResultJson { get; private set; }
 

@@ -1,15 +1,21 @@
 using Dojo.Domain.Specs;
+using Dojo.Storage;
 using Hangfire;
 using Hangfire.States;
 
 namespace Dojo.Worker.Jobs;
 
-/// <summary>Hands a job to Hangfire on the queue of its device ("cpu", "cuda"); Hangfire only delivers, at least once.</summary>
-public sealed class JobQueue(IBackgroundJobClient hangfire)
+/// <summary>
+/// Hands a job to Hangfire on the queue of its device ("cpu", "cuda") and notes the delivery on the job.
+/// Hangfire only delivers, at least once; a job stored but never handed over (the process stopped in
+/// between) has no delivery noted, and the worker's maintenance hands it over later.
+/// </summary>
+public sealed class JobQueue(IBackgroundJobClient hangfire, JobStore store)
 {
-    public string Enqueue(Guid jobId, string device)
+    public async Task EnqueueAsync(Guid jobId, string device, CancellationToken ct)
     {
         string queue = DeviceName.TryParse(device)?.Queue ?? "cpu";
-        return hangfire.Create<TrainingJob>(job => job.Run(jobId, CancellationToken.None), new EnqueuedState(queue));
+        string deliveryId = hangfire.Create<TrainingJob>(job => job.Run(jobId, CancellationToken.None), new EnqueuedState(queue));
+        await store.MarkDeliveredAsync(jobId, deliveryId, ct);
     }
 }

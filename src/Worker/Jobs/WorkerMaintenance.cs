@@ -7,9 +7,9 @@ using Microsoft.Extensions.Options;
 namespace Dojo.Worker.Jobs;
 
 /// <summary>
-/// Announces this worker (devices, slots) with a heartbeat, and re-queues jobs whose lease expired —
-/// at start and then every heartbeat — since Hangfire's SQLite storage redelivers a dead server's job
-/// only after its invisibility timeout.
+/// Announces this worker (devices, slots) with a heartbeat and, at start and then every heartbeat,
+/// re-queues jobs whose lease expired (Hangfire's SQLite storage redelivers a dead server's job only
+/// after its invisibility timeout) and hands over jobs that were stored but never enqueued.
 /// </summary>
 public sealed class WorkerMaintenance(
     JobStore store,
@@ -35,8 +35,13 @@ public sealed class WorkerMaintenance(
                 await store.HeartbeatAsync(_options.ResolvedName, OfferedDevices, _options.Slots, startedAt, stoppingToken);
                 foreach (var job in await store.RequeueExpiredAsync(stoppingToken))
                 {
-                    queue.Enqueue(job.Id, job.Device);
+                    await queue.EnqueueAsync(job.Id, job.Device, stoppingToken);
                     logger.LogWarning("Job {JobId}: lease of {Worker} expired; re-queued to resume from epoch {Epoch}", job.Id, job.LeaseOwner, job.CheckpointEpoch);
+                }
+                foreach (var job in await store.UndeliveredAsync(TimeSpan.FromSeconds(_options.UndeliveredGraceSeconds), stoppingToken))
+                {
+                    await queue.EnqueueAsync(job.Id, job.Device, stoppingToken);
+                    logger.LogWarning("Job {JobId}: stored but never handed to the queue; handed over now", job.Id);
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
