@@ -1,5 +1,6 @@
 # One image runs either process of Dojo: the API (default) or a worker (`dotnet Dojo.Worker.dll`).
-# The API's publish output holds the worker too (it can host it in-process), so libtorch is in the image once.
+# Both are published into one folder (the API references the worker to host it in-process, so they
+# share every library), and libtorch is in the image once.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
@@ -14,7 +15,8 @@ COPY src/Api/Dojo.Api.csproj src/Api/
 RUN dotnet restore src/Api/Dojo.Api.csproj
 COPY src/ src/
 # Publishing also marks libLibTorchSharp.so's GLIBCXX_3.4.32 requirement weak (build/WeakenElfVersions.targets).
-RUN dotnet publish src/Api/Dojo.Api.csproj -c Release --no-restore -o /app /p:UseAppHost=false
+RUN dotnet publish src/Api/Dojo.Api.csproj -c Release --no-restore -o /app /p:UseAppHost=false \
+ && dotnet publish src/Worker/Dojo.Worker.csproj -c Release --no-restore -o /app /p:UseAppHost=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app

@@ -2,12 +2,22 @@ using Microsoft.Extensions.Options;
 
 namespace Dojo.Storage;
 
+/// <summary>The formats trained weights are kept in: TorchSharp's, safetensors, and PyTorch's <c>torch.save</c> of the state dict.</summary>
+public enum ModelFormat { TorchSharp, Safetensors, PyTorch }
+
 /// <summary>Where a job's files live: <c>{DataDirectory}/jobs/{id}/</c> (checkpoint, trained weights).</summary>
 public sealed class JobFiles(IOptions<DojoOptions> options)
 {
     public string Directory(Guid jobId) => Path.Combine(options.Value.FullDataDirectory, "jobs", jobId.ToString("N"));
     public string Checkpoint(Guid jobId, int epoch) => Path.Combine(Directory(jobId), $"checkpoint-{epoch}.bin");
-    public string Model(Guid jobId) => Path.Combine(Directory(jobId), "model.bin");
+    public string Model(Guid jobId, ModelFormat format) => Path.Combine(Directory(jobId), "model" + Extension(format));
+
+    public static string Extension(ModelFormat format) => format switch
+    {
+        ModelFormat.Safetensors => ".safetensors",
+        ModelFormat.PyTorch => ".pt",
+        _ => ".bin",
+    };
 
     /// <summary>Writes via a temporary file and a rename, so a reader never sees half a file.</summary>
     public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)

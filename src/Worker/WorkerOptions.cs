@@ -8,7 +8,7 @@ public sealed class WorkerOptions
     /// <summary>API only: host the worker inside the API process (the default, a complete system in one process).</summary>
     public bool InProcess { get; set; } = true;
 
-    /// <summary>This worker's id in the Workers table and in job leases; default host:pid.</summary>
+    /// <summary>This worker's id in the Workers table and in job leases; default host:pid:random.</summary>
     public string? Name { get; set; }
 
     /// <summary>Jobs trained at once, each on its own thread. Default: the core count.</summary>
@@ -42,6 +42,9 @@ public sealed class WorkerOptions
     /// <summary>How often a running job checks whether it was cancelled.</summary>
     public int CancelPollMilliseconds { get; set; } = 250;
 
-    public string ResolvedName => Name ?? $"{Environment.MachineName}:{Environment.ProcessId}";
+    /// <summary>Host and pid, plus a random part: containers on one host can share both (pid 1, host network).</summary>
+    public string ResolvedName => _resolvedName ??= Name ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
+
+    private string? _resolvedName;
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
 }

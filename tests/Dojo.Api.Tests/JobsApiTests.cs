@@ -1,4 +1,6 @@
+using System.IO.Compression;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Dojo.Api.Jobs;
@@ -72,6 +74,40 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
         var predicted = output.squeeze(1).data<float>().ToArray();
         double accuracy = predicted.Zip(test.Labels).Count(p => p.First >= 0 == p.Second > 0) / (double)test.Count;
         Assert.Equal(job.Result![MetricNames.TestAccuracy], accuracy, 6);
+    }
+
+    [Fact]
+    public async Task Weights_come_as_safetensors_and_as_a_torch_save_archive_too()
+    {
+        var request = DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 5));
+        var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(request)).Id);
+        byte[] native = await _client.Http.GetByteArrayAsync($"/api/jobs/{job.Id}/model");
+        byte[] safetensors = await _client.Http.GetByteArrayAsync($"/api/jobs/{job.Id}/model?format=safetensors");
+        byte[] pytorch = await _client.Http.GetByteArrayAsync($"/api/jobs/{job.Id}/model?format=pyTorch");
+
+        // safetensors: an 8-byte little-endian header length, a JSON header, then the raw tensors.
+        using var g1 = new Generator(1);
+        using var g2 = new Generator(1);
+        var model = Dojo.Worker.Training.ModelBuilder.Build(job.Spec, g1, g2);
+        model.Net.load(new MemoryStream(native));
+        long headerLength = BitConverter.ToInt64(safetensors, 0);
+        var header = JsonNode.Parse(safetensors.AsSpan(8, (int)headerLength))!.AsObject();
+        foreach (var (name, tensor) in model.Net.state_dict())
+        {
+            var entry = header[name]!.AsObject();
+            Assert.Equal("F32", entry["dtype"]!.GetValue<string>());
+            Assert.Equal(tensor.shape, entry["shape"]!.AsArray().Select(d => d!.GetValue<long>()));
+            long start = 8 + headerLength + entry["data_offsets"]![0]!.GetValue<long>();
+            var stored = MemoryMarshal.Cast<byte, float>(safetensors.AsSpan((int)start, (int)tensor.numel() * 4)).ToArray();
+            Assert.Equal(tensor.data<float>().ToArray(), stored);
+        }
+        Assert.Equal(model.Net.state_dict().Count, header.Count(h => h.Key != "__metadata__"));
+
+        // torch.save's format is a zip archive holding the pickled state dict.
+        using var zip = new ZipArchive(new MemoryStream(pytorch));
+        Assert.Contains(zip.Entries, e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.Http.GetAsync($"/api/jobs/{job.Id}/model?format=onnx")).StatusCode);
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class SupervisedTrainerTests
         Assert.Equal(full.Epochs[^1].Metrics.Where(m => m.Name != MetricNames.SamplesPerSec),
                      resumedSession.Epochs[^1].Metrics.Where(m => m.Name != MetricNames.SamplesPerSec));
         Assert.Equal(uninterrupted.Final, resumed.Final);
-        Assert.Equal(uninterrupted.Weights, resumed.Weights);
+        Assert.Equal(uninterrupted.Weights.TorchSharp, resumed.Weights.TorchSharp);
     }
 
     [Fact]
@@ -62,8 +62,8 @@ public sealed class SupervisedTrainerTests
         var again = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(new Session(spec)));
         var other = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(new Session(spec with { Training = spec.Training with { Seed = 4 } })));
 
-        Assert.Equal(first.Weights, again.Weights);
-        Assert.NotEqual(first.Weights, other.Weights);
+        Assert.Equal(first.Weights.TorchSharp, again.Weights.TorchSharp);
+        Assert.NotEqual(first.Weights.TorchSharp, other.Weights.TorchSharp);
     }
 
     [Fact]

@@ -16,7 +16,8 @@ public static class JobsApi
         api.MapGet("/{id:guid}", GetAsync).WithName("GetJob").WithSummary("A job's state, spec, timestamps and final metrics");
         api.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob").WithSummary("Cancel a queued or running job");
         api.MapGet("/{id:guid}/metrics", MetricsAsync).WithName("GetJobMetrics").WithSummary("The job's stored metric points from a sequence number");
-        api.MapGet("/{id:guid}/model", ModelAsync).WithName("GetJobModel").WithSummary("The trained weights (TorchSharp format)");
+        api.MapGet("/{id:guid}/model", ModelAsync).WithName("GetJobModel")
+            .WithSummary("The trained weights: format=torchSharp (default), safetensors or pyTorch (torch.load)");
         return app;
     }
 
@@ -86,14 +87,17 @@ public static class JobsApi
         return TypedResults.Ok(new MetricPage(points.Select(MetricPointDto.From).ToList(), next));
     }
 
-    private static async Task<Results<PhysicalFileHttpResult, NotFound<string>>> ModelAsync(
-        Guid id, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct)
+    private static async Task<Results<PhysicalFileHttpResult, NotFound<string>, ValidationProblem>> ModelAsync(
+        Guid id, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct, string format = "torchSharp")
     {
+        var parsed = Enum.GetValues<ModelFormat>().Cast<ModelFormat?>().FirstOrDefault(f => SpecJson.Name(f!.Value) == format);
+        if (parsed is null)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = [$"'{format}' is not one of: {SpecJson.AllowedNames<ModelFormat>()}"] });
         await using var db = await contexts.CreateDbContextAsync(ct);
         var state = await db.Jobs.Where(j => j.Id == id).Select(j => (JobState?)j.State).SingleOrDefaultAsync(ct);
-        string path = files.Model(id);
+        string path = files.Model(id, parsed.Value);
         if (state != JobState.Succeeded || !File.Exists(path))
             return TypedResults.NotFound(state is null ? "no such job" : $"the job is {state}; weights exist once it has succeeded");
-        return TypedResults.PhysicalFile(path, "application/octet-stream", $"dojo-{id:N}.bin");
+        return TypedResults.PhysicalFile(path, "application/octet-stream", $"dojo-{id:N}{JobFiles.Extension(parsed.Value)}");
     }
 }

@@ -87,7 +87,9 @@ public sealed class TrainingJob(
                 switch (outcome)
                 {
                     case TrainingOutcome.Completed completed:
-                        JobFiles.WriteAtomically(files.Model(jobId), completed.Weights);
+                        JobFiles.WriteAtomically(files.Model(jobId, ModelFormat.TorchSharp), completed.Weights.TorchSharp);
+                        JobFiles.WriteAtomically(files.Model(jobId, ModelFormat.Safetensors), completed.Weights.Safetensors);
+                        JobFiles.WriteAtomically(files.Model(jobId, ModelFormat.PyTorch), completed.Weights.PyTorch);
                         var result = ResultJson(session.LastMetrics, completed.Final);
                         await recorder.FinishAsync(JobState.Succeeded, null, result, completed.Final, session.LastEpoch, session.LastStep, CancellationToken.None);
                         logger.LogInformation("Job {JobId}: succeeded {Result}", jobId, result);

@@ -1,7 +1,14 @@
 using TorchSharp.Modules;
+using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Dojo.Worker.Training;
+
+/// <summary>
+/// A trained model's state dict in three formats: TorchSharp's (<c>module.load</c>), safetensors
+/// (<c>safetensors.torch.load_file</c>) and PyTorch's own (<c>torch.load</c>), with the same keys.
+/// </summary>
+public sealed record TrainedWeights(byte[] TorchSharp, byte[] Safetensors, byte[] PyTorch);
 
 /// <summary>A trainer's resumable state: the model's state dict (weights and buffers) followed by the optimizer's.</summary>
 public static class CheckpointState
@@ -24,11 +31,15 @@ public static class CheckpointState
         optimizer.load_state_dict(reader);
     }
 
-    /// <summary>The trained weights alone, in TorchSharp's format (<c>module.load</c> reads them).</summary>
-    public static byte[] SaveModel(nn.Module model)
+    /// <summary>The trained weights alone, in TorchSharp's format and in two that PyTorch reads.</summary>
+    public static TrainedWeights SaveModel(nn.Module model)
     {
-        using var stream = new MemoryStream();
-        model.save(stream);
-        return stream.ToArray();
+        using var torchSharp = new MemoryStream();
+        model.save(torchSharp);
+        using var safetensors = new MemoryStream();
+        model.save_safetensors(safetensors, leaveOpen: true);
+        using var pytorch = new MemoryStream();
+        model.save_py(pytorch, leaveOpen: true);
+        return new TrainedWeights(torchSharp.ToArray(), safetensors.ToArray(), pytorch.ToArray());
     }
 }

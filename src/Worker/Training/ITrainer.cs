@@ -27,7 +27,7 @@ public sealed record Checkpoint(int Epoch, long Step, byte[] State);
 public abstract record TrainingOutcome
 {
     /// <summary>Training finished; <paramref name="Final"/> holds test metrics, <paramref name="Weights"/> the trained model.</summary>
-    public sealed record Completed(IReadOnlyList<Metric> Final, byte[] Weights) : TrainingOutcome;
+    public sealed record Completed(IReadOnlyList<Metric> Final, TrainedWeights Weights) : TrainingOutcome;
 
     /// <summary>The loss became NaN or infinite.</summary>
     public sealed record Diverged(string Reason) : TrainingOutcome;
