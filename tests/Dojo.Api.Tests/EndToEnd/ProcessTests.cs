@@ -101,6 +101,30 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Grpc_js_client_watching_a_running_job_gets_every_point_once_then_the_final_state()
+    {
+        var client = await StartApiAsync(inProcessWorker: true);
+        await WaitReadyAsync(client);
+        var job = await client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 400)));
+        await client.WaitAsync(job.Id, j => j.State == Domain.Jobs.JobState.Running);
+
+        var events = await NodeWatchClient.WatchAsync($"127.0.0.1:{_grpc}", job.Id, 1);
+
+        var stored = await client.AllMetricsAsync(job.Id);
+        var points = events.Where(e => e.ContainsKey("seq")).ToList();
+        Assert.Equal(stored.Select(p => p.Seq), points.Select(p => p["seq"]!.GetValue<long>()));
+        Assert.Equal(stored.Select(p => p.Name), points.Select(p => p["name"]!.GetValue<string>()));
+        var final = events[^1];
+        Assert.Equal("JOB_STATE_SUCCEEDED", final["state"]!.GetValue<string>());
+        Assert.Equal(stored.Count + 1, final["next_seq"]!.GetValue<long>());
+
+        var resumed = await NodeWatchClient.WatchAsync($"127.0.0.1:{_grpc}", job.Id, 1000);
+        Assert.Equal(Enumerable.Range(1000, stored.Count - 999).Select(i => (long)i),
+            resumed.Where(e => e.ContainsKey("seq")).Select(e => e["seq"]!.GetValue<long>()));
+        Assert.Equal("JOB_STATE_SUCCEEDED", resumed[^1]["state"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Second_hangfire_server_on_one_sqlite_file_refuses_to_start()
     {
         var client = await StartApiAsync(inProcessWorker: true);
