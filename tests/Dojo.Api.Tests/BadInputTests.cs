@@ -104,6 +104,17 @@ public sealed class BadInputTests(DojoFactory factory) : IClassFixture<DojoFacto
     }
 
     [Fact]
+    public async Task OpenApi_document_and_interactive_page_are_served()
+    {
+        var document = await _http.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("\"/api/jobs/{id}/metrics\"", document);
+        Assert.Contains("SubmitJob", document);
+        var page = await _http.GetAsync("/docs");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Saved_optimizer_is_validated()
     {
         var response = await _http.PostAsJsonAsync("/api/optimizers", new { name = "bad", spec = new { kind = "adam", learningRate = -1 } });

@@ -1,4 +1,5 @@
 using Dojo.Domain.Specs;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
 
@@ -9,6 +10,8 @@ public static class ApiSurfaceExtensions
 {
     public static WebApplicationBuilder AddDojoApiSurface(this WebApplicationBuilder builder)
     {
+        long maxBody = builder.Configuration.GetValue("Dojo:Limits:MaxRequestBodyBytes", 1L << 20);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBody);
         builder.Services.Configure<JsonOptions>(options => SpecJson.Configure(options.SerializerOptions));
         // Binding failures (malformed JSON, an unknown enum value) throw, so BadRequestHandler can name the field.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -24,8 +27,26 @@ public static class ApiSurfaceExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use(RefuseOversizedBodies);
         app.MapOpenApi();
         app.MapScalarApiReference("/docs");
         return app;
+    }
+
+    /// <summary>A declared body over the server's limit is a 413 ProblemDetails before anything reads it.</summary>
+    private static async Task RefuseOversizedBodies(HttpContext context, RequestDelegate next)
+    {
+        long? limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+        if (limit is not null && context.Request.ContentLength > limit)
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = { Status = 413, Title = "The request body is too large.", Detail = $"The limit is {limit} bytes (Dojo:Limits:MaxRequestBodyBytes)." },
+            });
+            return;
+        }
+        await next(context);
     }
 }

@@ -21,19 +21,19 @@ public sealed class TorchRuntime(ILogger<TorchRuntime> logger) : IHostedService
         }
         catch (Exception ex)
         {
-            throw new InvalidOperationException($"TorchSharp cannot make a tensor: {Diagnose()}", ex);
+            throw new InvalidOperationException($"TorchSharp cannot make a tensor: {Diagnose(AppContext.BaseDirectory)}", ex);
         }
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Loads the native libraries directly to surface the dynamic loader's error.</summary>
-    public static string Diagnose()
+    /// <summary>Loads the native libraries in <paramref name="directory"/> directly to surface the dynamic loader's error.</summary>
+    public static string Diagnose(string directory)
     {
         foreach (var name in new[] { "libtorch_cpu.so", "libLibTorchSharp.so" })
         {
-            string path = Path.Combine(AppContext.BaseDirectory, name);
+            string path = Path.Combine(directory, name);
             if (!File.Exists(path)) return $"{path} is missing (is the libtorch-cpu-linux-x64 package referenced?)";
             try
             {

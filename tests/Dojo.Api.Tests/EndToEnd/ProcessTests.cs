@@ -125,6 +125,30 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Api_without_a_live_worker_is_not_ready_and_refuses_jobs()
+    {
+        var client = await StartApiAsync(inProcessWorker: false);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.Http.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await client.Http.GetAsync("/health/ready")).StatusCode);
+        var response = await client.Http.PostAsync("/api/jobs", new StringContent(DojoClient.Sample("xor").ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("no live worker", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Body_over_the_configured_limit_is_a_413_problem()
+    {
+        var client = await StartApiAsync(inProcessWorker: false);
+        var huge = DojoClient.With(DojoClient.Sample("xor"), ("name", new string('x', 2 * 1024 * 1024)));
+
+        var response = await client.Http.PostAsync("/api/jobs", new StringContent(huge.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.RequestEntityTooLarge, await response.Content.ReadAsStringAsync());
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Second_hangfire_server_on_one_sqlite_file_refuses_to_start()
     {
         var client = await StartApiAsync(inProcessWorker: true);
