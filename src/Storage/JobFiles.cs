@@ -19,7 +19,11 @@ public sealed class JobFiles(IOptions<DojoOptions> options)
         _ => ".bin",
     };
 
-    /// <summary>Writes via a temporary file and a rename, so a reader never sees half a file.</summary>
+    /// <summary>
+    /// Writes via a temporary file and a rename, so a reader never sees half a file. No fsync: a file
+    /// written before a process crash is intact (the kernel has it); a machine crash may lose the newest
+    /// checkpoint, as SQLite's own WAL may lose the newest commit.
+    /// </summary>
     public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
     {
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -27,7 +31,6 @@ public sealed class JobFiles(IOptions<DojoOptions> options)
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             file.Write(bytes);
-            file.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);
     }
