@@ -1,5 +1,6 @@
 using Dojo.Api.Extensions;
 using Dojo.Api.Jobs;
+using Dojo.Api.Playground;
 using Dojo.Api.Specs;
 using Dojo.Storage;
 
@@ -18,6 +19,7 @@ app.UseDojoObservability();
 app.UseDojoApiSurface();
 app.MapJobsApi();
 app.MapSpecsApi();
+app.MapPlaygroundApi();
 app.MapGrpcService<JobsGrpcService>();
 app.MapGrpcReflectionService();
 

@@ -3,7 +3,8 @@ namespace Dojo.Domain.Specs;
 /// <summary>Activation functions of the course plus the TensorFlow Playground's extras.</summary>
 public enum ActivationFunction { Step, Sigmoid, Tanh, Relu, Identity, Softmax, Elu, Selu, Softplus, Softsign }
 
-public enum LossFunction { Mse, Mae, CrossEntropy, BinaryCrossEntropy, Huber }
+/// <summary>Losses. <c>HalfMse</c> is ½(o − t)², TensorFlow Playground's square loss (half the gradient of <c>Mse</c>).</summary>
+public enum LossFunction { Mse, Mae, CrossEntropy, BinaryCrossEntropy, Huber, HalfMse }
 
 public enum OptimizerKind { Sgd, Momentum, Adagrad, Rmsprop, Adam }
 

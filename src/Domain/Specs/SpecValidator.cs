@@ -139,7 +139,7 @@ public static partial class SpecValidator
             case LossFunction.BinaryCrossEntropy when last is not null && last.Function is not ActivationFunction.Sigmoid && last == spec.Network.Layers[^1]:
                 errors.Add(where, "binaryCrossEntropy needs a sigmoid output (or no activation: logits)");
                 break;
-            case LossFunction.Mse or LossFunction.Mae or LossFunction.Huber when width != 1 && width != classes:
+            case LossFunction.Mse or LossFunction.HalfMse or LossFunction.Mae or LossFunction.Huber when width != 1 && width != classes:
                 errors.Add(where, $"the network ends with {width} outputs; {SpecJson.Name(loss)} on {classes} classes needs 1 (labels ±1) or {classes} (one-hot)");
                 break;
         }

@@ -28,6 +28,7 @@ public sealed class OutputHead(TrainingSpec training, BuiltModel model, bool isR
     public Tensor Loss(Tensor output, Tensor targets) => training.Loss switch
     {
         LossFunction.Mse => nn.functional.mse_loss(output, targets),
+        LossFunction.HalfMse => nn.functional.mse_loss(output, targets) * 0.5,
         LossFunction.Mae => nn.functional.l1_loss(output, targets),
         LossFunction.Huber => nn.functional.huber_loss(output, targets, training.HuberDelta),
         LossFunction.CrossEntropy => nn.functional.cross_entropy(output, targets),
