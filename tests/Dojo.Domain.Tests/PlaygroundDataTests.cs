@@ -22,7 +22,7 @@ public class PlaygroundDataTests
     [Fact]
     public void Xor_without_noise_labels_by_quadrant_and_keeps_the_padding()
     {
-        var points = PlaygroundData.Points(PlaygroundGenerator.Xor, 1000, 0, new Random(7));
+        var points = PlaygroundData.Points(PlaygroundGenerator.Xor, 1000, 0, new SystemRandomSource(7));
         Assert.All(points, p =>
         {
             Assert.Equal(p.X * p.Y >= 0 ? 1 : -1, p.Label);
@@ -34,7 +34,7 @@ public class PlaygroundDataTests
     [Fact]
     public void Circle_without_noise_puts_positives_inside_radius_2_5()
     {
-        var points = PlaygroundData.Points(PlaygroundGenerator.Circle, 400, 0, new Random(3));
+        var points = PlaygroundData.Points(PlaygroundGenerator.Circle, 400, 0, new SystemRandomSource(3));
         Assert.All(points, p => Assert.Equal(Math.Sqrt(p.X * p.X + p.Y * p.Y) < 2.5 ? 1 : -1, p.Label));
         Assert.Equal(200, points.Count(p => p.Label > 0));
     }
@@ -42,7 +42,7 @@ public class PlaygroundDataTests
     [Fact]
     public void Spiral_arms_are_point_symmetric()
     {
-        var points = PlaygroundData.Points(PlaygroundGenerator.Spiral, 200, 0, new Random(1));
+        var points = PlaygroundData.Points(PlaygroundGenerator.Spiral, 200, 0, new SystemRandomSource(1));
         for (int i = 0; i < 100; i++)
         {
             Assert.Equal(-points[i].X, points[100 + i].X, 9);
@@ -55,8 +55,8 @@ public class PlaygroundDataTests
     [Fact]
     public void Plane_label_is_the_scaled_sum_and_multi_gauss_is_clamped()
     {
-        Assert.All(PlaygroundData.Points(PlaygroundGenerator.Plane, 500, 0, new Random(2)), p => Assert.Equal((p.X + p.Y) / 10, p.Label, 12));
-        Assert.All(PlaygroundData.Points(PlaygroundGenerator.MultiGauss, 500, 0.5, new Random(2)), p => Assert.InRange(p.Label, -1.0, 1.0));
+        Assert.All(PlaygroundData.Points(PlaygroundGenerator.Plane, 500, 0, new SystemRandomSource(2)), p => Assert.Equal((p.X + p.Y) / 10, p.Label, 12));
+        Assert.All(PlaygroundData.Points(PlaygroundGenerator.MultiGauss, 500, 0.5, new SystemRandomSource(2)), p => Assert.InRange(p.Label, -1.0, 1.0));
     }
 
     [Fact]

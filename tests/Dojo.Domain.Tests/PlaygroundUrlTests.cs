@@ -122,7 +122,9 @@ public class PlaygroundUrlTests
             [new DenseLayer(4), new ActivationLayer(ActivationFunction.Tanh), new DenseLayer(2), new ActivationLayer(ActivationFunction.Tanh),
              new DenseLayer(1), new ActivationLayer(ActivationFunction.Tanh)],
             spec.Network.Layers);
-        Assert.Equal(new InitSpec(InitKind.Uniform) { A = -0.5, B = 0.5, BiasValue = 0.1 }, spec.Network.Init);
+        Assert.Equal(new InitSpec(InitKind.Playground), spec.Network.Init);
+        Assert.Equal("0.37934", spec.Dataset.SeedText);
+        Assert.False(spec.Training.Shuffle);
         Assert.Equal(new OptimizerSpec { Kind = OptimizerKind.Sgd, LearningRate = 0.03 }, spec.Optimizer);
         Assert.Equal(LossFunction.HalfMse, spec.Training.Loss);
         Assert.Equal(10, spec.Training.BatchSize.Size);
@@ -140,7 +142,7 @@ public class PlaygroundUrlTests
         Assert.True(glorot.Training.BatchSize.IsFull);
         Assert.Equal(LossFunction.Mae, glorot.Training.Loss);
         var origin = PlaygroundSpec.ToJobSpec(PlaygroundState.Parse(Fork + "#initOrigin=true"), 10).Spec;
-        Assert.Equal(new InitSpec(InitKind.Uniform) { A = -0.5, B = 0.5, BiasValue = 0.1 }, origin.Network.Init);
+        Assert.Equal(new InitSpec(InitKind.Playground), origin.Network.Init);
     }
 
     [Fact]

@@ -8,7 +8,8 @@ public readonly record struct Example2D(double X, double Y, double Label);
 /// <summary>Feature rows and labels, ready to become tensors.</summary>
 public sealed record DataSplit(float[] Features, float[] Labels, int Count, int FeatureCount);
 
-public sealed record PlaygroundDataset(DataSplit Train, DataSplit Test, bool IsRegression);
+/// <summary>The splits, and the random stream where generation and shuffle left it (the playground draws its initial weights next).</summary>
+public sealed record PlaygroundDataset(DataSplit Train, DataSplit Test, bool IsRegression, IRandomSource Stream);
 
 /// <summary>
 /// TensorFlow Playground's data sets (src/dataset.ts of tensorflow/playground): the same formulas,
@@ -19,7 +20,7 @@ public static class PlaygroundData
 {
     public static PlaygroundDataset Generate(DatasetSpec spec)
     {
-        var random = new Random(spec.Seed);
+        IRandomSource random = spec.SeedText is null ? new SystemRandomSource(spec.Seed) : new SeedRandom(spec.SeedText);
         double noise = spec.Noise / 100.0;
         var points = Points(spec.Generator, spec.SampleCount, noise, random);
         Shuffle(points, random);
@@ -27,10 +28,11 @@ public static class PlaygroundData
         return new PlaygroundDataset(
             ToSplit(points.GetRange(0, split), spec.Features),
             ToSplit(points.GetRange(split, points.Count - split), spec.Features),
-            spec.Generator.IsRegression());
+            spec.Generator.IsRegression(),
+            random);
     }
 
-    public static List<Example2D> Points(PlaygroundGenerator generator, int samples, double noise, Random random) => generator switch
+    public static List<Example2D> Points(PlaygroundGenerator generator, int samples, double noise, IRandomSource random) => generator switch
     {
         PlaygroundGenerator.Circle => Circle(samples, noise, random),
         PlaygroundGenerator.Xor => Xor(samples, noise, random),
@@ -66,7 +68,7 @@ public static class PlaygroundData
         return new DataSplit(x, y, points.Count, features.Count);
     }
 
-    private static void Shuffle(List<Example2D> points, Random random)
+    private static void Shuffle(List<Example2D> points, IRandomSource random)
     {
         for (int counter = points.Count; counter > 0;)
         {
@@ -76,9 +78,9 @@ public static class PlaygroundData
         }
     }
 
-    private static double Uniform(Random random, double a, double b) => random.NextDouble() * (b - a) + a;
+    private static double Uniform(IRandomSource random, double a, double b) => random.NextDouble() * (b - a) + a;
 
-    private static double Normal(Random random, double mean, double variance)
+    private static double Normal(IRandomSource random, double mean, double variance)
     {
         double v1, v2, s;
         do
@@ -92,7 +94,7 @@ public static class PlaygroundData
 
     private static double Distance(double x1, double y1, double x2, double y2) => Math.Sqrt((x1 - x2) * (x1 - x2) + (y1 - y2) * (y1 - y2));
 
-    private static List<Example2D> TwoGauss(int samples, double noise, Random random)
+    private static List<Example2D> TwoGauss(int samples, double noise, IRandomSource random)
     {
         var points = new List<Example2D>(samples);
         double variance = 0.5 + noise / 0.5 * 3.5; // linear [0, .5] -> [0.5, 4]
@@ -106,7 +108,7 @@ public static class PlaygroundData
         return points;
     }
 
-    private static List<Example2D> Spiral(int samples, double noise, Random random)
+    private static List<Example2D> Spiral(int samples, double noise, IRandomSource random)
     {
         var points = new List<Example2D>(samples);
         double n = samples / 2.0;
@@ -126,7 +128,7 @@ public static class PlaygroundData
         return points;
     }
 
-    private static List<Example2D> Circle(int samples, double noise, Random random)
+    private static List<Example2D> Circle(int samples, double noise, IRandomSource random)
     {
         var points = new List<Example2D>(samples);
         const double radius = 5;
@@ -149,7 +151,7 @@ public static class PlaygroundData
         return points;
     }
 
-    private static List<Example2D> Xor(int samples, double noise, Random random)
+    private static List<Example2D> Xor(int samples, double noise, IRandomSource random)
     {
         var points = new List<Example2D>(samples);
         const double padding = 0.3;
@@ -166,7 +168,7 @@ public static class PlaygroundData
         return points;
     }
 
-    private static List<Example2D> Plane(int samples, double noise, Random random)
+    private static List<Example2D> Plane(int samples, double noise, IRandomSource random)
     {
         var points = new List<Example2D>(samples);
         const double radius = 6;
@@ -184,7 +186,7 @@ public static class PlaygroundData
     private static readonly (double Cx, double Cy, double Sign)[] Gaussians =
         [(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1)];
 
-    private static List<Example2D> MultiGauss(int samples, double noise, Random random)
+    private static List<Example2D> MultiGauss(int samples, double noise, IRandomSource random)
     {
         var points = new List<Example2D>(samples);
         const double radius = 6;

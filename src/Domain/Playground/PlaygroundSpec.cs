@@ -7,8 +7,9 @@ namespace Dojo.Domain.Playground;
 /// formula, sample count, noise, train share and input features; the hidden layers and activation
 /// with the playground's output (tanh over ±1 labels for classification, linear for regression); its
 /// square loss ½(o − t)² (the fork's mae), plain SGD with its learning rate, L1/L2 and batch size; and
-/// its initialisation (upstream: U(−0.5, 0.5) weights, biases 0.1; the fork: Glorot uniform, biases 0,
-/// unless initOrigin). A URL carries no epoch count: the caller gives it (an exercise's budget).
+/// its initialisation (upstream: U(−0.5, 0.5) weights from the data's random stream, biases 0.1; the
+/// fork: Glorot uniform, biases 0, unless initOrigin); the training data walked in the order of the
+/// page's single shuffle. A URL carries no epoch count: the caller gives it (an exercise's budget).
 /// </summary>
 public static class PlaygroundSpec
 {
@@ -56,7 +57,7 @@ public static class PlaygroundSpec
 
         bool upstreamInit = state.Site == PlaygroundSite.TensorFlow || state.InitOrigin;
         var init = state.InitZero ? new InitSpec(InitKind.Zeros) { BiasValue = upstreamInit ? 0.1 : 0 }
-            : upstreamInit ? new InitSpec(InitKind.Uniform) { A = -0.5, B = 0.5, BiasValue = 0.1 }
+            : upstreamInit ? new InitSpec(InitKind.Playground)
             : new InitSpec(InitKind.Xavier) { Distribution = InitDistribution.Uniform };
 
         if (!double.IsFinite(state.BatchSize) || state.BatchSize < 1 || state.BatchSize != Math.Floor(state.BatchSize))
@@ -80,6 +81,7 @@ public static class PlaygroundSpec
                 Noise = state.Noise,
                 TrainPercent = (int)state.PercTrainData,
                 Seed = seed,
+                SeedText = state.Seed,
                 Features = features,
             },
             Network = new NetworkSpec { Layers = layers, Init = init },
@@ -97,10 +99,13 @@ public static class PlaygroundSpec
                 Epochs = epochs,
                 Seed = seed,
                 Device = "cpu",
+                Shuffle = false,
             },
         };
-        notes.Add("Dojo draws its own random stream from the seed (not seedrandom's ARC4) and computes in float32: " +
-                  "the data set and starting weights follow the same formulas and distributions, not the same numbers");
+        notes.Add("the data set (and, with the playground's own initialisation, the starting weights) come from the URL's seed " +
+                  "through seedrandom's stream, as on the page; Dojo computes in float32 where the page uses float64");
+        if (!upstreamInit && !state.InitZero)
+            notes.Add("the fork's Glorot initialisation is drawn from Dojo's stream, not the page's: the same distribution, other numbers");
         return new Result(spec, notes);
     }
 

@@ -15,6 +15,12 @@ public sealed record DatasetSpec
     public double Noise { get; init; }
     public int TrainPercent { get; init; } = 50;
     public int Seed { get; init; } = 1;
+
+    /// <summary>
+    /// A playground seed text (the URL's <c>seed</c>): when given, the data come from seedrandom's stream
+    /// for it, as on the page, instead of Dojo's own stream for <see cref="Seed"/>.
+    /// </summary>
+    public string? SeedText { get; init; }
     public IReadOnlyList<InputFeature> Features { get; init; } = [InputFeature.X1, InputFeature.X2];
 
     [JsonIgnore]

@@ -8,7 +8,11 @@ public enum LossFunction { Mse, Mae, CrossEntropy, BinaryCrossEntropy, Huber, Ha
 
 public enum OptimizerKind { Sgd, Momentum, Adagrad, Rmsprop, Adam }
 
-public enum InitKind { Normal, Xavier, He, Zeros, Uniform }
+/// <summary>
+/// Weight initialisations. <c>Playground</c> is TensorFlow Playground's: each weight U(−0.5, 0.5) drawn,
+/// node by node, from the data set's random stream right after the data (biases 0.1).
+/// </summary>
+public enum InitKind { Normal, Xavier, He, Zeros, Uniform, Playground }
 
 public enum InitDistribution { Normal, Uniform }
 

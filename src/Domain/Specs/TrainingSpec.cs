@@ -12,6 +12,9 @@ public sealed record TrainingSpec
     public int Epochs { get; init; } = 100;
     public int Seed { get; init; } = 1;
     public string Device { get; init; } = "cpu";
+
+    /// <summary>Reshuffle the training set every epoch (the playground does not: it walks its once-shuffled data in order).</summary>
+    public bool Shuffle { get; init; } = true;
 }
 
 /// <summary>A batch size: a positive number of samples, or the whole training set ("full").</summary>

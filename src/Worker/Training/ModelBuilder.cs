@@ -1,3 +1,4 @@
+using Dojo.Domain.Datasets;
 using Dojo.Domain.Specs;
 using Dojo.Worker.Training.Layers;
 using TorchSharp;
@@ -15,7 +16,8 @@ public sealed record BuiltModel(Sequential Net, ActivationFunction? OutputActiva
 
 public static class ModelBuilder
 {
-    public static BuiltModel Build(JobSpec spec, Generator initGenerator, Generator dropoutGenerator)
+    /// <param name="dataStream">The data set's random stream, for <see cref="InitKind.Playground"/> weights.</param>
+    public static BuiltModel Build(JobSpec spec, Generator initGenerator, Generator dropoutGenerator, IRandomSource? dataStream = null)
     {
         var layers = spec.Network.Layers;
         int count = layers.Count;
@@ -37,7 +39,7 @@ public static class ModelBuilder
             {
                 case DenseLayer d:
                     var linear = nn.Linear(width, d.Units, hasBias: d.Bias);
-                    Initialize(linear, d.Init ?? spec.Network.Init ?? InitSpec.Default, initGenerator);
+                    Initialize(linear, d.Init ?? spec.Network.Init ?? InitSpec.Default, initGenerator, dataStream);
                     modules.Add(($"dense{i}", linear));
                     dense.Add(linear);
                     width = d.Units;
@@ -78,7 +80,7 @@ public static class ModelBuilder
     /// Drawn with rand/randn, which honour the generator (TorchSharp 0.107's nn.init.uniform_/normal_
     /// ignore theirs and use the process-wide one, which would make jobs irreproducible).
     /// </summary>
-    private static void Initialize(Linear linear, InitSpec init, Generator generator)
+    private static void Initialize(Linear linear, InitSpec init, Generator generator, IRandomSource? dataStream)
     {
         using var _ = no_grad();
         var weight = linear.weight!;
@@ -94,6 +96,14 @@ public static class ModelBuilder
             case InitKind.Zeros:
                 weight.zero_();
                 break;
+            case InitKind.Playground:
+                // Node by node, link by link: row-major over [out, in], as the playground's buildNetwork draws them.
+                var stream = dataStream ?? throw new InvalidOperationException("playground init needs the data set's random stream");
+                var values = new float[weight.numel()];
+                for (int k = 0; k < values.Length; k++) values[k] = (float)(stream.NextDouble() - 0.5);
+                using (var drawn = tensor(values, weight.shape, dtype: weight.dtype)) weight.copy_(drawn);
+                linear.bias?.fill_(0.1);
+                return;
             case InitKind.Xavier or InitKind.He:
                 double variance = init.Kind == InitKind.Xavier ? 2.0 / (fanIn + fanOut) : 2.0 / fanIn;
                 if (init.Distribution == InitDistribution.Normal) Normal(weight, Math.Sqrt(variance), generator);

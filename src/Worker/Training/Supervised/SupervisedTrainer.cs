@@ -9,7 +9,8 @@ namespace Dojo.Worker.Training.Supervised;
 
 /// <summary>
 /// Mini-batch training of a feed-forward network on a playground data set. Randomness is derived from
-/// (seed, epoch): weight init from the seed, each epoch's shuffle and dropout masks from (seed, epoch),
+/// (seed, epoch): weight init from the seed (or the data's stream, for playground init), each epoch's
+/// shuffle and dropout masks from (seed, epoch),
 /// so a job resumed from epoch k's checkpoint continues exactly as an uninterrupted run would.
 /// </summary>
 public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
@@ -22,7 +23,7 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
 
         using var initGenerator = new Generator((ulong)spec.Training.Seed);
         using var dropoutGenerator = new Generator((ulong)spec.Training.Seed);
-        var model = ModelBuilder.Build(spec, initGenerator, dropoutGenerator);
+        var model = ModelBuilder.Build(spec, initGenerator, dropoutGenerator, data.Stream);
         using var net = model.Net;
         net.to(device);
         var head = new OutputHead(spec.Training, model, data.IsRegression);
@@ -51,7 +52,7 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
         for (int epoch = startEpoch; epoch <= spec.Training.Epochs; epoch++)
         {
             dropoutGenerator.manual_seed(EpochSeed(spec.Training.Seed, epoch, stream: 1));
-            var order = Permutation(samples, EpochSeed(spec.Training.Seed, epoch, stream: 2));
+            var order = Permutation(samples, spec.Training.Shuffle ? EpochSeed(spec.Training.Seed, epoch, stream: 2) : null);
             var clock = Stopwatch.StartNew();
             double lossSum = 0;
             using var correct = zeros(1, dtype: ScalarType.Int64, device: device);
@@ -130,11 +131,12 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
     private static Tensor Tensor(DataSplit split, Device device) =>
         tensor(split.Features, [split.Count, split.FeatureCount], device: device);
 
-    private static long[] Permutation(int count, long seed)
+    /// <summary>The epoch's sample order: shuffled by the seed, or in data order when there is none.</summary>
+    private static long[] Permutation(int count, long? seed)
     {
         var order = new long[count];
         for (int i = 0; i < count; i++) order[i] = i;
-        new Random(unchecked((int)seed)).Shuffle(order);
+        if (seed is not null) new Random(unchecked((int)seed.Value)).Shuffle(order);
         return order;
     }
 
