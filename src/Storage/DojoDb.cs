@@ -1,3 +1,4 @@
+using Dojo.Domain.Exercises;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
 using Microsoft.EntityFrameworkCore;
@@ -11,6 +12,7 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
     public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
     public DbSet<WorkerRegistration> Workers => Set<WorkerRegistration>();
     public DbSet<SavedSpec> SavedSpecs => Set<SavedSpec>();
+    public DbSet<Grading> Gradings => Set<Grading>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
@@ -43,6 +45,18 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
         {
             worker.HasKey(w => w.Id);
             worker.Ignore(w => w.DeviceList);
+        });
+        model.Entity<Grading>(grading =>
+        {
+            grading.HasKey(g => g.Id);
+            grading.Ignore(g => g.Rule);
+            grading.OwnsMany(g => g.Runs, run =>
+            {
+                run.WithOwner().HasForeignKey("GradingId");
+                run.HasKey(r => r.Id);
+                run.Property(r => r.Dataset).HasConversion<string>().HasMaxLength(16);
+            });
+            grading.Navigation(g => g.Runs).HasField("_runs").UsePropertyAccessMode(PropertyAccessMode.Field);
         });
         model.Entity<SavedSpec>(spec =>
         {

@@ -32,6 +32,61 @@ public sealed class PlaygroundApiTests(DojoFactory factory) : IClassFixture<Dojo
         Assert.True(job.Result![MetricNames.TestAccuracy] >= 0.9, $"test accuracy {job.Result[MetricNames.TestAccuracy]}");
     }
 
+    private const string Page = "https://playground.tensorflow.org/#activation=tanh&batchSize=10&learningRate=0.03&noise=0" +
+        "&seed=0.12345&percTrainData=50&x=true&y=true&problem=classification";
+
+    private async Task<JsonObject> GradeAsync(string xor, string spiral)
+    {
+        var response = await _client.Http.PostAsJsonAsync("/api/playground/gradings", new { urls = new { xor, spiral } });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        string location = response.Headers.Location!.ToString();
+        var deadline = DateTime.UtcNow.AddSeconds(180);
+        while (true)
+        {
+            var grading = (await _client.Http.GetFromJsonAsync<JsonObject>(location))!;
+            if (grading["state"]!.GetValue<string>() == "graded") return grading;
+            Assert.True(DateTime.UtcNow < deadline, "grading did not finish");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task Exercise_1_passes_good_settings_and_fails_a_linear_xor_naming_the_jobs()
+    {
+        var good = await GradeAsync(Page + "&dataset=xor&networkShape=4,2", Page + "&dataset=spiral&networkShape=8,8,6,6&sinX=true&sinY=true");
+        Assert.True(good["passed"]!.GetValue<bool>(), good.ToJsonString());
+        var datasets = good["datasets"]!.AsArray();
+        Assert.Equal(["xor", "spiral"], datasets.Select(d => d!["dataset"]!.GetValue<string>()));
+        foreach (var dataset in datasets)
+        {
+            var jobs = dataset!["jobs"]!.AsArray();
+            Assert.Equal(2, jobs.Count);
+            foreach (var job in jobs)
+            {
+                var trained = await _client.GetAsync(job!["jobId"]!.GetValue<Guid>());
+                Assert.Equal(JobState.Succeeded, trained.State);
+                Assert.Equal(500, trained.Spec.Training.Epochs);
+            }
+        }
+
+        var linear = await GradeAsync(Page + "&dataset=xor&networkShape=&activation=linear", Page + "&dataset=spiral&networkShape=8,8,6,6&sinX=true&sinY=true");
+        Assert.False(linear["passed"]!.GetValue<bool>());
+        var xor = linear["datasets"]![0]!;
+        Assert.False(xor["passed"]!.GetValue<bool>());
+        Assert.Contains("below 0.950", xor["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Grading_refuses_missing_foreign_or_mismatched_urls_before_training()
+    {
+        var response = await _client.Http.PostAsJsonAsync("/api/playground/gradings",
+            new { urls = new { xor = Page + "&dataset=spiral", spiral = "https://example.com/" } });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!;
+        Assert.Contains("not xor", Assert.Single(problem.Errors["urls.xor"]));
+        Assert.Contains("urls.spiral", problem.Errors.Keys);
+    }
+
     [Theory]
     [InlineData("https://example.com/#dataset=xor", "url")]
     [InlineData("https://playground.tensorflow.org/#networkShape=3,x", "url")]

@@ -11,6 +11,8 @@ public static class JobsExtensions
         builder.Services.Configure<SpecLimits>(builder.Configuration.GetSection("Dojo:Limits"));
         builder.Services.Configure<WatchOptions>(builder.Configuration.GetSection(WatchOptions.Section));
         builder.Services.AddSingleton<JobSubmission>();
+        builder.Services.Configure<Playground.GradingOptions>(builder.Configuration.GetSection("Dojo:Grading"));
+        builder.Services.AddSingleton<Playground.PlaygroundGrader>();
         builder.Services.AddHostedService<WatchedJobsPoller>();
         if (builder.Configuration.GetValue("Dojo:Worker:InProcess", defaultValue: true)) builder.AddDojoWorker();
         else builder.AddDojoJobQueue();

@@ -8,6 +8,9 @@ namespace Dojo.Api.Playground;
 /// <summary>A playground URL to read, and the number of epochs to train it for (a URL carries none).</summary>
 public sealed record ParsePlaygroundRequest(string Url, int Epochs = 500);
 
+/// <summary>The URL per data set to grade: <c>{ "urls": { "xor": "...", "spiral": "..." } }</c>.</summary>
+public sealed record GradePlaygroundRequest(IReadOnlyDictionary<string, string> Urls);
+
 /// <summary>What the URL says (<c>state</c>), the job spec that trains that setting, and how it may differ from the page.</summary>
 public sealed record ParsePlaygroundResponse(PlaygroundSite Site, PlaygroundState State, JobSpec Spec, IReadOnlyList<string> Notes);
 
@@ -18,8 +21,23 @@ public static class PlaygroundApi
         var api = app.MapGroup("/api/playground").WithTags("Playground");
         api.MapPost("/parse", Parse).WithName("ParsePlaygroundUrl")
             .WithSummary("Read a TensorFlow Playground (or DeepInsider fork) URL into a job spec");
+        api.MapPost("/gradings", StartGradingAsync).WithName("StartPlaygroundGrading")
+            .WithSummary("Grade exercise 1: train each data set's URL (xor, spiral) with several seeds");
+        api.MapGet("/gradings/{id:guid}", GetGradingAsync).WithName("GetPlaygroundGrading")
+            .WithSummary("A grading's jobs and, once they have ended, its verdict per data set");
         return app;
     }
+
+    private static async Task<Results<Created<GradingDto>, ValidationProblem>> StartGradingAsync(
+        GradePlaygroundRequest request, PlaygroundGrader grader, CancellationToken ct)
+    {
+        var started = await grader.StartAsync(request.Urls, ct);
+        if (started.Grading is null) return TypedResults.ValidationProblem(started.Errors);
+        return TypedResults.Created($"/api/playground/gradings/{started.Grading.Id}", await grader.ReadAsync(started.Grading.Id, ct));
+    }
+
+    private static async Task<Results<Ok<GradingDto>, NotFound>> GetGradingAsync(Guid id, PlaygroundGrader grader, CancellationToken ct) =>
+        await grader.ReadAsync(id, ct) is { } grading ? TypedResults.Ok(grading) : TypedResults.NotFound();
 
     private static Results<Ok<ParsePlaygroundResponse>, ValidationProblem> Parse(ParsePlaygroundRequest request, IOptions<SpecLimits> limits)
     {

@@ -15,6 +15,7 @@ public sealed class DojoFactory : WebApplicationFactory<Program>
         builder.UseSetting("Dojo:Worker:HeartbeatSeconds", "1");
         builder.UseSetting("Dojo:Worker:Slots", "2");
         builder.UseSetting("Dojo:Worker:UndeliveredGraceSeconds", "1");
+        builder.UseSetting("Dojo:Grading:Seeds", "2");
         builder.UseSetting("Dojo:Limits:MaxEpochs", "20000");
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
     }

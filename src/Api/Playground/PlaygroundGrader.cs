@@ -1,0 +1,141 @@
+using System.Text.Json;
+using Dojo.Api.Jobs;
+using Dojo.Domain.Exercises;
+using Dojo.Domain.Jobs;
+using Dojo.Domain.Playground;
+using Dojo.Domain.Specs;
+using Dojo.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Dojo.Api.Playground;
+
+/// <summary>Exercise 1's training budget (section <c>Dojo:Grading</c>).</summary>
+public sealed class GradingOptions
+{
+    public int Epochs { get; set; } = 500;
+    public int Seeds { get; set; } = 3;
+}
+
+public sealed record GradingJobDto(Guid JobId, int Seed, JobState State, double? TestAccuracy, double? TestLoss);
+
+public sealed record DatasetGradingDto(PlaygroundGenerator Dataset, string Url, bool? Passed, double? MeanTestAccuracy,
+    double? MeanTestLoss, string? Reason, IReadOnlyList<GradingJobDto> Jobs);
+
+/// <summary>A grading: <c>running</c> until every job has ended, then <c>graded</c> with the verdict per data set.</summary>
+public sealed record GradingDto(Guid Id, string State, bool? Passed, int Epochs, IReadOnlyList<DatasetGradingDto> Datasets);
+
+/// <summary>
+/// Grades exercise 1: trains each required data set's URL for the budget with several seeds and reads
+/// the verdict from the finished jobs. The first seed starts from exactly the page's weights; the others
+/// from other draws of the same distribution, so a setting passes on its merit, not on one lucky start.
+/// </summary>
+public sealed class PlaygroundGrader(
+    IDbContextFactory<DojoDb> contexts,
+    JobSubmission submission,
+    IOptions<GradingOptions> options,
+    IOptions<SpecLimits> limits,
+    TimeProvider clock)
+{
+    public sealed record Started(Grading? Grading, IReadOnlyDictionary<string, string[]> Errors);
+
+    public async Task<Started> StartAsync(IReadOnlyDictionary<string, string> urls, CancellationToken ct)
+    {
+        var rule = PlaygroundGradingRule.Exercise1 with { Epochs = options.Value.Epochs, Seeds = options.Value.Seeds };
+        var errors = new ValidationErrors();
+        var plans = new List<(PlaygroundGenerator Dataset, string Url, int Seed, JobSpec Spec)>();
+        foreach (var requirement in rule.Requirements)
+        {
+            string key = $"urls.{SpecJson.Name(requirement.Dataset)}";
+            if (!urls.TryGetValue(SpecJson.Name(requirement.Dataset), out var url) || string.IsNullOrWhiteSpace(url))
+            {
+                errors.Add(key, "a playground URL for this data set is required");
+                continue;
+            }
+            JobSpec spec;
+            try
+            {
+                spec = PlaygroundSpec.ToJobSpec(PlaygroundState.Parse(url), rule.Epochs).Spec;
+            }
+            catch (PlaygroundUrlException ex)
+            {
+                errors.Add(key, ex.Message);
+                continue;
+            }
+            if (spec.Dataset.Generator != requirement.Dataset)
+            {
+                errors.Add(key, $"the URL's data set is {SpecJson.Name(spec.Dataset.Generator)}, not {SpecJson.Name(requirement.Dataset)}");
+                continue;
+            }
+            foreach (var (path, messages) in SpecValidator.Validate(spec, limits.Value))
+                foreach (var message in messages) errors.Add($"{key} ({path})", message);
+            for (int seed = 1; seed <= rule.Seeds; seed++) plans.Add((requirement.Dataset, url, seed, WithSeed(spec, seed)));
+        }
+        if (errors.Count > 0) return new Started(null, errors.ToDictionary());
+
+        var grading = Grading.Start(rule, clock.GetUtcNow().UtcDateTime);
+        foreach (var (dataset, url, seed, spec) in plans)
+        {
+            var request = new SubmitJobRequest
+            {
+                Name = $"exercise 1: {SpecJson.Name(dataset)}, seed {seed}",
+                Dataset = spec.Dataset, Network = spec.Network, Optimizer = spec.Optimizer, Training = spec.Training,
+            };
+            var submitted = await submission.SubmitAsync(request, ct);
+            if (submitted.Job is null) return new Started(null, submitted.Errors);
+            grading.AddRun(dataset, url, seed, submitted.Job.Id);
+        }
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.Gradings.Add(grading);
+        await db.SaveChangesAsync(ct);
+        return new Started(grading, new Dictionary<string, string[]>());
+    }
+
+    public async Task<GradingDto?> ReadAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var grading = await db.Gradings.AsNoTracking().SingleOrDefaultAsync(g => g.Id == id, ct);
+        if (grading is null) return null;
+        var jobIds = grading.Runs.Select(r => r.JobId).ToList();
+        var jobs = await db.Jobs.AsNoTracking().Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
+        var rule = grading.Rule;
+
+        var datasets = new List<DatasetGradingDto>();
+        foreach (var requirement in rule.Requirements)
+        {
+            var runs = grading.Runs.Where(r => r.Dataset == requirement.Dataset).OrderBy(r => r.Seed).ToList();
+            var results = runs.Select(r => (Run: r, Job: jobs[r.JobId], Metrics: Metrics(jobs[r.JobId]))).ToList();
+            var jobDtos = results.Select(x => new GradingJobDto(x.Run.JobId, x.Run.Seed, x.Job.State,
+                x.Metrics.GetValueOrDefault(MetricNames.TestAccuracy), x.Metrics.GetValueOrDefault(MetricNames.TestLoss))).ToList();
+            if (results.Any(x => !x.Job.State.IsTerminal()))
+            {
+                datasets.Add(new DatasetGradingDto(requirement.Dataset, runs[0].Url, null, null, null, null, jobDtos));
+                continue;
+            }
+            var grade = rule.Grade(requirement, results.Select(x => new RunResult(x.Run.JobId, x.Run.Seed,
+                x.Metrics.TryGetValue(MetricNames.TestAccuracy, out var a) ? a : null,
+                x.Metrics.TryGetValue(MetricNames.TestLoss, out var l) ? l : null,
+                x.Job.State == JobState.Succeeded ? null : $"{SpecJson.Name(x.Job.State)}: {x.Job.Reason}")).ToList());
+            datasets.Add(new DatasetGradingDto(requirement.Dataset, runs[0].Url, grade.Passed, grade.MeanTestAccuracy, grade.MeanTestLoss, grade.Reason, jobDtos));
+        }
+        bool graded = datasets.All(d => d.Passed is not null);
+        return new GradingDto(grading.Id, graded ? "graded" : "running", graded ? datasets.All(d => d.Passed == true) : null, rule.Epochs, datasets);
+    }
+
+    /// <summary>Seed 1 is the page's own start; later seeds draw other weights from the same distribution.</summary>
+    private static JobSpec WithSeed(JobSpec spec, int seed)
+    {
+        if (seed == 1) return spec;
+        var init = spec.Network.Init is { Kind: InitKind.Playground }
+            ? new InitSpec(InitKind.Uniform) { A = -0.5, B = 0.5, BiasValue = 0.1 }
+            : spec.Network.Init;
+        return spec with
+        {
+            Network = spec.Network with { Init = init },
+            Training = spec.Training with { Seed = unchecked(spec.Training.Seed + seed * 7919) & int.MaxValue },
+        };
+    }
+
+    private static Dictionary<string, double> Metrics(Job job) =>
+        job.ResultJson is null ? [] : JsonSerializer.Deserialize<Dictionary<string, double>>(job.ResultJson) ?? [];
+}
