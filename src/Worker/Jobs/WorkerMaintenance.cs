@@ -23,32 +23,44 @@ public sealed class WorkerMaintenance(
 
     public IReadOnlyList<string> OfferedDevices => _options.Devices is { Length: > 0 } configured ? configured : devices.Available;
 
+    private DateTime _startedAt;
+
+    /// <summary>The first heartbeat is recorded before the host goes on (and the API starts answering), so a job submitted right after start finds this worker.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _startedAt = clock.GetUtcNow().UtcDateTime;
+        logger.LogInformation("Worker {Worker} offers {Devices} with {Slots} slot(s)", _options.ResolvedName, string.Join(", ", OfferedDevices), _options.Slots);
+        await MaintainAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var startedAt = clock.GetUtcNow().UtcDateTime;
-        logger.LogInformation("Worker {Worker} offers {Devices} with {Slots} slot(s)", _options.ResolvedName, string.Join(", ", OfferedDevices), _options.Slots);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.HeartbeatSeconds), clock);
-        do
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            await MaintainAsync(stoppingToken);
+    }
+
+    private async Task MaintainAsync(CancellationToken stoppingToken)
+    {
+        try
         {
-            try
+            await store.HeartbeatAsync(_options.ResolvedName, OfferedDevices, _options.Slots, _startedAt, stoppingToken);
+            foreach (var job in await store.RequeueExpiredAsync(stoppingToken))
             {
-                await store.HeartbeatAsync(_options.ResolvedName, OfferedDevices, _options.Slots, startedAt, stoppingToken);
-                foreach (var job in await store.RequeueExpiredAsync(stoppingToken))
-                {
-                    await queue.EnqueueAsync(job.Id, job.Device, stoppingToken);
-                    logger.LogWarning("Job {JobId}: lease of {Worker} expired; re-queued to resume from epoch {Epoch}", job.Id, job.LeaseOwner, job.CheckpointEpoch);
-                }
-                foreach (var job in await store.UndeliveredAsync(TimeSpan.FromSeconds(_options.UndeliveredGraceSeconds), stoppingToken))
-                {
-                    await queue.EnqueueAsync(job.Id, job.Device, stoppingToken);
-                    logger.LogWarning("Job {JobId}: stored but never handed to the queue; handed over now", job.Id);
-                }
+                await queue.EnqueueAsync(job.Id, job.Device, stoppingToken);
+                logger.LogWarning("Job {JobId}: lease of {Worker} expired; re-queued to resume from epoch {Epoch}", job.Id, job.LeaseOwner, job.CheckpointEpoch);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            foreach (var job in await store.UndeliveredAsync(TimeSpan.FromSeconds(_options.UndeliveredGraceSeconds), stoppingToken))
             {
-                logger.LogError(ex, "Worker heartbeat failed");
+                await queue.EnqueueAsync(job.Id, job.Device, stoppingToken);
+                logger.LogWarning("Job {JobId}: stored but never handed to the queue; handed over now", job.Id);
             }
-        } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Worker heartbeat failed");
+        }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
