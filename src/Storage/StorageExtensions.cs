@@ -21,6 +21,7 @@ public static class StorageExtensions
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddSingleton<JobFiles>();
         builder.Services.AddSingleton<JobEvents>();
+        builder.Services.AddSingleton<ContentStore>();
         // Runs before any other hosted service (registration order), so the schema exists before a worker starts.
         builder.Services.AddHostedService<DatabaseInitializer>();
         return builder;
