@@ -154,9 +154,28 @@ public sealed class JobStore(IDbContextFactory<DojoDb> contexts, TimeProvider cl
         return requeued;
     }
 
-    /// <summary>Cancels a running job whose cancel was requested, or that was queued when asked.</summary>
-    public async Task<bool> MarkCancelledAsync(Guid jobId, string workerId, IReadOnlyList<MetricPoint> points, long nextSeq, CancellationToken ct) =>
-        await FinishAsync(jobId, workerId, JobState.Cancelled, "cancelled by request", null, points, nextSeq, ct);
+    /// <summary>
+    /// A cancel request: a queued job is cancelled at once; a running one is flagged, and its worker stops
+    /// it at the next batch. Two conditional updates, so that a worker claiming or finishing the job
+    /// meanwhile is never overwritten.
+    /// </summary>
+    public async Task<CancelOutcome> RequestCancelAsync(Guid jobId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var now = Now;
+        int cancelled = await db.Jobs
+            .Where(j => j.Id == jobId && j.State == JobState.Queued)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.State, JobState.Cancelled)
+                .SetProperty(j => j.CancelRequested, true)
+                .SetProperty(j => j.Reason, "cancelled on request")
+                .SetProperty(j => j.FinishedAt, now), ct);
+        if (cancelled == 1) return CancelOutcome.Cancelled;
+        int flagged = await db.Jobs.Where(j => j.Id == jobId && j.State == JobState.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
+        if (flagged == 1) return CancelOutcome.Requested;
+        return await db.Jobs.AnyAsync(j => j.Id == jobId, ct) ? CancelOutcome.AlreadyEnded : CancelOutcome.NotFound;
+    }
 
     public async Task HeartbeatAsync(string workerId, IReadOnlyList<string> devices, int slots, DateTime startedAt, CancellationToken ct)
     {
@@ -194,3 +213,6 @@ public sealed class JobStore(IDbContextFactory<DojoDb> contexts, TimeProvider cl
             .OrderBy(p => p.Seq).Take(limit).ToListAsync(ct);
     }
 }
+
+/// <summary>What a cancel request did: cancelled a queued job, flagged a running one, or found it ended or missing.</summary>
+public enum CancelOutcome { NotFound, Cancelled, Requested, AlreadyEnded }

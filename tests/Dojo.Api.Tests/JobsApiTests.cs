@@ -136,6 +136,28 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
     }
 
     [Fact]
+    public async Task Cancel_of_a_queued_job_ends_it_at_once_and_it_never_runs()
+    {
+        // Both slots busy, so the third job waits in the queue.
+        var long_ = DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 20000), ("training.batchSize", 1));
+        var busy = new[] { await _client.SubmitAsync(long_), await _client.SubmitAsync(long_) };
+        foreach (var job in busy) await _client.WaitAsync(job.Id, j => j.State == JobState.Running);
+        var waiting = await _client.SubmitAsync(DojoClient.Sample("xor"));
+
+        var response = await _client.Http.PostAsync($"/api/jobs/{waiting.Id}/cancel", null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var cancelled = await _client.GetAsync(waiting.Id);
+        Assert.Equal(JobState.Cancelled, cancelled.State);
+        Assert.Equal(0, cancelled.Attempts);
+        foreach (var job in busy) await _client.Http.PostAsync($"/api/jobs/{job.Id}/cancel", null);
+        foreach (var job in busy) Assert.Equal(JobState.Cancelled, (await _client.WaitFinishedAsync(job.Id)).State);
+        Assert.Equal(0, (await _client.GetAsync(waiting.Id)).Attempts);
+        Assert.Equal(HttpStatusCode.Conflict, (await _client.Http.PostAsync($"/api/jobs/{waiting.Id}/cancel", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.Http.PostAsync($"/api/jobs/{Guid.NewGuid()}/cancel", null)).StatusCode);
+    }
+
+    [Fact]
     public async Task Too_large_learning_rate_ends_diverged_naming_the_step()
     {
         var request = DojoClient.With(DojoClient.Sample("xor"),

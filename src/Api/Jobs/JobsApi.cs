@@ -57,21 +57,14 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobDto>, NotFound, Conflict<string>>> CancelAsync(
-        Guid id, IDbContextFactory<DojoDb> contexts, JobEvents events, TimeProvider clock, CancellationToken ct)
+        Guid id, IDbContextFactory<DojoDb> contexts, JobStore store, JobEvents events, CancellationToken ct)
     {
+        var outcome = await store.RequestCancelAsync(id, ct);
+        if (outcome == CancelOutcome.NotFound) return TypedResults.NotFound();
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == id, ct);
-        if (job is null) return TypedResults.NotFound();
-        if (!job.RequestCancel(clock.GetUtcNow().UtcDateTime)) return TypedResults.Conflict($"the job has already ended: {job.State}");
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return TypedResults.Conflict("the job changed meanwhile; ask again");
-        }
-        if (job.State == JobState.Cancelled) events.Publish(new JobUpdate(job.Id, [], JobState.Cancelled));
+        var job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id, ct);
+        if (outcome == CancelOutcome.AlreadyEnded) return TypedResults.Conflict($"the job has already ended: {SpecJson.Name(job.State)}");
+        if (outcome == CancelOutcome.Cancelled) events.Publish(new JobUpdate(job.Id, [], JobState.Cancelled));
         return TypedResults.Ok(JobDto.From(job));
     }
 

@@ -44,25 +44,4 @@ public sealed class Job
         SpecJson = specJson,
         CreatedAt = now,
     };
-
-    /// <summary>
-    /// A queued job is cancelled at once; a running one is flagged and its worker stops it at the next
-    /// batch. Returns false when the job has already ended.
-    /// </summary>
-    public bool RequestCancel(DateTime now)
-    {
-        switch (State)
-        {
-            case JobState.Queued:
-                State = JobState.Cancelled;
-                FinishedAt = now;
-                CancelRequested = true;
-                return true;
-            case JobState.Running:
-                CancelRequested = true;
-                return true;
-            default:
-                return false;
-        }
-    }
 }
