@@ -1,3 +1,4 @@
+using Dojo.Api.Exercises;
 using Dojo.Api.Extensions;
 using Dojo.Api.Jobs;
 using Dojo.Api.Playground;
@@ -12,6 +13,7 @@ builder.AddDojoObservability();
 builder.AddDojoStorage();
 builder.AddDojoJobs();
 builder.AddDojoApiSurface();
+builder.AddDojoCourses();
 
 var app = builder.Build();
 
@@ -20,6 +22,7 @@ app.UseDojoApiSurface();
 app.MapJobsApi();
 app.MapSpecsApi();
 app.MapPlaygroundApi();
+app.MapCoursesApi();
 app.MapGrpcService<JobsGrpcService>();
 app.MapGrpcReflectionService();
 

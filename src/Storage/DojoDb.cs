@@ -13,6 +13,8 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
     public DbSet<WorkerRegistration> Workers => Set<WorkerRegistration>();
     public DbSet<SavedSpec> SavedSpecs => Set<SavedSpec>();
     public DbSet<Grading> Gradings => Set<Grading>();
+    public DbSet<Course> Courses => Set<Course>();
+    public DbSet<Exercise> Exercises => Set<Exercise>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
@@ -57,6 +59,26 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
                 run.Property(r => r.Dataset).HasConversion<string>().HasMaxLength(16);
             });
             grading.Navigation(g => g.Runs).HasField("_runs").UsePropertyAccessMode(PropertyAccessMode.Field);
+        });
+        model.Entity<Course>(course =>
+        {
+            course.HasKey(c => c.Id);
+            course.Property(c => c.Name).HasMaxLength(200);
+            course.HasMany(c => c.Units).WithOne().HasForeignKey(u => u.CourseId);
+            course.Navigation(c => c.Units).HasField("_units").UsePropertyAccessMode(PropertyAccessMode.Field);
+        });
+        model.Entity<Unit>(unit =>
+        {
+            unit.HasKey(u => u.Id);
+            unit.Property(u => u.Name).HasMaxLength(200);
+            unit.HasMany(u => u.Exercises).WithOne().HasForeignKey(e => e.UnitId);
+            unit.Navigation(u => u.Exercises).HasField("_exercises").UsePropertyAccessMode(PropertyAccessMode.Field);
+        });
+        model.Entity<Exercise>(exercise =>
+        {
+            exercise.HasKey(e => e.Id);
+            exercise.Ignore(e => e.Definition);
+            exercise.HasIndex(e => new { e.UnitId, e.Number }).IsUnique();
         });
         model.Entity<SavedSpec>(spec =>
         {

@@ -102,7 +102,7 @@ public static class ModelBuilder
                 var values = new float[weight.numel()];
                 for (int k = 0; k < values.Length; k++) values[k] = (float)(stream.NextDouble() - 0.5);
                 using (var drawn = tensor(values, weight.shape, dtype: weight.dtype)) weight.copy_(drawn);
-                linear.bias?.fill_(0.1);
+                using (Scalar playgroundBias = 0.1) linear.bias?.fill_(playgroundBias);
                 return;
             case InitKind.Xavier or InitKind.He:
                 double variance = init.Kind == InitKind.Xavier ? 2.0 / (fanIn + fanOut) : 2.0 / fanIn;
@@ -110,18 +110,21 @@ public static class ModelBuilder
                 else Uniform(weight, -Math.Sqrt(3 * variance), Math.Sqrt(3 * variance), generator);
                 break;
         }
-        linear.bias?.fill_(init.BiasValue);
+        using Scalar bias = init.BiasValue; // Scalars held in using: TorchSharp leaves implicit ones to the GC
+        linear.bias?.fill_(bias);
     }
 
     private static void Normal(Tensor weight, double std, Generator generator)
     {
         using var draw = randn(weight.shape, dtype: weight.dtype, generator: generator);
-        weight.copy_(draw.mul_(std));
+        using Scalar scale = std;
+        weight.copy_(draw.mul_(scale));
     }
 
     private static void Uniform(Tensor weight, double low, double high, Generator generator)
     {
         using var draw = rand(weight.shape, dtype: weight.dtype, generator: generator);
-        weight.copy_(draw.mul_(high - low).add_(low));
+        using Scalar width = high - low, offset = low;
+        weight.copy_(draw.mul_(width).add_(offset));
     }
 }

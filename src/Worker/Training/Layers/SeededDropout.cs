@@ -9,10 +9,23 @@ namespace Dojo.Worker.Training.Layers;
 /// </summary>
 public sealed class SeededDropout(double rate, Generator generator) : nn.Module<Tensor, Tensor>(nameof(SeededDropout))
 {
+    // Held, not converted per call: TorchSharp leaves implicit Scalars to the GC (see OutputHead).
+    private readonly Scalar _rate = rate, _scale = 1 / (1 - rate);
+
     public override Tensor forward(Tensor input)
     {
         if (!training || rate == 0) return input.alias();
-        using var keep = rand(input.shape, dtype: input.dtype, generator: generator).ge_(rate).to(input.device);
-        return input * keep / (1 - rate);
+        using var keep = rand(input.shape, dtype: input.dtype, generator: generator).ge_(_rate).to(input.device);
+        return input.mul(keep).mul_(_scale);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _rate.Dispose();
+            _scale.Dispose();
+        }
+        base.Dispose(disposing);
     }
 }

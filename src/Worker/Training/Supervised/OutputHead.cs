@@ -1,3 +1,4 @@
+using TorchSharp;
 using Dojo.Domain.Specs;
 using static TorchSharp.torch;
 
@@ -9,9 +10,15 @@ namespace Dojo.Worker.Training.Supervised;
 /// playground; two outputs learn one-hot (or class indices with cross-entropy); binary cross-entropy
 /// learns 0/1 from a logit. Regression learns the label itself.
 /// </summary>
-public sealed class OutputHead(TrainingSpec training, BuiltModel model, bool isRegression)
+public sealed class OutputHead(TrainingSpec training, BuiltModel model, bool isRegression) : IDisposable
 {
     private readonly bool _sigmoidOutput = model.Net.Count > 0 && LastIsSigmoid(model);
+
+    // Scalars used every step are held here: TorchSharp leaves implicitly converted Scalars to the GC,
+    // whose finalizer can free one while libtorch still reads it (seen: "Expected false to be true ... toFloat").
+    private readonly Scalar _zero = 0, _one = 1, _half = 0.5;
+    private Scalar? _threshold;
+    private Scalar ThresholdScalar => _threshold ??= Threshold;
 
     public bool IsClassification => !isRegression;
 
@@ -19,16 +26,19 @@ public sealed class OutputHead(TrainingSpec training, BuiltModel model, bool isR
     public Tensor Targets(Tensor labels)
     {
         if (isRegression) return labels.unsqueeze(1);
-        if (training.Loss == LossFunction.CrossEntropy) return labels.gt(0).to_type(ScalarType.Int64);
-        if (model.OutputWidth == 2) return nn.functional.one_hot(labels.gt(0).to_type(ScalarType.Int64), 2).to_type(labels.dtype);
-        if (training.Loss == LossFunction.BinaryCrossEntropy || _sigmoidOutput) return labels.gt(0).to_type(labels.dtype).unsqueeze(1);
-        return labels.unsqueeze(1);
+        using var scope = NewDisposeScope();
+        var positive = labels.gt(_zero);
+        var targets = training.Loss == LossFunction.CrossEntropy ? positive.to_type(ScalarType.Int64)
+            : model.OutputWidth == 2 ? nn.functional.one_hot(positive.to_type(ScalarType.Int64), 2).to_type(labels.dtype)
+            : training.Loss == LossFunction.BinaryCrossEntropy || _sigmoidOutput ? positive.to_type(labels.dtype).unsqueeze(1)
+            : labels.unsqueeze(1);
+        return targets.MoveToOuterDisposeScope();
     }
 
     public Tensor Loss(Tensor output, Tensor targets) => training.Loss switch
     {
         LossFunction.Mse => nn.functional.mse_loss(output, targets),
-        LossFunction.HalfMse => nn.functional.mse_loss(output, targets) * 0.5,
+        LossFunction.HalfMse => nn.functional.mse_loss(output, targets).mul_(_half),
         LossFunction.Mae => nn.functional.l1_loss(output, targets),
         LossFunction.Huber => nn.functional.huber_loss(output, targets, training.HuberDelta),
         LossFunction.CrossEntropy => nn.functional.cross_entropy(output, targets),
@@ -45,10 +55,10 @@ public sealed class OutputHead(TrainingSpec training, BuiltModel model, bool isR
     public Tensor Correct(Tensor output, Tensor targets)
     {
         using var scope = NewDisposeScope();
-        var truth = training.Loss == LossFunction.CrossEntropy ? targets.eq(1)
-            : model.OutputWidth == 2 ? targets.argmax(1).eq(1)
-            : targets.squeeze(1).gt(0);
-        var predicted = model.OutputWidth == 2 ? output.argmax(1).eq(1) : output.squeeze(1).ge(Threshold);
+        var truth = training.Loss == LossFunction.CrossEntropy ? targets.eq(_one)
+            : model.OutputWidth == 2 ? targets.argmax(1).eq(_one)
+            : targets.squeeze(1).gt(_zero);
+        var predicted = model.OutputWidth == 2 ? output.argmax(1).eq(_one) : output.squeeze(1).ge(ThresholdScalar);
         return predicted.eq(truth).sum().MoveToOuterDisposeScope();
     }
 
@@ -57,4 +67,12 @@ public sealed class OutputHead(TrainingSpec training, BuiltModel model, bool isR
 
     private static bool LastIsSigmoid(BuiltModel model) =>
         model.Net.children().LastOrDefault() is TorchSharp.Modules.Sigmoid;
+
+    public void Dispose()
+    {
+        _zero.Dispose();
+        _one.Dispose();
+        _half.Dispose();
+        _threshold?.Dispose();
+    }
 }

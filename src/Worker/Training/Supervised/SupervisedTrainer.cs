@@ -26,7 +26,8 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
         var model = ModelBuilder.Build(spec, initGenerator, dropoutGenerator, data.Stream);
         using var net = model.Net;
         net.to(device);
-        var head = new OutputHead(spec.Training, model, data.IsRegression);
+        using var head = new OutputHead(spec.Training, model, data.IsRegression);
+        using Scalar l1 = spec.Optimizer.L1, halfL2 = spec.Optimizer.L2 / 2;
         using var optimizer = Optimizers.Create(spec.Optimizer, net.parameters());
 
         int startEpoch = 1;
@@ -76,7 +77,7 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
                         $"loss became {value} at epoch {epoch}, step {step}; last finite loss {lastFiniteLoss:G6}");
                 }
                 lastFiniteLoss = value;
-                var objective = Penalized(loss, model, spec.Optimizer);
+                var objective = Penalized(loss, model, spec.Optimizer, l1, halfL2);
                 objective.backward();
                 optimizer.step();
                 lossSum += value * size;
@@ -115,15 +116,15 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
     }
 
     /// <summary>Adds the L1 and L2 penalties on the dense layers' weights (not the biases).</summary>
-    private static Tensor Penalized(Tensor loss, BuiltModel model, OptimizerSpec optimizer)
+    private static Tensor Penalized(Tensor loss, BuiltModel model, OptimizerSpec optimizer, Scalar l1, Scalar halfL2)
     {
         if (optimizer.L1 == 0 && optimizer.L2 == 0) return loss;
         var total = loss;
         foreach (var layer in model.DenseLayers)
         {
             var w = layer.weight!;
-            if (optimizer.L1 > 0) total = total + w.abs().sum() * optimizer.L1;
-            if (optimizer.L2 > 0) total = total + w.pow(2).sum() * (optimizer.L2 / 2);
+            if (optimizer.L1 > 0) total = total + w.abs().sum().mul_(l1);
+            if (optimizer.L2 > 0) total = total + w.square().sum().mul_(halfL2);
         }
         return total;
     }
