@@ -13,22 +13,22 @@ public sealed record TrainedWeights(byte[] TorchSharp, byte[] Safetensors, byte[
 /// <summary>A trainer's resumable state: the model's state dict (weights and buffers) followed by the optimizer's.</summary>
 public static class CheckpointState
 {
-    public static byte[] Save(nn.Module model, OptimizerHelper optimizer)
+    public static byte[] Save(nn.Module model, TrainingOptimizer optimizer)
     {
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             model.save(writer);
-            optimizer.save_state_dict(writer);
+            optimizer.Save(writer);
         }
         return stream.ToArray();
     }
 
-    public static void Restore(byte[] state, nn.Module model, OptimizerHelper optimizer)
+    public static void Restore(byte[] state, nn.Module model, TrainingOptimizer optimizer)
     {
         using var reader = new BinaryReader(new MemoryStream(state));
         model.load(reader);
-        optimizer.load_state_dict(reader);
+        optimizer.Load(reader);
     }
 
     /// <summary>The trained weights alone, in TorchSharp's format and in two that PyTorch reads.</summary>

@@ -69,6 +69,7 @@ public sealed class ProcessTests : IDisposable
 
         // The resumed run ends exactly where an uninterrupted run of the same spec ends.
         var uninterrupted = await client.WaitFinishedAsync((await client.SubmitAsync(ThirtyEpochJob("uninterrupted"))).Id, TimeSpan.FromSeconds(90));
+        Assert.True(uninterrupted.State == Domain.Jobs.JobState.Succeeded, $"uninterrupted run ended {uninterrupted.State}: {uninterrupted.Reason}");
         Assert.Equal(uninterrupted.Result![MetricNames.TestLoss], resumed.Result![MetricNames.TestLoss]);
         Assert.Equal(uninterrupted.Result[MetricNames.Loss], resumed.Result[MetricNames.Loss]);
     }

@@ -28,7 +28,7 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
         net.to(device);
         using var head = new OutputHead(spec.Training, model, data.IsRegression);
         using Scalar l1 = spec.Optimizer.L1, halfL2 = spec.Optimizer.L2 / 2;
-        using var optimizer = Optimizers.Create(spec.Optimizer, net.parameters());
+        using var optimizer = TrainingOptimizer.Create(spec.Optimizer, net.parameters());
 
         int startEpoch = 1;
         long step = 0;
@@ -66,7 +66,7 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
                 using var index = tensor(order.AsSpan(start, size).ToArray(), device: device);
                 var x = trainX.index_select(0, index);
                 var target = trainTargets.index_select(0, index);
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var output = net.forward(x);
                 var loss = head.Loss(output, target);
                 double value = loss.item<float>();
@@ -79,7 +79,7 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
                 lastFiniteLoss = value;
                 var objective = Penalized(loss, model, spec.Optimizer, l1, halfL2);
                 objective.backward();
-                optimizer.step();
+                optimizer.Step();
                 lossSum += value * size;
                 if (head.IsClassification) correct.add_(head.Correct(output.detach(), target));
             }
