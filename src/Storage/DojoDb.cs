@@ -43,11 +43,7 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
             point.HasKey(p => new { p.JobId, p.Seq });
             point.Property(p => p.Name).HasMaxLength(64);
         });
-        model.Entity<WorkerRegistration>(worker =>
-        {
-            worker.HasKey(w => w.Id);
-            worker.Ignore(w => w.DeviceList);
-        });
+        model.Entity<WorkerRegistration>(worker => worker.HasKey(w => w.Id));
         model.Entity<Grading>(grading =>
         {
             grading.HasKey(g => g.Id);

@@ -34,7 +34,7 @@ public static class JobsApi
         JobState? filter = null;
         if (state is not null)
         {
-            filter = Enum.GetValues<JobState>().Cast<JobState?>().FirstOrDefault(s => SpecJson.Name(s!.Value) == state);
+            filter = SpecJson.ParseName<JobState>(state);
             if (filter is null)
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = [$"'{state}' is not one of: {SpecJson.AllowedNames<JobState>()}"] });
         }
@@ -83,7 +83,7 @@ public static class JobsApi
     private static async Task<Results<PhysicalFileHttpResult, NotFound<string>, ValidationProblem>> ModelAsync(
         Guid id, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct, string format = "torchSharp")
     {
-        var parsed = Enum.GetValues<ModelFormat>().Cast<ModelFormat?>().FirstOrDefault(f => SpecJson.Name(f!.Value) == format);
+        var parsed = SpecJson.ParseName<ModelFormat>(format);
         if (parsed is null)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = [$"'{format}' is not one of: {SpecJson.AllowedNames<ModelFormat>()}"] });
         await using var db = await contexts.CreateDbContextAsync(ct);

@@ -20,8 +20,4 @@ public sealed class WorkerRegistration
         StartedAt = now,
         HeartbeatAt = now,
     };
-
-    public IReadOnlyList<string> DeviceList => Devices.Split(',', StringSplitOptions.RemoveEmptyEntries);
-
-    public bool IsLive(DateTime now, TimeSpan timeout) => now - HeartbeatAt <= timeout;
 }

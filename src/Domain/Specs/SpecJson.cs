@@ -33,6 +33,10 @@ public static class SpecJson
     public static string Name<TEnum>(TEnum value) where TEnum : struct, Enum =>
         JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 
+    /// <summary>The enum value whose JSON name is <paramref name="text"/> (query strings use the same names as bodies).</summary>
+    public static TEnum? ParseName<TEnum>(string text) where TEnum : struct, Enum =>
+        Enum.GetValues<TEnum>().Cast<TEnum?>().FirstOrDefault(v => Name(v!.Value) == text);
+
     public static string AllowedNames<TEnum>() where TEnum : struct, Enum =>
         string.Join(", ", Enum.GetValues<TEnum>().Select(v => Name(v)));
 }

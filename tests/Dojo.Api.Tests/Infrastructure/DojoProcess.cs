@@ -103,11 +103,16 @@ public sealed class DojoProcess : IDisposable
     {
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var relative = Path.Combine(testOutput.Parent!.Parent!.Name, testOutput.Parent.Name, testOutput.Name); // Debug/net10.0/linux-x64
-        var root = testOutput;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Dojo.sln"))) root = root.Parent;
-        if (root is null) throw new InvalidOperationException("Dojo.sln not found above " + AppContext.BaseDirectory);
-        string dll = Path.Combine(root.FullName, "src", project, "bin", relative, $"Dojo.{project}.dll");
+        string dll = Path.Combine(RepositoryRoot(), "src", project, "bin", relative, $"Dojo.{project}.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"build src/{project} first", dll);
         return dll;
+    }
+
+    /// <summary>The checkout this test runs from: the folder above the build output that holds Dojo.sln.</summary>
+    public static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Dojo.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Dojo.sln not found above " + AppContext.BaseDirectory);
     }
 }

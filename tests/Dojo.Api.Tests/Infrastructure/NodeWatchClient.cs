@@ -13,7 +13,7 @@ public static class NodeWatchClient
 
     public static async Task<List<JsonObject>> WatchAsync(string address, Guid jobId, long fromSeq)
     {
-        string directory = Path.Combine(RepositoryRoot(), "tests", "clients", "node");
+        string directory = Path.Combine(DojoProcess.RepositoryRoot(), "tests", "clients", "node");
         await EnsureInstalledAsync(directory);
         var (exit, output, error) = await RunAsync("node", $"watch.mjs {address} {jobId} {fromSeq}", directory, TimeSpan.FromSeconds(120));
         Assert.True(exit == 0, $"node watch.mjs exited {exit}: {error}");
@@ -50,12 +50,5 @@ public static class NodeWatchClient
         using var cts = new CancellationTokenSource(timeout);
         await process.WaitForExitAsync(cts.Token);
         return (process.ExitCode, await output, await error);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Dojo.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Dojo.sln not found");
     }
 }
