@@ -1,6 +1,7 @@
 using Dojo.Api.Exercises;
 using Dojo.Api.Extensions;
 using Dojo.Api.Jobs;
+using Dojo.Api.People;
 using Dojo.Api.Playground;
 using Dojo.Api.Specs;
 using Dojo.Storage;
@@ -13,18 +14,22 @@ builder.AddDojoObservability();
 builder.AddDojoStorage();
 builder.AddDojoJobs();
 builder.AddDojoApiSurface();
+builder.AddDojoPeople();
 builder.AddDojoCourses();
 
 var app = builder.Build();
 
 app.UseDojoObservability();
 app.UseDojoApiSurface();
+app.UseDojoPeople();
+app.MapPeopleApi();
 app.MapJobsApi();
 app.MapSpecsApi();
 app.MapPlaygroundApi();
 app.MapCoursesApi();
+app.MapSubmissionsApi();
 app.MapGrpcService<JobsGrpcService>();
-app.MapGrpcReflectionService();
+app.MapGrpcReflectionService().AllowAnonymous();
 
 app.Run();
 

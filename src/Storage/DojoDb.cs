@@ -1,5 +1,6 @@
 using Dojo.Domain.Exercises;
 using Dojo.Domain.Jobs;
+using Dojo.Domain.People;
 using Dojo.Domain.Specs;
 using Microsoft.EntityFrameworkCore;
 
@@ -15,6 +16,10 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
     public DbSet<Grading> Gradings => Set<Grading>();
     public DbSet<Course> Courses => Set<Course>();
     public DbSet<Exercise> Exercises => Set<Exercise>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<Submission> Submissions => Set<Submission>();
+    public DbSet<Extension> Extensions => Set<Extension>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
@@ -36,6 +41,7 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
             job.Property(j => j.Device).HasMaxLength(32);
             job.Property(j => j.LeaseOwner).HasMaxLength(200);
             job.HasIndex(j => new { j.State, j.CreatedAt });
+            job.HasIndex(j => new { j.OwnerId, j.State });
         });
         model.Entity<MetricPoint>(point =>
         {
@@ -47,6 +53,7 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
         model.Entity<Grading>(grading =>
         {
             grading.HasKey(g => g.Id);
+            grading.HasIndex(g => g.OwnerId);
             grading.Ignore(g => g.Rule);
             grading.OwnsMany(g => g.Runs, run =>
             {
@@ -75,6 +82,36 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
             exercise.HasKey(e => e.Id);
             exercise.Ignore(e => e.Definition);
             exercise.HasIndex(e => new { e.UnitId, e.Number }).IsUnique();
+        });
+        model.Entity<User>(user =>
+        {
+            user.HasKey(u => u.Id);
+            user.Property(u => u.Name).HasMaxLength(100);
+            user.Property(u => u.Role).HasConversion<string>().HasMaxLength(16);
+            user.Property(u => u.Number).HasMaxLength(32);
+            user.HasIndex(u => u.Number).IsUnique();
+        });
+        model.Entity<ApiToken>(token =>
+        {
+            token.HasKey(t => t.Id);
+            token.HasIndex(t => t.Hash).IsUnique();
+            token.HasIndex(t => t.UserId);
+        });
+        model.Entity<Submission>(submission =>
+        {
+            submission.HasKey(s => s.Id);
+            // The attempt number is unique per student and exercise: two racing submissions cannot both be attempt 3.
+            submission.HasIndex(s => new { s.ExerciseId, s.StudentId, s.Attempt }).IsUnique();
+            submission.HasIndex(s => s.State);
+            submission.Property(s => s.State).HasConversion<string>().HasMaxLength(16);
+            submission.Property(s => s.Kind).HasConversion<string>().HasMaxLength(16);
+            submission.Property(s => s.FileKind).HasConversion<string>().HasMaxLength(16);
+            submission.Property(s => s.OriginalFileName).HasMaxLength(260);
+        });
+        model.Entity<Extension>(extension =>
+        {
+            extension.HasKey(e => e.Id);
+            extension.HasIndex(e => new { e.ExerciseId, e.StudentId }).IsUnique();
         });
         model.Entity<SavedSpec>(spec =>
         {

@@ -175,7 +175,7 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
         // As if the API stopped between storing the job and handing it to Hangfire.
         var submitted = await _client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 3)));
         await _client.WaitFinishedAsync(submitted.Id);
-        var orphan = Job.Create("orphan", "cpu", SpecJson.Serialize(submitted.Spec), DateTime.UtcNow);
+        var orphan = Job.Create("orphan", submitted.OwnerId, "cpu", SpecJson.Serialize(submitted.Spec), DateTime.UtcNow);
         await using (var db = await factory.Services.GetRequiredService<IDbContextFactory<DojoDb>>().CreateDbContextAsync())
         {
             db.Jobs.Add(orphan);

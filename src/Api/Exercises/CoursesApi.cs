@@ -20,16 +20,16 @@ public sealed record CourseDto(Guid Id, string Name, IReadOnlyList<UnitDto> Unit
 
 public sealed record NameRequest(string Name);
 
-/// <summary>Courses, their units and exercises. (Who may change them comes with accounts: instructors only.)</summary>
+/// <summary>Courses, their units and exercises: everyone reads them, instructors create them (a student gets 403).</summary>
 public static class CoursesApi
 {
     public static IEndpointRouteBuilder MapCoursesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Courses");
         api.MapGet("/courses", ListAsync).WithName("ListCourses").WithSummary("Courses with their units and exercises");
-        api.MapPost("/courses", CreateCourseAsync).WithName("CreateCourse").WithSummary("Create a course");
-        api.MapPost("/courses/{courseId:guid}/units", CreateUnitAsync).WithName("CreateUnit").WithSummary("Add a unit to a course");
-        api.MapPost("/units/{unitId:guid}/exercises", CreateExerciseAsync).WithName("CreateExercise").WithSummary("Add an exercise to a unit");
+        api.MapPost("/courses", CreateCourseAsync).RequireAuthorization(People.Policies.Instructor).WithName("CreateCourse").WithSummary("Create a course");
+        api.MapPost("/courses/{courseId:guid}/units", CreateUnitAsync).RequireAuthorization(People.Policies.Instructor).WithName("CreateUnit").WithSummary("Add a unit to a course");
+        api.MapPost("/units/{unitId:guid}/exercises", CreateExerciseAsync).RequireAuthorization(People.Policies.Instructor).WithName("CreateExercise").WithSummary("Add an exercise to a unit");
         api.MapGet("/exercises/{id:guid}", GetExerciseAsync).WithName("GetExercise").WithSummary("An exercise's definition");
         return app;
     }

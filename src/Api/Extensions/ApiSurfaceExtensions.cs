@@ -1,6 +1,7 @@
 using Dojo.Domain.Specs;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Http.Metadata;
 using Scalar.AspNetCore;
 
 namespace Dojo.Api.Extensions;
@@ -28,22 +29,28 @@ public static class ApiSurfaceExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(RefuseOversizedBodies);
-        app.MapOpenApi();
-        app.MapScalarApiReference("/docs");
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference("/docs").AllowAnonymous();
         return app;
     }
 
-    /// <summary>A declared body over the server's limit is a 413 ProblemDetails before anything reads it.</summary>
+    /// <summary>
+    /// A declared body over the limit is a 413 ProblemDetails before anything reads it. The limit is the
+    /// server's, or the endpoint's own where it declares one (uploads).
+    /// </summary>
     private static async Task RefuseOversizedBodies(HttpContext context, RequestDelegate next)
     {
-        long? limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+        var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>() is { } endpointLimit && feature is { IsReadOnly: false })
+            feature.MaxRequestBodySize = endpointLimit.MaxRequestBodySize;
+        long? limit = feature?.MaxRequestBodySize;
         if (limit is not null && context.Request.ContentLength > limit)
         {
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
             await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
             {
                 HttpContext = context,
-                ProblemDetails = { Status = 413, Title = "The request body is too large.", Detail = $"The limit is {limit} bytes (Dojo:Limits:MaxRequestBodyBytes)." },
+                ProblemDetails = { Status = 413, Title = "The request body is too large.", Detail = $"The limit is {limit} bytes (Dojo:Limits:MaxRequestBodyBytes; uploads: Dojo:Limits:MaxUploadBytes)." },
             });
             return;
         }

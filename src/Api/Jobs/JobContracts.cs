@@ -23,6 +23,8 @@ public sealed record SubmitJobRequest
 public sealed record JobDto(
     Guid Id,
     string? Name,
+    Guid OwnerId,
+    bool ForGrading,
     JobState State,
     string Device,
     int Attempts,
@@ -36,7 +38,7 @@ public sealed record JobDto(
     JobSpec Spec)
 {
     public static JobDto From(Job job) => new(
-        job.Id, job.Name, job.State, job.Device, job.Attempts, job.CreatedAt, job.StartedAt, job.FinishedAt,
+        job.Id, job.Name, job.OwnerId, job.ForGrading, job.State, job.Device, job.Attempts, job.CreatedAt, job.StartedAt, job.FinishedAt,
         job.CheckpointEpoch, job.NextSeq, job.Reason,
         job.ResultJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(job.ResultJson),
         SpecJson.Deserialize<JobSpec>(job.SpecJson));

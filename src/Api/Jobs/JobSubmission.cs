@@ -1,3 +1,4 @@
+using Dojo.Api.People;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
 using Dojo.Storage;
@@ -20,9 +21,11 @@ public sealed class JobSubmission(
     IOptions<WorkerOptions> workerOptions,
     TimeProvider clock)
 {
-    public sealed record Result(Job? Job, IReadOnlyDictionary<string, string[]> Errors);
+    /// <summary>The stored job, or the validation errors, or (<see cref="LimitReached"/>) why the student must wait.</summary>
+    public sealed record Result(Job? Job, IReadOnlyDictionary<string, string[]> Errors, string? LimitReached = null);
 
-    public async Task<Result> SubmitAsync(SubmitJobRequest request, CancellationToken ct)
+    /// <summary>Stores and queues a job owned by <paramref name="owner"/>; a grading's runs pass <paramref name="forGrading"/>.</summary>
+    public async Task<Result> SubmitAsync(SubmitJobRequest request, Viewer owner, CancellationToken ct, bool forGrading = false)
     {
         var errors = new ValidationErrors();
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -45,9 +48,24 @@ public sealed class JobSubmission(
         }
         spec = spec with { Training = spec.Training with { Device = device } };
 
-        var job = Job.Create(request.Name, device, SpecJson.Serialize(spec), clock.GetUtcNow().UtcDateTime);
-        db.Jobs.Add(job);
-        await db.SaveChangesAsync(ct);
+        var job = Job.Create(request.Name, owner.UserId, device, SpecJson.Serialize(spec), clock.GetUtcNow().UtcDateTime, forGrading);
+        // Count and insert in one transaction: SQLite's transactions here are IMMEDIATE, so two racing
+        // submissions of one student cannot both pass the count.
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            if (!owner.IsInstructor && !forGrading)
+            {
+                int max = limits.Value.MaxActiveJobsPerStudent;
+                int active = await db.Jobs.CountAsync(j => j.OwnerId == owner.UserId && !j.ForGrading
+                    && (j.State == JobState.Queued || j.State == JobState.Running), ct);
+                if (active >= max)
+                    return new Result(null, new Dictionary<string, string[]>(),
+                        $"you have {active} jobs queued or running; the limit is {max} (Dojo:Limits:MaxActiveJobsPerStudent). Wait for one to end or cancel one.");
+            }
+            db.Jobs.Add(job);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
         await queue.EnqueueAsync(job.Id, job.Device, ct);
         return new Result(job, new Dictionary<string, string[]>());
     }

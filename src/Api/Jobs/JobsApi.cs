@@ -1,3 +1,4 @@
+using Dojo.Api.People;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
 using Dojo.Storage;
@@ -6,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Dojo.Api.Jobs;
 
+/// <summary>Training jobs. A student sees, watches and cancels only their own (others' answer 404); instructors see all.</summary>
 public static class JobsApi
 {
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
@@ -21,15 +23,18 @@ public static class JobsApi
         return app;
     }
 
-    private static async Task<Results<Created<JobDto>, ValidationProblem>> SubmitAsync(SubmitJobRequest request, JobSubmission submission, CancellationToken ct)
+    private static async Task<Results<Created<JobDto>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
+        SubmitJobRequest request, Viewer viewer, JobSubmission submission, CancellationToken ct)
     {
-        var result = await submission.SubmitAsync(request, ct);
+        var result = await submission.SubmitAsync(request, viewer, ct);
+        if (result.LimitReached is not null)
+            return TypedResults.Problem(result.LimitReached, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many jobs at once.");
         if (result.Job is null) return TypedResults.ValidationProblem(result.Errors);
         return TypedResults.Created($"/api/jobs/{result.Job.Id}", JobDto.From(result.Job));
     }
 
     private static async Task<Results<Ok<JobPage>, ValidationProblem>> ListAsync(
-        IDbContextFactory<DojoDb> contexts, CancellationToken ct, string? state = null, int page = 1, int pageSize = 50)
+        Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct, string? state = null, int page = 1, int pageSize = 50)
     {
         JobState? filter = null;
         if (state is not null)
@@ -41,7 +46,7 @@ public static class JobsApi
         if (page < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["page"] = ["must be 1 or more"] });
         if (pageSize is < 1 or > 500) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["pageSize"] = ["must be between 1 and 500"] });
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var query = db.Jobs.AsNoTracking();
+        var query = db.Jobs.AsNoTracking().VisibleTo(viewer);
         if (filter is not null) query = query.Where(j => j.State == filter);
         int total = await query.CountAsync(ct);
         var jobs = await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id)
@@ -49,19 +54,20 @@ public static class JobsApi
         return TypedResults.Ok(new JobPage(jobs.Select(JobDto.From).ToList(), page, pageSize, total));
     }
 
-    private static async Task<Results<Ok<JobDto>, NotFound>> GetAsync(Guid id, IDbContextFactory<DojoDb> contexts, CancellationToken ct)
+    private static async Task<Results<Ok<JobDto>, NotFound>> GetAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == id, ct);
+        var job = await db.Jobs.AsNoTracking().VisibleTo(viewer).SingleOrDefaultAsync(j => j.Id == id, ct);
         return job is null ? TypedResults.NotFound() : TypedResults.Ok(JobDto.From(job));
     }
 
     private static async Task<Results<Ok<JobDto>, NotFound, Conflict<string>>> CancelAsync(
-        Guid id, IDbContextFactory<DojoDb> contexts, JobStore store, JobEvents events, CancellationToken ct)
+        Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobStore store, JobEvents events, CancellationToken ct)
     {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (!await db.Jobs.VisibleTo(viewer).AnyAsync(j => j.Id == id, ct)) return TypedResults.NotFound();
         var outcome = await store.RequestCancelAsync(id, ct);
         if (outcome == CancelOutcome.NotFound) return TypedResults.NotFound();
-        await using var db = await contexts.CreateDbContextAsync(ct);
         var job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id, ct);
         if (outcome == CancelOutcome.AlreadyEnded) return TypedResults.Conflict($"the job has already ended: {SpecJson.Name(job.State)}");
         if (outcome == CancelOutcome.Cancelled) events.Publish(new JobUpdate(job.Id, [], JobState.Cancelled));
@@ -69,28 +75,35 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<MetricPage>, NotFound, ValidationProblem>> MetricsAsync(
-        Guid id, IDbContextFactory<DojoDb> contexts, JobStore store, CancellationToken ct, long fromSeq = 1, int limit = 1000)
+        Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobStore store, CancellationToken ct, long fromSeq = 1, int limit = 1000)
     {
         if (fromSeq < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["fromSeq"] = ["must be 1 or more"] });
         if (limit is < 1 or > 10_000) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["must be between 1 and 10000"] });
         await using var db = await contexts.CreateDbContextAsync(ct);
-        if (!await db.Jobs.AnyAsync(j => j.Id == id, ct)) return TypedResults.NotFound();
+        if (!await db.Jobs.VisibleTo(viewer).AnyAsync(j => j.Id == id, ct)) return TypedResults.NotFound();
         var points = await store.PointsAsync(id, fromSeq, limit, ct);
         long next = points.Count > 0 ? points[^1].Seq + 1 : fromSeq;
         return TypedResults.Ok(new MetricPage(points.Select(MetricPointDto.From).ToList(), next));
     }
 
     private static async Task<Results<PhysicalFileHttpResult, NotFound<string>, ValidationProblem>> ModelAsync(
-        Guid id, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct, string format = "torchSharp")
+        Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct, string format = "torchSharp")
     {
         var parsed = SpecJson.ParseName<ModelFormat>(format);
         if (parsed is null)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = [$"'{format}' is not one of: {SpecJson.AllowedNames<ModelFormat>()}"] });
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var state = await db.Jobs.Where(j => j.Id == id).Select(j => (JobState?)j.State).SingleOrDefaultAsync(ct);
+        var state = await db.Jobs.VisibleTo(viewer).Where(j => j.Id == id).Select(j => (JobState?)j.State).SingleOrDefaultAsync(ct);
         string path = files.Model(id, parsed.Value);
         if (state != JobState.Succeeded || !File.Exists(path))
             return TypedResults.NotFound(state is null ? "no such job" : $"the job is {state}; weights exist once it has succeeded");
         return TypedResults.PhysicalFile(path, "application/octet-stream", $"dojo-{id:N}{JobFiles.Extension(parsed.Value)}");
     }
+}
+
+public static class JobQueries
+{
+    /// <summary>The jobs <paramref name="viewer"/> may see: all for an instructor, their own for a student.</summary>
+    public static IQueryable<Job> VisibleTo(this IQueryable<Job> jobs, Viewer viewer) =>
+        viewer.IsInstructor ? jobs : jobs.Where(j => j.OwnerId == viewer.UserId);
 }

@@ -1,3 +1,4 @@
+using Dojo.Api.People;
 using Dojo.Domain.Jobs;
 using Dojo.Protos.V1;
 using Dojo.Storage;
@@ -13,6 +14,7 @@ namespace Dojo.Api.Jobs;
 /// gRPC <c>dojo.v1.Jobs</c>. WatchJob subscribes to live updates first, then replays stored points
 /// from the database from <c>from_seq</c>, then follows the live ones; any gap (a missed update, a
 /// poller that started late) is filled from the database, so each point is sent once and in order.
+/// The same bearer tokens as REST; a student's call for another's job is NotFound.
 /// </summary>
 public sealed class JobsGrpcService(IDbContextFactory<DojoDb> contexts, JobStore store, JobEvents events) : Protos.V1.Jobs.JobsBase
 {
@@ -23,8 +25,9 @@ public sealed class JobsGrpcService(IDbContextFactory<DojoDb> contexts, JobStore
         var ct = context.CancellationToken;
         var jobId = ParseId(request.JobId);
         if (request.FromSeq < 0) throw new RpcException(new Status(StatusCode.InvalidArgument, "from_seq must be 0 or more"));
+        var viewer = Viewer.From(context.GetHttpContext().User);
         using var subscription = events.Subscribe(jobId);
-        if (await LoadAsync(jobId, ct) is null) throw NotFound(jobId);
+        if (await LoadAsync(jobId, viewer, ct) is null) throw NotFound(jobId);
 
         long sent = Math.Max(request.FromSeq, 1) - 1;
         while (true)
@@ -44,7 +47,7 @@ public sealed class JobsGrpcService(IDbContextFactory<DojoDb> contexts, JobStore
                 await stream.WriteAsync(new JobEvent { Metric = ToProto(point) }, ct);
                 sent = point.Seq;
             }
-            var job = await LoadAsync(jobId, ct) ?? throw NotFound(jobId);
+            var job = await LoadAsync(jobId, viewer, ct) ?? throw NotFound(jobId);
             if (job.State.IsTerminal() && sent >= job.NextSeq - 1)
             {
                 await stream.WriteAsync(new JobEvent { State = StateOf(job) }, ct);
@@ -71,7 +74,7 @@ public sealed class JobsGrpcService(IDbContextFactory<DojoDb> contexts, JobStore
     public override async Task<JobInfo> GetJob(GetJobRequest request, ServerCallContext context)
     {
         var jobId = ParseId(request.JobId);
-        var job = await LoadAsync(jobId, context.CancellationToken) ?? throw NotFound(jobId);
+        var job = await LoadAsync(jobId, Viewer.From(context.GetHttpContext().User), context.CancellationToken) ?? throw NotFound(jobId);
         var info = new JobInfo
         {
             Id = job.Id.ToString(),
@@ -91,10 +94,10 @@ public sealed class JobsGrpcService(IDbContextFactory<DojoDb> contexts, JobStore
         return info;
     }
 
-    private async Task<Job?> LoadAsync(Guid id, CancellationToken ct)
+    private async Task<Job?> LoadAsync(Guid id, Viewer viewer, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        return await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == id, ct);
+        return await db.Jobs.AsNoTracking().VisibleTo(viewer).SingleOrDefaultAsync(j => j.Id == id, ct);
     }
 
     private static Guid ParseId(string id) =>

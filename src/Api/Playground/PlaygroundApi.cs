@@ -1,3 +1,5 @@
+using Dojo.Api.People;
+using Dojo.Domain.Exercises;
 using Dojo.Domain.Playground;
 using Dojo.Domain.Specs;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -29,15 +31,15 @@ public static class PlaygroundApi
     }
 
     private static async Task<Results<Created<GradingDto>, ValidationProblem>> StartGradingAsync(
-        GradePlaygroundRequest request, PlaygroundGrader grader, CancellationToken ct)
+        GradePlaygroundRequest request, Viewer viewer, PlaygroundGrader grader, CancellationToken ct)
     {
-        var started = await grader.StartAsync(request.Urls, ct);
+        var started = await grader.StartAsync(PlaygroundGradingRule.Exercise1, request.Urls, viewer, ct);
         if (started.Grading is null) return TypedResults.ValidationProblem(started.Errors);
         return TypedResults.Created($"/api/playground/gradings/{started.Grading.Id}", await grader.ReadAsync(started.Grading.Id, ct));
     }
 
-    private static async Task<Results<Ok<GradingDto>, NotFound>> GetGradingAsync(Guid id, PlaygroundGrader grader, CancellationToken ct) =>
-        await grader.ReadAsync(id, ct) is { } grading ? TypedResults.Ok(grading) : TypedResults.NotFound();
+    private static async Task<Results<Ok<GradingDto>, NotFound>> GetGradingAsync(Guid id, Viewer viewer, PlaygroundGrader grader, CancellationToken ct) =>
+        await grader.ReadAsync(id, ct, viewer) is { } grading ? TypedResults.Ok(grading) : TypedResults.NotFound();
 
     private static Results<Ok<ParsePlaygroundResponse>, ValidationProblem> Parse(ParsePlaygroundRequest request, IOptions<SpecLimits> limits)
     {

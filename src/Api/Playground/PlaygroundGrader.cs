@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dojo.Api.Jobs;
+using Dojo.Api.People;
 using Dojo.Domain.Exercises;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Playground;
@@ -10,11 +11,17 @@ using Microsoft.Extensions.Options;
 
 namespace Dojo.Api.Playground;
 
-/// <summary>Exercise 1's training budget (section <c>Dojo:Grading</c>).</summary>
+/// <summary>
+/// Section <c>Dojo:Grading</c>: when set, the training budget used instead of the exercise's own rule
+/// (a quick CI run trains fewer seeds), and how often submissions under grading are checked.
+/// </summary>
 public sealed class GradingOptions
 {
-    public int Epochs { get; set; } = 500;
-    public int Seeds { get; set; } = 3;
+    public int? Epochs { get; set; }
+    public int? Seeds { get; set; }
+    public int PollMilliseconds { get; set; } = 500;
+
+    public PlaygroundGradingRule Apply(PlaygroundGradingRule rule) => rule with { Epochs = Epochs ?? rule.Epochs, Seeds = Seeds ?? rule.Seeds };
 }
 
 public sealed record GradingJobDto(Guid JobId, int Seed, JobState State, double? TestAccuracy, double? TestLoss);
@@ -39,9 +46,10 @@ public sealed class PlaygroundGrader(
 {
     public sealed record Started(Grading? Grading, IReadOnlyDictionary<string, string[]> Errors);
 
-    public async Task<Started> StartAsync(IReadOnlyDictionary<string, string> urls, CancellationToken ct)
+    /// <summary>Checks every URL first (nothing is queued if one is wrong), then queues the runs as jobs owned by <paramref name="owner"/>.</summary>
+    public async Task<Started> StartAsync(PlaygroundGradingRule exerciseRule, IReadOnlyDictionary<string, string> urls, Viewer owner, CancellationToken ct)
     {
-        var rule = PlaygroundGradingRule.Exercise1 with { Epochs = options.Value.Epochs, Seeds = options.Value.Seeds };
+        var rule = options.Value.Apply(exerciseRule);
         var errors = new ValidationErrors();
         var plans = new List<(PlaygroundGenerator Dataset, string Url, int Seed, JobSpec Spec)>();
         foreach (var requirement in rule.Requirements)
@@ -73,7 +81,7 @@ public sealed class PlaygroundGrader(
         }
         if (errors.Count > 0) return new Started(null, errors.ToDictionary());
 
-        var grading = Grading.Start(rule, clock.GetUtcNow().UtcDateTime);
+        var grading = Grading.Start(rule, owner.UserId, clock.GetUtcNow().UtcDateTime);
         foreach (var (dataset, url, seed, spec) in plans)
         {
             var request = new SubmitJobRequest
@@ -81,7 +89,7 @@ public sealed class PlaygroundGrader(
                 Name = $"exercise 1: {SpecJson.Name(dataset)}, seed {seed}",
                 Dataset = spec.Dataset, Network = spec.Network, Optimizer = spec.Optimizer, Training = spec.Training,
             };
-            var submitted = await submission.SubmitAsync(request, ct);
+            var submitted = await submission.SubmitAsync(request, owner, ct, forGrading: true);
             if (submitted.Job is null) return new Started(null, submitted.Errors);
             grading.AddRun(dataset, url, seed, submitted.Job.Id);
         }
@@ -91,11 +99,12 @@ public sealed class PlaygroundGrader(
         return new Started(grading, new Dictionary<string, string[]>());
     }
 
-    public async Task<GradingDto?> ReadAsync(Guid id, CancellationToken ct)
+    /// <summary>The grading as it stands; null when there is none, or <paramref name="viewer"/> (when given) may not see it.</summary>
+    public async Task<GradingDto?> ReadAsync(Guid id, CancellationToken ct, Viewer? viewer = null)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var grading = await db.Gradings.AsNoTracking().SingleOrDefaultAsync(g => g.Id == id, ct);
-        if (grading is null) return null;
+        if (grading is null || viewer?.CanSee(grading.OwnerId) == false) return null;
         var jobIds = grading.Runs.Select(r => r.JobId).ToList();
         var jobs = await db.Jobs.AsNoTracking().Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
         var rule = grading.Rule;

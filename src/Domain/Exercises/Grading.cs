@@ -14,13 +14,16 @@ public sealed class Grading
 
     public Guid Id { get; private set; }
     public DateTime CreatedAt { get; private set; }
+    /// <summary>The user whose URLs are graded.</summary>
+    public Guid OwnerId { get; private set; }
     /// <summary>The rule as JSON, as it was when the grading started.</summary>
     public string RuleJson { get; private set; } = "";
     public IReadOnlyList<GradingRun> Runs => _runs;
 
-    public static Grading Start(PlaygroundGradingRule rule, DateTime now) => new()
+    public static Grading Start(PlaygroundGradingRule rule, Guid ownerId, DateTime now) => new()
     {
         Id = Guid.CreateVersion7(now),
+        OwnerId = ownerId,
         CreatedAt = now,
         RuleJson = SpecJson.Serialize(rule),
     };

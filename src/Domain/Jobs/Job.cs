@@ -11,6 +11,10 @@ public sealed class Job
 
     public Guid Id { get; private set; }
     public string? Name { get; private set; }
+    /// <summary>The user who submitted the job (for a grading's runs: the student whose work is graded).</summary>
+    public Guid OwnerId { get; private set; }
+    /// <summary>Set when the job is one run of an automatic grading; such jobs do not count against a student's job limit.</summary>
+    public bool ForGrading { get; private set; }
     public JobState State { get; private set; }
     /// <summary>The device asked for, resolved at submit ("cpu", "cuda:0").</summary>
     public string Device { get; private set; } = "cpu";
@@ -35,10 +39,12 @@ public sealed class Job
     /// <summary>Final metrics (test_loss, test_accuracy, ...) as a JSON object.</summary>
     public string? ResultJson { get; private set; }
 
-    public static Job Create(string? name, string device, string specJson, DateTime now) => new()
+    public static Job Create(string? name, Guid ownerId, string device, string specJson, DateTime now, bool forGrading = false) => new()
     {
         Id = Guid.CreateVersion7(now),
         Name = name,
+        OwnerId = ownerId,
+        ForGrading = forGrading,
         State = JobState.Queued,
         Device = device,
         SpecJson = specJson,

@@ -7,4 +7,6 @@ public sealed record SpecLimits
     public int MaxEpochs { get; init; } = 10_000;
     public int MaxSamples { get; init; } = 100_000;
     public int MaxLayers { get; init; } = 64;
+    /// <summary>A student's queued and running jobs at once (their gradings' runs do not count; instructors have no limit).</summary>
+    public int MaxActiveJobsPerStudent { get; init; } = 2;
 }

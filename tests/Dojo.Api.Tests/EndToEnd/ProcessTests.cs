@@ -25,7 +25,10 @@ public sealed class ProcessTests : IDisposable
     {
         var api = Start(DojoProcess.Api(_data, _rest, _grpc, inProcessWorker));
         await api.WaitForOutputAsync("Now listening on: http://127.0.0.1:" + _rest, TimeSpan.FromSeconds(60));
-        return new DojoClient(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_rest}") });
+        return new DojoClient(new HttpClient(new BearerHandler(DojoFactory.InstructorToken) { InnerHandler = new SocketsHttpHandler() })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{_rest}"),
+        });
     }
 
     private static async Task WaitReadyAsync(DojoClient client)
@@ -82,7 +85,10 @@ public sealed class ProcessTests : IDisposable
         await WaitReadyAsync(client);
 
         var job = await client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 300)));
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpc}");
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpc}", new GrpcChannelOptions
+        {
+            HttpHandler = new BearerHandler(DojoFactory.InstructorToken) { InnerHandler = new SocketsHttpHandler() },
+        });
         var jobs = new Protos.V1.Jobs.JobsClient(channel);
         var seqs = new List<long>();
         JobStateChanged? final = null;
@@ -109,7 +115,7 @@ public sealed class ProcessTests : IDisposable
         var job = await client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 400)));
         await client.WaitAsync(job.Id, j => j.State == Domain.Jobs.JobState.Running);
 
-        var events = await NodeWatchClient.WatchAsync($"127.0.0.1:{_grpc}", job.Id, 1);
+        var events = await NodeWatchClient.WatchAsync($"127.0.0.1:{_grpc}", DojoFactory.InstructorToken, job.Id, 1);
 
         var stored = await client.AllMetricsAsync(job.Id);
         var points = events.Where(e => e.ContainsKey("seq")).ToList();
@@ -119,7 +125,7 @@ public sealed class ProcessTests : IDisposable
         Assert.Equal("JOB_STATE_SUCCEEDED", final["state"]!.GetValue<string>());
         Assert.Equal(stored.Count + 1, final["next_seq"]!.GetValue<long>());
 
-        var resumed = await NodeWatchClient.WatchAsync($"127.0.0.1:{_grpc}", job.Id, 1000);
+        var resumed = await NodeWatchClient.WatchAsync($"127.0.0.1:{_grpc}", DojoFactory.InstructorToken, job.Id, 1000);
         Assert.Equal(Enumerable.Range(1000, stored.Count - 999).Select(i => (long)i),
             resumed.Where(e => e.ContainsKey("seq")).Select(e => e["seq"]!.GetValue<long>()));
         Assert.Equal("JOB_STATE_SUCCEEDED", resumed[^1]["state"]!.GetValue<string>());

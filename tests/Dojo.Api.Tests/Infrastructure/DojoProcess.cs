@@ -93,6 +93,7 @@ public sealed class DojoProcess : IDisposable
             ["Dojo__Worker__HeartbeatSeconds"] = "1",
             ["Dojo__Worker__LeaseSeconds"] = "3",
             ["Dojo__Worker__WorkerTimeoutSeconds"] = "5",
+            ["Dojo__Auth__BootstrapToken"] = DojoFactory.InstructorToken,
         };
         foreach (var (key, value) in more.Concat(settings)) all[key] = value;
         return all;

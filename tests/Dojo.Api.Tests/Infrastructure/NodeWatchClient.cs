@@ -11,11 +11,11 @@ public static class NodeWatchClient
 {
     private static readonly SemaphoreSlim InstallOnce = new(1, 1);
 
-    public static async Task<List<JsonObject>> WatchAsync(string address, Guid jobId, long fromSeq)
+    public static async Task<List<JsonObject>> WatchAsync(string address, string token, Guid jobId, long fromSeq)
     {
         string directory = Path.Combine(DojoProcess.RepositoryRoot(), "tests", "clients", "node");
         await EnsureInstalledAsync(directory);
-        var (exit, output, error) = await RunAsync("node", $"watch.mjs {address} {jobId} {fromSeq}", directory, TimeSpan.FromSeconds(120));
+        var (exit, output, error) = await RunAsync("node", $"watch.mjs {address} {token} {jobId} {fromSeq}", directory, TimeSpan.FromSeconds(120));
         Assert.True(exit == 0, $"node watch.mjs exited {exit}: {error}");
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonNode.Parse(line)!.AsObject()).ToList();
     }

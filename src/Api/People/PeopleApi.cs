@@ -1,0 +1,141 @@
+using Dojo.Domain.People;
+using Dojo.Domain.Specs;
+using Dojo.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dojo.Api.People;
+
+public sealed record UserDto(Guid Id, string Name, Role Role, string? Number, DateTime CreatedAt)
+{
+    public static UserDto From(User u) => new(u.Id, u.Name, u.Role, u.Number, u.CreatedAt);
+}
+
+public sealed record TokenDto(Guid Id, Guid UserId, string Hint, string? Label, DateTime CreatedAt, DateTime? RevokedAt)
+{
+    public static TokenDto From(ApiToken t) => new(t.Id, t.UserId, t.Hint, t.Label, t.CreatedAt, t.RevokedAt);
+}
+
+/// <summary>A new user or token with the token's text: the only time it is shown.</summary>
+public sealed record IssuedTokenDto(UserDto User, TokenDto Token, string Secret);
+
+public sealed record CreateUserRequest(string Name, Role Role = Role.Student, string? Number = null);
+
+public sealed record CreateTokenRequest(string? Label = null);
+
+/// <summary>Users and their API tokens. Instructors manage everyone; a user may list, make and revoke their own tokens.</summary>
+public static class PeopleApi
+{
+    public static IEndpointRouteBuilder MapPeopleApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("People");
+        api.MapGet("/me", MeAsync).WithName("Me").WithSummary("The caller");
+        api.MapGet("/users", ListAsync).RequireAuthorization(Policies.Instructor).WithName("ListUsers").WithSummary("Everyone, by role then name");
+        api.MapPost("/users", CreateAsync).RequireAuthorization(Policies.Instructor).WithName("CreateUser")
+            .WithSummary("Add a student (or instructor); answers the new user's token, shown only this once");
+        api.MapPost("/users/roster", ImportRosterAsync).RequireAuthorization(Policies.Instructor).WithName("ImportRoster")
+            .WithSummary("Add students from a roster CSV (UTF-8; columns number,name or 学籍番号,氏名); all or none; answers their tokens")
+            .Accepts<string>("text/csv").DisableAntiforgery();
+        api.MapGet("/users/{id:guid}/tokens", TokensAsync).WithName("ListTokens").WithSummary("A user's tokens (hints only)");
+        api.MapPost("/users/{id:guid}/tokens", IssueAsync).WithName("CreateToken").WithSummary("A new token for a user, shown only this once");
+        api.MapPost("/tokens/{id:guid}/revoke", RevokeAsync).WithName("RevokeToken").WithSummary("Revoke a token: it stops working at once");
+        return app;
+    }
+
+    private static async Task<Ok<UserDto>> MeAsync(Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return TypedResults.Ok(UserDto.From(await db.Users.AsNoTracking().SingleAsync(u => u.Id == viewer.UserId, ct)));
+    }
+
+    private static async Task<Ok<List<UserDto>>> ListAsync(IDbContextFactory<DojoDb> contexts, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var users = await db.Users.AsNoTracking().ToListAsync(ct);
+        return TypedResults.Ok(users.OrderBy(u => u.Role).ThenBy(u => u.Number, StringComparer.Ordinal).ThenBy(u => u.Name, StringComparer.Ordinal)
+            .Select(UserDto.From).ToList());
+    }
+
+    private static async Task<Results<Created<IssuedTokenDto>, ValidationProblem>> CreateAsync(
+        CreateUserRequest request, IDbContextFactory<DojoDb> contexts, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        foreach (var (field, message) in User.Check(request.Name, request.Number)) errors.Add(field, message);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (errors.Count == 0 && request.Number is { } number && await db.Users.AnyAsync(u => u.Number == number.Trim(), ct))
+            errors.Add("number", $"a user with number {number.Trim()} exists already");
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors.ToDictionary());
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var issued = Add(db, User.Create(request.Name, request.Role, request.Number, now), now);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/users/{issued.User.Id}", issued);
+    }
+
+    private static async Task<Results<Created<List<IssuedTokenDto>>, ValidationProblem>> ImportRosterAsync(
+        HttpRequest request, IDbContextFactory<DojoDb> contexts, TimeProvider clock, CancellationToken ct)
+    {
+        Stream body = request.Body;
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(ct);
+            if (form.Files.GetFile("file") is not { } file)
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = ["a multipart upload needs the roster as the part 'file'"] });
+            body = file.OpenReadStream();
+        }
+        var (entries, errors) = await Roster.ReadAsync(body, ct);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var numbers = entries.Where(e => e.Number is not null).Select(e => e.Number!).ToList();
+        var taken = await db.Users.Where(u => u.Number != null && numbers.Contains(u.Number)).Select(u => u.Number!).ToListAsync(ct);
+        foreach (var entry in entries.Where(e => e.Number is not null && taken.Contains(e.Number)))
+            errors.Add($"roster[line {entry.Line}].number", $"a user with number {entry.Number} exists already");
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors.ToDictionary(), title: "The roster was not imported; nothing was added.");
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var issued = entries.Select(e => Add(db, User.Create(e.Name, Role.Student, e.Number, now), now)).ToList();
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created("/api/users", issued);
+    }
+
+    private static async Task<Results<Ok<List<TokenDto>>, NotFound>> TokensAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct)
+    {
+        if (!viewer.CanSee(id)) return TypedResults.NotFound();
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (!await db.Users.AnyAsync(u => u.Id == id, ct)) return TypedResults.NotFound();
+        var tokens = await db.ApiTokens.AsNoTracking().Where(t => t.UserId == id).OrderBy(t => t.CreatedAt).ToListAsync(ct);
+        return TypedResults.Ok(tokens.Select(TokenDto.From).ToList());
+    }
+
+    private static async Task<Results<Created<IssuedTokenDto>, NotFound, ValidationProblem>> IssueAsync(
+        Guid id, CreateTokenRequest? request, Viewer viewer, IDbContextFactory<DojoDb> contexts, TimeProvider clock, CancellationToken ct)
+    {
+        if (!viewer.CanSee(id)) return TypedResults.NotFound();
+        if (request?.Label is { Length: > 100 })
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["label"] = ["must be at most 100 characters"] });
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == id, ct);
+        if (user is null) return TypedResults.NotFound();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var (token, secret) = ApiToken.Issue(user.Id, request?.Label, now);
+        db.ApiTokens.Add(token);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/users/{id}/tokens", new IssuedTokenDto(UserDto.From(user), TokenDto.From(token), secret));
+    }
+
+    private static async Task<Results<Ok<TokenDto>, NotFound>> RevokeAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, TimeProvider clock, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == id, ct);
+        if (token is null || !viewer.CanSee(token.UserId)) return TypedResults.NotFound();
+        if (token.Revoke(clock.GetUtcNow().UtcDateTime)) await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(TokenDto.From(token));
+    }
+
+    private static IssuedTokenDto Add(DojoDb db, User user, DateTime now)
+    {
+        var (token, secret) = ApiToken.Issue(user.Id, "issued with the account", now);
+        db.Users.Add(user);
+        db.ApiTokens.Add(token);
+        return new IssuedTokenDto(UserDto.From(user), TokenDto.From(token), secret);
+    }
+}

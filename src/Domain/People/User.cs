@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Dojo.Domain.People;
+
+public enum Role { Instructor, Student }
+
+/// <summary>Someone who uses Dojo: an instructor (sees and manages everything) or a student (sees their own work).</summary>
+public sealed class User
+{
+    private User() { }
+
+    public Guid Id { get; private set; }
+    /// <summary>The name as written on the roster (山田太郎); it goes into submission file names.</summary>
+    public string Name { get; private set; } = "";
+    public Role Role { get; private set; }
+    /// <summary>The student number from the roster (学籍番号), unique when given.</summary>
+    public string? Number { get; private set; }
+    public DateTime CreatedAt { get; private set; }
+
+    public static User Create(string name, Role role, string? number, DateTime now) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        Name = name.Trim(),
+        Role = role,
+        Number = string.IsNullOrWhiteSpace(number) ? null : number.Trim(),
+        CreatedAt = now,
+    };
+
+    /// <summary>Problems with a new user's name and number, keyed by field.</summary>
+    public static IEnumerable<(string Field, string Message)> Check(string? name, string? number)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 100) yield return ("name", "must be 1 to 100 characters");
+        else if (name.Any(char.IsControl)) yield return ("name", "must not contain control characters");
+        if (number is not null && (number.Trim().Length > 32 || number.Any(char.IsControl)))
+            yield return ("number", "must be at most 32 characters without control characters");
+    }
+}
+
+/// <summary>
+/// A bearer API token. Only its SHA-256 is stored (the token is 256 random bits, so a plain hash is enough:
+/// there is nothing to guess); the token itself is shown once, when it is made. Revoking keeps the row,
+/// so the list shows what was revoked and when.
+/// </summary>
+public sealed class ApiToken
+{
+    public const string Prefix = "dojo_";
+
+    private ApiToken() { }
+
+    public Guid Id { get; private set; }
+    public Guid UserId { get; private set; }
+    /// <summary>SHA-256 of the token, lower-case hex.</summary>
+    public string Hash { get; private set; } = "";
+    /// <summary>The token's first characters, to tell tokens apart in a list (dojo_AbC1234…).</summary>
+    public string Hint { get; private set; } = "";
+    public string? Label { get; private set; }
+    public DateTime CreatedAt { get; private set; }
+    public DateTime? RevokedAt { get; private set; }
+
+    /// <summary>A new random token for <paramref name="userId"/>: the stored row and the token text (shown once).</summary>
+    public static (ApiToken Token, string Secret) Issue(Guid userId, string? label, DateTime now)
+    {
+        string secret = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+        return (FromSecret(userId, secret, label, now), secret);
+    }
+
+    /// <summary>A token whose text is given (the bootstrap instructor's, from configuration).</summary>
+    public static ApiToken FromSecret(Guid userId, string secret, string? label, DateTime now) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        UserId = userId,
+        Hash = HashOf(secret),
+        Hint = secret[..Math.Min(secret.Length, Prefix.Length + 6)] + "…",
+        Label = label,
+        CreatedAt = now,
+    };
+
+    public static string HashOf(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    public bool Revoke(DateTime now)
+    {
+        if (RevokedAt is not null) return false;
+        RevokedAt = now;
+        return true;
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

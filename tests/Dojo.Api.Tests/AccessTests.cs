@@ -1,0 +1,173 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Dojo.Api.People;
+using Dojo.Api.Tests.Infrastructure;
+using Dojo.Domain.People;
+using Dojo.Domain.Specs;
+using Dojo.Protos.V1;
+using Dojo.Storage;
+using Grpc.Core;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dojo.Api.Tests;
+
+/// <summary>Tokens, roles and ownership over REST and gRPC, against the real API and its SQLite file.</summary>
+public sealed class AccessTests(DojoFactory factory) : IClassFixture<DojoFactory>
+{
+    private static JsonObject ShortJob(int epochs = 3) => DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", epochs));
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("dojo_not-a-token-anyone-was-given")]
+    public async Task Without_a_valid_token_every_api_answers_401_but_health_and_docs_answer(string? token)
+    {
+        var anonymous = factory.CreateClient(token);
+        foreach (var path in new[] { "/api/jobs", "/api/courses", "/api/me", "/api/users" })
+        {
+            var response = await anonymous.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/api/jobs", ShortJob())).StatusCode);
+        Assert.True((await anonymous.GetAsync("/health/live")).IsSuccessStatusCode);
+        Assert.True((await anonymous.GetAsync("/openapi/v1.json")).IsSuccessStatusCode);
+
+        var grpc = new Protos.V1.Jobs.JobsClient(factory.CreateGrpcChannel(token));
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await grpc.GetJobAsync(new GetJobRequest { JobId = Guid.NewGuid().ToString() }));
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_student_sees_only_their_own_jobs_over_rest_and_grpc()
+    {
+        var (alice, _) = await factory.CreateStudentAsync("有村 アリス");
+        var (bob, bobIssued) = await factory.CreateStudentAsync("Bob");
+        var job = await new DojoClient(alice).SubmitAsync(ShortJob());
+        await new DojoClient(alice).WaitFinishedAsync(job.Id);
+
+        foreach (var path in new[] { $"/api/jobs/{job.Id}", $"/api/jobs/{job.Id}/metrics", $"/api/jobs/{job.Id}/model" })
+            Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync(path)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.PostAsync($"/api/jobs/{job.Id}/cancel", null)).StatusCode);
+        var bobsList = (await bob.GetFromJsonAsync<JsonObject>("/api/jobs"))!;
+        Assert.Equal(0, bobsList["total"]!.GetValue<int>());
+        Assert.True((await alice.GetAsync($"/api/jobs/{job.Id}/model")).IsSuccessStatusCode);
+        Assert.True((await factory.CreateClient().GetAsync($"/api/jobs/{job.Id}")).IsSuccessStatusCode); // the instructor
+
+        var asBob = new Protos.V1.Jobs.JobsClient(factory.CreateGrpcChannel(bobIssued.Secret));
+        var hidden = await Assert.ThrowsAsync<RpcException>(async () => await asBob.GetJobAsync(new GetJobRequest { JobId = job.Id.ToString() }));
+        Assert.Equal(StatusCode.NotFound, hidden.StatusCode);
+        using var watch = asBob.WatchJob(new WatchJobRequest { JobId = job.Id.ToString(), FromSeq = 1 });
+        var watchError = await Assert.ThrowsAsync<RpcException>(async () => await watch.ResponseStream.MoveNext());
+        Assert.Equal(StatusCode.NotFound, watchError.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_revoked_token_stops_working_at_once_over_rest_and_grpc()
+    {
+        var (student, issued) = await factory.CreateStudentAsync("取消 太郎");
+        var grpc = new Protos.V1.Jobs.JobsClient(factory.CreateGrpcChannel(issued.Secret));
+        var job = await new DojoClient(student).SubmitAsync(ShortJob());
+        Assert.Equal(job.Id.ToString(), (await grpc.GetJobAsync(new GetJobRequest { JobId = job.Id.ToString() })).Id);
+
+        var revoked = await student.PostAsync($"/api/tokens/{issued.Token.Id}/revoke", null); // a student may revoke their own
+        Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await student.GetAsync("/api/me")).StatusCode);
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await grpc.GetJobAsync(new GetJobRequest { JobId = job.Id.ToString() }));
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        var tokens = (await factory.CreateClient().GetFromJsonAsync<List<TokenDto>>($"/api/users/{issued.User.Id}/tokens", SpecJson.Options))!;
+        Assert.NotNull(Assert.Single(tokens).RevokedAt);
+    }
+
+    [Fact]
+    public async Task Students_may_not_create_courses_exercises_or_users()
+    {
+        var (student, issued) = await factory.CreateStudentAsync("学生 花子");
+        var courses = (await student.GetFromJsonAsync<JsonArray>("/api/courses"))!; // reading is fine
+        var unitId = courses[0]!["units"]![0]!["id"]!.GetValue<Guid>();
+
+        var attempts = new[]
+        {
+            await student.PostAsJsonAsync("/api/courses", new { name = "私の科目" }),
+            await student.PostAsJsonAsync($"/api/units/{unitId}/exercises", new { number = 9, title = "x", kind = "reportFile", allowedFileKinds = new[] { "pdf" } }),
+            await student.PostAsJsonAsync("/api/users", new { name = "友達", role = "instructor" }),
+            await student.PostAsync("/api/users/roster", new StringContent("number,name\n1,a\n", Encoding.UTF8, "text/csv")),
+        };
+        Assert.All(attempts, response => Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode));
+        // Nor may they make tokens for someone else (it looks as if there were no such user).
+        var instructor = (await factory.CreateClient().GetFromJsonAsync<UserDto>("/api/me", SpecJson.Options))!;
+        Assert.Equal(HttpStatusCode.NotFound, (await student.PostAsJsonAsync($"/api/users/{instructor.Id}/tokens", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await student.PostAsJsonAsync($"/api/users/{issued.User.Id}/tokens", new { label = "laptop" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Tokens_are_stored_only_as_hashes_and_shown_once()
+    {
+        var (_, issued) = await factory.CreateStudentAsync("ハッシュ 確認");
+        Assert.StartsWith(ApiToken.Prefix, issued.Secret);
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<DojoDb>>().CreateDbContextAsync();
+        var stored = await db.ApiTokens.AsNoTracking().SingleAsync(t => t.UserId == issued.User.Id);
+        Assert.Equal(ApiToken.HashOf(issued.Secret), stored.Hash);
+        Assert.DoesNotContain(issued.Secret, await File.ReadAllTextAsync(Path.Combine(factory.DataDirectory, "dojo.db"), Encoding.Latin1));
+
+        string listed = await factory.CreateClient().GetStringAsync($"/api/users/{issued.User.Id}/tokens");
+        Assert.DoesNotContain(issued.Secret, listed);
+        Assert.Contains(issued.Secret[..8], listed); // the hint tells tokens apart
+    }
+
+    [Fact]
+    public async Task A_student_has_a_limit_on_concurrent_jobs_and_instructors_do_not()
+    {
+        var (student, _) = await factory.CreateStudentAsync("上限 確認");
+        var client = new DojoClient(student);
+        var running = new[] { await client.SubmitAsync(ShortJob(5000)), await client.SubmitAsync(ShortJob(5000)) };
+
+        var third = await student.PostAsJsonAsync("/api/jobs", ShortJob());
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+        var problem = (await third.Content.ReadFromJsonAsync<ProblemDetails>())!;
+        Assert.Contains("MaxActiveJobsPerStudent", problem.Detail);
+
+        foreach (var job in running) await student.PostAsync($"/api/jobs/{job.Id}/cancel", null);
+        foreach (var job in running) await client.WaitFinishedAsync(job.Id);
+        var accepted = await client.SubmitAsync(ShortJob()); // the cancelled jobs no longer count
+        await client.WaitFinishedAsync(accepted.Id);
+
+        var instructor = new DojoClient(factory.CreateClient());
+        var many = new List<Guid>();
+        for (int i = 0; i < 3; i++) many.Add((await instructor.SubmitAsync(ShortJob())).Id);
+        foreach (var id in many) await instructor.WaitFinishedAsync(id);
+    }
+
+    [Fact]
+    public async Task A_roster_csv_with_japanese_names_adds_students_with_working_tokens()
+    {
+        byte[] csv = [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes("学籍番号,氏名\r\nR001,山田太郎\r\nR002,\"佐藤, 花子\"\r\n,\r\n")];
+        var response = await factory.CreateClient().PostAsync("/api/users/roster", new ByteArrayContent(csv) { Headers = { { "Content-Type", "text/csv; charset=utf-8" } } });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var issued = (await response.Content.ReadFromJsonAsync<List<IssuedTokenDto>>(SpecJson.Options))!;
+        Assert.Equal(["山田太郎", "佐藤, 花子"], issued.Select(i => i.User.Name));
+        Assert.Equal(["R001", "R002"], issued.Select(i => i.User.Number));
+
+        var me = (await factory.CreateClient(issued[0].Secret).GetFromJsonAsync<UserDto>("/api/me", SpecJson.Options))!;
+        Assert.Equal(("山田太郎", Role.Student), (me.Name, me.Role));
+    }
+
+    [Fact]
+    public async Task A_roster_with_a_bad_line_adds_nobody_and_names_the_line()
+    {
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<DojoDb>>().CreateDbContextAsync();
+        int before = await db.Users.CountAsync();
+        const string csv = "number,name\nX001,鈴木一郎\nX002,\nX001,重複\n";
+        var response = await factory.CreateClient().PostAsync("/api/users/roster", new StringContent(csv, Encoding.UTF8, "text/csv"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!;
+        Assert.Contains("roster[line 3].name", problem.Errors.Keys);
+        Assert.Contains("also on line 2", Assert.Single(problem.Errors["roster[line 4].number"]));
+        Assert.Equal(before, await db.Users.CountAsync());
+    }
+}
