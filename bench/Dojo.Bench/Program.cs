@@ -21,8 +21,11 @@ string data = Path.Combine(Path.GetTempPath(), "dojo-bench", Guid.NewGuid().ToSt
 int rest = 5180, grpc = 5181;
 TorchSharp.torch.set_num_threads(1);
 
-using var api = StartApi(apiDll, data, rest, grpc);
+// The bench calls as the instructor it bootstraps (every request then also pays the token lookup, as in production).
+string token = "dojo_bench-" + Guid.NewGuid().ToString("N");
+using var api = StartApi(apiDll, data, rest, grpc, token);
 var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{rest}") };
+http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
 await WaitReadyAsync(http);
 var xor = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "samples/xor.json")))!.AsObject();
 Console.WriteLine($"Dojo bench, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, rounds={rounds}");
@@ -41,7 +44,13 @@ Console.WriteLine($"submit -> running        {Stats.Summary(startLatency)}");
 
 // 2. watcher latency with 1 and 100 concurrent watchers.
 var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
-using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}", new GrpcChannelOptions { HttpHandler = handler });
+using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}", new GrpcChannelOptions
+{
+    HttpHandler = handler,
+    Credentials = Grpc.Core.ChannelCredentials.Create(Grpc.Core.ChannelCredentials.Insecure,
+        Grpc.Core.CallCredentials.FromInterceptor((_, metadata) => { metadata.Add("Authorization", $"Bearer {token}"); return Task.CompletedTask; })),
+    UnsafeUseInsecureChannelCallCredentials = true,
+});
 var client = new Jobs.JobsClient(channel);
 foreach (int watchers in new[] { 1, 100 })
 {
@@ -145,7 +154,7 @@ static JsonObject With(JsonObject sample, params (string Path, JsonNode? Value)[
     return copy;
 }
 
-static Process StartApi(string dll, string data, int rest, int grpc)
+static Process StartApi(string dll, string data, int rest, int grpc, string token)
 {
     if (!File.Exists(dll)) throw new FileNotFoundException("build the API in Release first (bench/run.sh does)", dll);
     var start = new ProcessStartInfo("dotnet", dll) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -153,6 +162,7 @@ static Process StartApi(string dll, string data, int rest, int grpc)
     start.Environment["Kestrel__Endpoints__Rest__Url"] = $"http://127.0.0.1:{rest}";
     start.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpc}";
     start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
+    start.Environment["Dojo__Auth__BootstrapToken"] = token;
     var process = Process.Start(start)!;
     process.OutputDataReceived += (_, _) => { };
     process.ErrorDataReceived += (_, _) => { };

@@ -1,8 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dojo.Api.Exercises;
 using Dojo.Api.Tests.Infrastructure;
+using Dojo.Domain.Exercises;
 using Dojo.Domain.Jobs;
+using Dojo.Domain.Specs;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Dojo.Api.Tests;
@@ -35,50 +39,74 @@ public sealed class PlaygroundApiTests(DojoFactory factory) : IClassFixture<Dojo
     private const string Page = "https://playground.tensorflow.org/#activation=tanh&batchSize=10&learningRate=0.03&noise=0" +
         "&seed=0.12345&percTrainData=50&x=true&y=true&problem=classification";
 
-    private async Task<JsonObject> GradeAsync(string xor, string spiral)
+    /// <summary>Hands in the URLs as <paramref name="student"/> for the seeded 演習① and waits for the automatic grade.</summary>
+    private async Task<SubmissionDto> SubmitAndWaitAsync(HttpClient student, string xor, string spiral)
     {
-        var response = await _client.Http.PostAsJsonAsync("/api/playground/gradings", new { urls = new { xor, spiral } });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        string location = response.Headers.Location!.ToString();
+        var exercise = await CourseHelpers.SeededExerciseAsync(_client.Http, 1);
+        var response = await student.PostAsJsonAsync($"/api/exercises/{exercise}/submissions", new { playgroundUrls = new { xor, spiral } });
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        var submission = JsonSerializer.Deserialize<SubmissionDto>(body, SpecJson.Options)!;
+        Assert.Equal(SubmissionState.Grading, submission.State);
         var deadline = DateTime.UtcNow.AddSeconds(180);
-        while (true)
+        while (submission.State == SubmissionState.Grading)
         {
-            var grading = (await _client.Http.GetFromJsonAsync<JsonObject>(location))!;
-            if (grading["state"]!.GetValue<string>() == "graded") return grading;
             Assert.True(DateTime.UtcNow < deadline, "grading did not finish");
             await Task.Delay(200);
+            submission = (await student.GetFromJsonAsync<SubmissionDto>($"/api/submissions/{submission.Id}", SpecJson.Options))!;
         }
+        return submission;
     }
 
     [Fact]
     public async Task Exercise_1_passes_good_settings_and_fails_a_linear_xor_naming_the_jobs()
     {
-        var good = await GradeAsync(Page + "&dataset=xor&networkShape=4,2", Page + "&dataset=spiral&networkShape=8,8,6,6&sinX=true&sinY=true");
-        Assert.True(good["passed"]!.GetValue<bool>(), good.ToJsonString());
-        var datasets = good["datasets"]!.AsArray();
-        Assert.Equal(["xor", "spiral"], datasets.Select(d => d!["dataset"]!.GetValue<string>()));
-        foreach (var dataset in datasets)
+        var (student, _) = await factory.CreateStudentAsync("演習 一郎");
+        var (other, _) = await factory.CreateStudentAsync("演習 二郎");
+        var good = await SubmitAndWaitAsync(student, Page + "&dataset=xor&networkShape=4,2", Page + "&dataset=spiral&networkShape=8,8,6,6&sinX=true&sinY=true");
+
+        Assert.Equal((SubmissionState.Graded, true), (good.State, good.AutoPassed));
+        Assert.Contains("xor: passed", good.AutoSummary);
+        var grading = good.AutoGrading!;
+        Assert.Equal([PlaygroundGenerator.Xor, PlaygroundGenerator.Spiral], grading.Datasets.Select(d => d.Dataset));
+        foreach (var dataset in grading.Datasets)
         {
-            var jobs = dataset!["jobs"]!.AsArray();
-            Assert.Equal(2, jobs.Count);
-            foreach (var job in jobs)
+            Assert.True(dataset.Passed);
+            Assert.Equal(2, dataset.Jobs.Count);
+            foreach (var run in dataset.Jobs)
             {
-                var trained = await _client.GetAsync(job!["jobId"]!.GetValue<Guid>());
-                Assert.Equal(JobState.Succeeded, trained.State);
-                Assert.Equal(500, trained.Spec.Training.Epochs);
+                // The runs are the student's own jobs: visible to them (with their figures), not to another student.
+                var trained = await new DojoClient(student).GetAsync(run.JobId);
+                Assert.Equal((JobState.Succeeded, 500, true), (trained.State, trained.Spec.Training.Epochs, trained.ForGrading));
+                Assert.NotEmpty(await new DojoClient(student).AllMetricsAsync(run.JobId));
+                Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/api/jobs/{run.JobId}")).StatusCode);
             }
         }
 
-        var linear = await GradeAsync(Page + "&dataset=xor&networkShape=&activation=linear", Page + "&dataset=spiral&networkShape=8,8,6,6&sinX=true&sinY=true");
-        var xor = linear["datasets"]![0]!;
-        foreach (var job in xor["jobs"]!.AsArray())
-        {
-            var trained = await _client.GetAsync(job!["jobId"]!.GetValue<Guid>());
-            Assert.True(trained.State == JobState.Succeeded, $"job {trained.Id} ended {trained.State}: {trained.Reason}");
-        }
-        Assert.False(linear["passed"]!.GetValue<bool>());
-        Assert.False(xor["passed"]!.GetValue<bool>());
-        Assert.Contains("below 0.950", xor["reason"]!.GetValue<string>());
+        var linear = await SubmitAndWaitAsync(student, Page + "&dataset=xor&networkShape=&activation=linear", Page + "&dataset=spiral&networkShape=8,8,6,6&sinX=true&sinY=true");
+        Assert.Equal((2, SubmissionState.Graded, false), (linear.Attempt, linear.State, linear.AutoPassed));
+        var xor = linear.AutoGrading!.Datasets[0];
+        foreach (var run in xor.Jobs)
+            Assert.Equal(JobState.Succeeded, run.State); // it trained; it just cannot separate XOR
+        Assert.False(xor.Passed);
+        Assert.Contains("below 0.950", xor.Reason);
+        Assert.Contains("xor: failed", linear.AutoSummary);
+        var attempts = (await student.GetFromJsonAsync<List<SubmissionDto>>($"/api/exercises/{linear.ExerciseId}/submissions", SpecJson.Options))!;
+        Assert.Equal([(2, true), (1, false)], attempts.Select(a => (a.Attempt, a.Latest)));
+    }
+
+    [Fact]
+    public async Task A_submission_with_a_wrong_url_is_refused_naming_the_data_set_and_nothing_is_queued()
+    {
+        var (student, _) = await factory.CreateStudentAsync("誤り 三郎");
+        var exercise = await CourseHelpers.SeededExerciseAsync(_client.Http, 1);
+        var response = await student.PostAsJsonAsync($"/api/exercises/{exercise}/submissions",
+            new { playgroundUrls = new { xor = Page + "&dataset=spiral", spiral = Page + "&dataset=spiral" } });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!;
+        Assert.Contains("not xor", Assert.Single(problem.Errors["playgroundUrls.xor"]));
+        Assert.Equal(0, (await student.GetFromJsonAsync<JsonObject>("/api/jobs"))!["total"]!.GetValue<int>());
+        Assert.Empty((await student.GetFromJsonAsync<List<SubmissionDto>>($"/api/exercises/{exercise}/submissions", SpecJson.Options))!);
     }
 
     [Fact]

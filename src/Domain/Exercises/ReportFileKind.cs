@@ -1,11 +1,21 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Dojo.Domain.Exercises;
 
-/// <summary>The kinds of report file an exercise may accept (issue: pdf, docx, pptx, xlsx, md, txt, ipynb).</summary>
-public enum ReportFileKind { Pdf, Docx, Pptx, Xlsx, Markdown, Text, Notebook }
+/// <summary>The kinds of report file an exercise may accept, named in JSON by their extensions: pdf, docx, pptx, xlsx, md, txt, ipynb.</summary>
+public enum ReportFileKind
+{
+    Pdf,
+    Docx,
+    Pptx,
+    Xlsx,
+    [JsonStringEnumMemberName("md")] Markdown,
+    [JsonStringEnumMemberName("txt")] Text,
+    [JsonStringEnumMemberName("ipynb")] Notebook,
+}
 
 /// <summary>
 /// Tells a report file's kind from its content, never from its name alone: PDF by its header; Word,

@@ -29,9 +29,16 @@ public static class SpecJson
     public static T Deserialize<T>(string json) =>
         JsonSerializer.Deserialize<T>(json, Options) ?? throw new JsonException("null is not a valid value");
 
-    /// <summary>The JSON name of an enum value ("multiGauss", "x1Squared").</summary>
+    /// <summary>The JSON name of an enum value ("multiGauss", "x1Squared"; or its [JsonStringEnumMemberName]: "md").</summary>
     public static string Name<TEnum>(TEnum value) where TEnum : struct, Enum =>
-        JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+        EnumNames<TEnum>.ByValue.TryGetValue(value, out var name) ? name : JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+
+    private static class EnumNames<TEnum> where TEnum : struct, Enum
+    {
+        public static readonly Dictionary<TEnum, string> ByValue = Enum.GetValues<TEnum>().Distinct().ToDictionary(v => v, v =>
+            typeof(TEnum).GetField(v.ToString())?.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name
+            ?? JsonNamingPolicy.CamelCase.ConvertName(v.ToString()));
+    }
 
     /// <summary>The enum value whose JSON name is <paramref name="text"/> (query strings use the same names as bodies).</summary>
     public static TEnum? ParseName<TEnum>(string text) where TEnum : struct, Enum =>

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Dojo.Api.Tests.Infrastructure;
 using Dojo.Domain.Jobs;
@@ -25,10 +26,7 @@ public sealed class ProcessTests : IDisposable
     {
         var api = Start(DojoProcess.Api(_data, _rest, _grpc, inProcessWorker));
         await api.WaitForOutputAsync("Now listening on: http://127.0.0.1:" + _rest, TimeSpan.FromSeconds(60));
-        return new DojoClient(new HttpClient(new BearerHandler(DojoFactory.InstructorToken) { InnerHandler = new SocketsHttpHandler() })
-        {
-            BaseAddress = new Uri($"http://127.0.0.1:{_rest}"),
-        });
+        return new DojoClient(Client(DojoFactory.InstructorToken));
     }
 
     private static async Task WaitReadyAsync(DojoClient client)
@@ -168,6 +166,36 @@ public sealed class ProcessTests : IDisposable
         Assert.Contains("Another Hangfire server already serves", intruder.Output);
         Assert.Contains("Dojo__Worker__InProcess=false", intruder.Output);
     }
+
+    [Fact]
+    public async Task First_start_prints_an_instructor_token_once_and_a_submission_survives_an_api_restart()
+    {
+        var first = Start(DojoProcess.Api(_data, _rest, _grpc, inProcessWorker: false, ("Dojo__Auth__BootstrapToken", "")));
+        string token = (await first.WaitForOutputAsync(@"^\s+(dojo_[A-Za-z0-9_-]{43})\s*$", TimeSpan.FromSeconds(60))).Groups[1].Value;
+        await first.WaitForOutputAsync("Now listening on: http://127.0.0.1:" + _rest, TimeSpan.FromSeconds(60));
+        var instructor = Client(token);
+        var me = (await instructor.GetFromJsonAsync<JsonObject>("/api/me"))!;
+        Assert.Equal(("instructor", "instructor"), (me["name"]!.GetValue<string>(), me["role"]!.GetValue<string>()));
+
+        var created = (await (await instructor.PostAsJsonAsync("/api/users", new { name = "再起動 確認" })).Content.ReadFromJsonAsync<JsonObject>())!;
+        var student = Client(created["secret"]!.GetValue<string>());
+        var exercise = await CourseHelpers.SeededExerciseAsync(instructor, 2);
+        var upload = await student.PostAsync($"/api/exercises/{exercise}/submissions/file", CourseHelpers.FilePart(CourseHelpers.Pdf, "r.pdf"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, upload.StatusCode);
+        var submissionId = (await upload.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
+
+        first.Kill(); // SIGKILL: nothing is flushed on the way out
+        var second = Start(DojoProcess.Api(_data, _rest, _grpc, inProcessWorker: false, ("Dojo__Auth__BootstrapToken", "")));
+        await second.WaitForOutputAsync("Now listening on: http://127.0.0.1:" + _rest, TimeSpan.FromSeconds(60));
+
+        Assert.DoesNotContain("first start", second.Output);
+        var kept = (await student.GetFromJsonAsync<JsonObject>($"/api/submissions/{submissionId}"))!;
+        Assert.Equal(1, kept["attempt"]!.GetValue<int>());
+        Assert.Equal(CourseHelpers.Pdf, await student.GetByteArrayAsync($"/api/submissions/{submissionId}/file"));
+    }
+
+    private HttpClient Client(string token) =>
+        new(new BearerHandler(token) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = new Uri($"http://127.0.0.1:{_rest}") };
 
     public void Dispose()
     {
