@@ -32,7 +32,7 @@ public sealed class SubmissionTests(DojoFactory factory) : IClassFixture<DojoFac
     public async Task Every_attempt_is_kept_and_numbered_the_newest_counts_and_downloads_carry_the_templated_name()
     {
         var exercise = await SeededExerciseAsync(_instructor, 2);
-        var (yamada, _) = await factory.CreateStudentAsync("山田太郎");
+        var (yamada, _) = await factory.CreateStudentAsync("山田太郎", "R901");
 
         var first = await ReadAsync(await yamada.PostAsync($"/api/exercises/{exercise}/submissions/file", FilePart(Pdf, "report.pdf")));
         byte[] second = "# 事例研究\n\nCNN: 画像分類 (ResNet)\n"u8.ToArray();
@@ -53,6 +53,7 @@ public sealed class SubmissionTests(DojoFactory factory) : IClassFixture<DojoFac
         Assert.Equal("application/pdf", download.Content.Headers.ContentType!.MediaType);
         var disposition = download.Content.Headers.ContentDisposition!;
         Assert.Equal("深層学習②_山田太郎.pdf", disposition.FileNameStar);
+        Assert.Equal("submission-2-R901-1.pdf", disposition.FileName?.Trim('"')); // for tools that read only the ASCII name
         Assert.Contains("filename*=UTF-8''%E6%B7%B1%E5%B1%A4%E5%AD%A6%E7%BF%92%E2%91%A1_%E5%B1%B1%E7%94%B0%E5%A4%AA%E9%83%8E.pdf",
             download.Content.Headers.GetValues("Content-Disposition").Single());
     }

@@ -151,7 +151,7 @@ public static class SubmissionsApi
         return TypedResults.Ok((await reading.ToDtosAsync(db, exercise, [submission], viewer, ct))[0]);
     }
 
-    private static async Task<IResult> DownloadAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, ContentStore files, CancellationToken ct)
+    private static async Task<IResult> DownloadAsync(Guid id, Viewer viewer, HttpResponse response, IDbContextFactory<DojoDb> contexts, ContentStore files, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var submission = await db.Submissions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct);
@@ -162,8 +162,9 @@ public static class SubmissionsApi
         var student = await db.Users.AsNoTracking().SingleAsync(u => u.Id == submission.StudentId, ct);
         var content = files.OpenRead(sha256);
         if (content is null) return TypedResults.Problem("the stored file is missing", statusCode: StatusCodes.Status404NotFound);
-        // fileDownloadName gives both filename= (ASCII fallback) and filename*=UTF-8''… (RFC 5987), so browsers keep the Japanese name.
-        return TypedResults.Stream(content, ContentTypeOf(kind), exercise.FileName(student.Name, kind));
+        string ascii = $"{exercise.Definition.Number}-{student.Number ?? student.Id.ToString("N")[..8]}-{submission.Attempt}.{ReportFileSniffer.Extension(kind)}";
+        SetDownloadName(response, exercise.FileName(student.Name, kind), $"submission-{ascii}");
+        return TypedResults.Stream(content, ContentTypeOf(kind));
     }
 
     private static async Task<IResult> GradeAsync(Guid id, GradeRequest request, Viewer viewer, IDbContextFactory<DojoDb> contexts,
@@ -221,14 +222,22 @@ public static class SubmissionsApi
         return TypedResults.Ok(extensions.Select(e => new ExtensionDto(e.ExerciseId, e.StudentId, e.Until, e.GrantedAt)).ToList());
     }
 
-    private static async Task<IResult> ExportAsync(Guid id, IDbContextFactory<DojoDb> contexts, SubmissionExport export, CancellationToken ct)
+    private static async Task<IResult> ExportAsync(Guid id, HttpResponse response, IDbContextFactory<DojoDb> contexts, SubmissionExport export, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var exercise = await ExerciseContext.LoadAsync(db, id, ct);
         if (exercise is null) return TypedResults.NotFound();
         var (zip, name) = await export.WriteAsync(db, exercise, ct);
-        return TypedResults.File(zip, "application/zip", name);
+        SetDownloadName(response, name, $"exercise-{exercise.Definition.Number}-submissions.zip");
+        return TypedResults.Stream(zip, "application/zip");
     }
+
+    /// <summary>
+    /// <c>attachment; filename="submission-2-R001-1.pdf"; filename*=UTF-8''%E6%B7%B1…</c>: browsers take the UTF-8 name
+    /// (RFC 6266/8187); tools that read only <c>filename</c> (curl -J) get a readable ASCII name rather than underscores.
+    /// </summary>
+    private static void SetDownloadName(HttpResponse response, string name, string asciiFallback) =>
+        response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = $"\"{asciiFallback}\"", FileNameStar = name }.ToString();
 
     /// <summary>
     /// Whether the caller may hand in work for the exercise now: it exists, the caller is a student, and the
