@@ -82,6 +82,15 @@ public sealed class PlaygroundApiTests(DojoFactory factory) : IClassFixture<Dojo
                 Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/api/jobs/{run.JobId}")).StatusCode);
             }
         }
+        var figure = await student.GetAsync(grading.Datasets[0].Jobs[0].LossPlot);
+        Assert.Equal("image/png", figure.Content.Headers.ContentType!.MediaType);
+        using (var bitmap = SkiaSharp.SKBitmap.Decode(await figure.Content.ReadAsByteArrayAsync()))
+        {
+            Assert.Equal((800, 500), (bitmap.Width, bitmap.Height));
+            Assert.True(bitmap.Pixels.Distinct().Count() > 20, "the plot has curves, axes and text, not a blank image");
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync(grading.Datasets[0].Jobs[0].LossPlot)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await student.GetAsync($"/api/jobs/{grading.Datasets[0].Jobs[0].JobId}/plots/speed.png")).StatusCode);
 
         var linear = await SubmitAndWaitAsync(student, Page + "&dataset=xor&networkShape=&activation=linear", Page + "&dataset=spiral&networkShape=8,8,6,6&sinX=true&sinY=true");
         Assert.Equal((2, SubmissionState.Graded, false), (linear.Attempt, linear.State, linear.AutoPassed));

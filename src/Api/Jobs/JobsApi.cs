@@ -20,7 +20,21 @@ public static class JobsApi
         api.MapGet("/{id:guid}/metrics", MetricsAsync).WithName("GetJobMetrics").WithSummary("The job's stored metric points from a sequence number");
         api.MapGet("/{id:guid}/model", ModelAsync).WithName("GetJobModel")
             .WithSummary("The trained weights: format=torchSharp (default), safetensors or pyTorch (torch.load)");
+        api.MapGet("/{id:guid}/plots/{kind}.png", PlotAsync).WithName("GetJobPlot")
+            .WithSummary("Learning curves as a PNG: kind loss or accuracy (training and validation per epoch)");
         return app;
+    }
+
+    private static async Task<Results<FileContentHttpResult, NotFound, ValidationProblem>> PlotAsync(
+        Guid id, string kind, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct)
+    {
+        var parsed = SpecJson.ParseName<PlotKind>(kind);
+        if (parsed is null)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["kind"] = [$"'{kind}' is not one of: {SpecJson.AllowedNames<PlotKind>()}"] });
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var job = await db.Jobs.AsNoTracking().VisibleTo(viewer).SingleOrDefaultAsync(j => j.Id == id, ct);
+        if (job is null) return TypedResults.NotFound();
+        return TypedResults.File(await JobPlots.RenderAsync(db, job, parsed.Value, ct), "image/png");
     }
 
     private static async Task<Results<Created<JobDto>, ValidationProblem, ProblemHttpResult>> SubmitAsync(

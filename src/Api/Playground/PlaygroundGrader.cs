@@ -24,7 +24,12 @@ public sealed class GradingOptions
     public PlaygroundGradingRule Apply(PlaygroundGradingRule rule) => rule with { Epochs = Epochs ?? rule.Epochs, Seeds = Seeds ?? rule.Seeds };
 }
 
-public sealed record GradingJobDto(Guid JobId, int Seed, JobState State, double? TestAccuracy, double? TestLoss);
+/// <summary>One run of a grading: its job, its test figures once it has ended, and its learning-curve plots.</summary>
+public sealed record GradingJobDto(Guid JobId, int Seed, JobState State, double? TestAccuracy, double? TestLoss)
+{
+    public string LossPlot => $"/api/jobs/{JobId}/plots/loss.png";
+    public string AccuracyPlot => $"/api/jobs/{JobId}/plots/accuracy.png";
+}
 
 public sealed record DatasetGradingDto(PlaygroundGenerator Dataset, string Url, bool? Passed, double? MeanTestAccuracy,
     double? MeanTestLoss, string? Reason, IReadOnlyList<GradingJobDto> Jobs);

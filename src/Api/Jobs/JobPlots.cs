@@ -1,0 +1,40 @@
+using Dojo.Domain.Jobs;
+using Dojo.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dojo.Api.Jobs;
+
+/// <summary>What a plot shows: the training metric and its validation twin, per epoch.</summary>
+public enum PlotKind { Loss, Accuracy }
+
+/// <summary>
+/// A job's learning curves as a PNG (ScottPlot, headless): training and validation loss or accuracy per
+/// epoch, from the stored points — so a plot of a running job shows the epochs so far.
+/// </summary>
+public static class JobPlots
+{
+    public static async Task<byte[]> RenderAsync(DojoDb db, Job job, PlotKind kind, CancellationToken ct)
+    {
+        var (train, validation, label) = kind == PlotKind.Loss
+            ? (MetricNames.Loss, MetricNames.ValLoss, "loss")
+            : (MetricNames.Accuracy, MetricNames.ValAccuracy, "accuracy");
+        var points = await db.MetricPoints.AsNoTracking()
+            .Where(p => p.JobId == job.Id && (p.Name == train || p.Name == validation))
+            .OrderBy(p => p.Seq).Select(p => new { p.Name, p.Epoch, p.Value }).ToListAsync(ct);
+
+        var plot = new ScottPlot.Plot();
+        foreach (var (name, legend) in new[] { (train, "training"), (validation, "validation") })
+        {
+            var series = points.Where(p => p.Name == name).ToList();
+            if (series.Count == 0) continue;
+            var line = plot.Add.Scatter(series.Select(p => (double)p.Epoch).ToArray(), series.Select(p => p.Value).ToArray());
+            line.LegendText = legend;
+            line.MarkerSize = series.Count > 50 ? 0 : 4;
+        }
+        plot.Title($"{job.Name ?? job.Id.ToString()} — {label}");
+        plot.XLabel("epoch");
+        plot.YLabel(label);
+        if (points.Count > 0) plot.ShowLegend();
+        return plot.GetImageBytes(800, 500, ScottPlot.ImageFormat.Png);
+    }
+}
