@@ -1,4 +1,5 @@
 using Dojo.Api.People;
+using Dojo.Domain.Datasets;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
 using Dojo.Storage;
@@ -37,6 +38,12 @@ public sealed class JobSubmission(
         var spec = new JobSpec { Dataset = dataset!, Network = network!, Optimizer = optimizer, Training = request.Training ?? new TrainingSpec() };
         var problems = SpecValidator.Validate(spec, limits.Value);
         if (problems.Count > 0) return new Result(null, problems);
+        if (spec.Dataset is { Kind: DatasetSpec.BuiltinKind, Name: { } builtin }
+            && BuiltinDatasets.All(Path.Combine(AppContext.BaseDirectory, "datasets")).Single(d => d.Name == builtin) is { Installed: false } missing)
+        {
+            errors.Add("dataset.name", $"{SpecJson.Name(builtin)} is not installed here ({missing.InstallHint})");
+            return new Result(null, errors.ToDictionary());
+        }
 
         var live = await store.LiveDevicesAsync(TimeSpan.FromSeconds(workerOptions.Value.WorkerTimeoutSeconds), ct);
         string? device = ResolveDevice(spec.Training.Device, live);

@@ -16,6 +16,11 @@ public sealed record NetworkSpec
 [JsonDerivedType(typeof(ActivationLayer), "activation")]
 [JsonDerivedType(typeof(DropoutLayer), "dropout")]
 [JsonDerivedType(typeof(BatchNormLayer), "batchNorm")]
+[JsonDerivedType(typeof(Conv2dLayer), "conv2d")]
+[JsonDerivedType(typeof(MaxPool2dLayer), "maxPool2d")]
+[JsonDerivedType(typeof(AvgPool2dLayer), "avgPool2d")]
+[JsonDerivedType(typeof(FlattenLayer), "flatten")]
+[JsonDerivedType(typeof(GlobalAvgPoolLayer), "globalAvgPool")]
 public abstract record LayerSpec;
 
 public sealed record DenseLayer(int Units) : LayerSpec
@@ -28,10 +33,77 @@ public sealed record ActivationLayer(ActivationFunction Function) : LayerSpec;
 
 public sealed record DropoutLayer(double Rate) : LayerSpec;
 
+/// <summary>Batch normalisation over features (after dense layers) or over channels (after conv layers: 2-D).</summary>
 public sealed record BatchNormLayer : LayerSpec
 {
     public double Momentum { get; init; } = 0.1;
     public double Epsilon { get; init; } = 1e-5;
+}
+
+/// <summary>
+/// A 2-D convolution over [channels, height, width]: <see cref="OutChannels"/> filters of
+/// <see cref="Kernel"/>×<see cref="Kernel"/>, moved by <see cref="Stride"/>, with zero padding of a number of
+/// pixels, <c>valid</c> (none) or <c>same</c> (the output keeps the input's size; stride 1, odd kernel).
+/// </summary>
+public sealed record Conv2dLayer(int OutChannels, int Kernel) : LayerSpec
+{
+    public int Stride { get; init; } = 1;
+    public Padding Padding { get; init; } = Padding.Valid;
+    public InitSpec? Init { get; init; }
+    public bool Bias { get; init; } = true;
+}
+
+/// <summary>Max pooling over <see cref="Kernel"/>×<see cref="Kernel"/> windows, moved by <see cref="Stride"/> (default: the kernel).</summary>
+public sealed record MaxPool2dLayer(int Kernel) : LayerSpec
+{
+    public int? Stride { get; init; }
+}
+
+/// <summary>Average pooling over <see cref="Kernel"/>×<see cref="Kernel"/> windows, moved by <see cref="Stride"/> (default: the kernel).</summary>
+public sealed record AvgPool2dLayer(int Kernel) : LayerSpec
+{
+    public int? Stride { get; init; }
+}
+
+/// <summary>[channels, height, width] → [channels·height·width], for dense layers after convolutions.</summary>
+public sealed record FlattenLayer : LayerSpec;
+
+/// <summary>The mean of each channel over the image: [channels, height, width] → [channels].</summary>
+public sealed record GlobalAvgPoolLayer : LayerSpec;
+
+/// <summary>Zero padding of a convolution: a number of pixels on each side, <c>valid</c> (0) or <c>same</c>.</summary>
+[JsonConverter(typeof(PaddingJsonConverter))]
+public readonly record struct Padding(int Pixels, bool Same)
+{
+    public static Padding Valid { get; } = new(0, false);
+    public static Padding SameSize { get; } = new(0, true);
+
+    /// <summary>The pixels added on each side for a kernel (same: (k−1)/2, exact for odd kernels at stride 1).</summary>
+    public int For(int kernel) => Same ? (kernel - 1) / 2 : Pixels;
+
+    public override string ToString() => Same ? "same" : Pixels == 0 ? "valid" : Pixels.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+internal sealed class PaddingJsonConverter : JsonConverter<Padding>
+{
+    public override Padding Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        if (reader.TokenType == System.Text.Json.JsonTokenType.String)
+        {
+            string? text = reader.GetString();
+            if (string.Equals(text, "same", StringComparison.OrdinalIgnoreCase)) return Padding.SameSize;
+            if (string.Equals(text, "valid", StringComparison.OrdinalIgnoreCase)) return Padding.Valid;
+        }
+        if (reader.TokenType == System.Text.Json.JsonTokenType.Number && reader.TryGetInt32(out int pixels) && pixels >= 0)
+            return new Padding(pixels, false);
+        throw new System.Text.Json.JsonException("must be a number of pixels (0 or more), \"same\" or \"valid\"");
+    }
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, Padding value, System.Text.Json.JsonSerializerOptions options)
+    {
+        if (value.Same) writer.WriteStringValue("same");
+        else writer.WriteNumberValue(value.Pixels);
+    }
 }
 
 /// <summary>

@@ -21,8 +21,13 @@ public static partial class SpecValidator
 
     public static void ValidateDataset(DatasetSpec dataset, SpecLimits limits, ValidationErrors errors, string path)
     {
-        if (dataset.Kind != "playground")
-            errors.Add($"{path}.kind", $"'{dataset.Kind}' is not a known data set kind; expected: playground");
+        if (dataset.Kind == DatasetSpec.BuiltinKind)
+        {
+            ValidateBuiltin(dataset, errors, path);
+            return;
+        }
+        if (dataset.Kind != DatasetSpec.PlaygroundKind)
+            errors.Add($"{path}.kind", $"'{dataset.Kind}' is not a known data set kind; expected: playground, builtin");
         if (dataset.SampleCount < 10 || dataset.SampleCount > limits.MaxSamples)
             errors.Add($"{path}.samples", $"must be between 10 and {limits.MaxSamples}");
         if (dataset.Noise is < 0 or > 50 || !double.IsFinite(dataset.Noise))
@@ -34,6 +39,37 @@ public static partial class SpecValidator
         else if (dataset.Features.Distinct().Count() != dataset.Features.Count)
             errors.Add($"{path}.features", "names a feature twice");
     }
+
+    private static void ValidateBuiltin(DatasetSpec dataset, ValidationErrors errors, string path)
+    {
+        if (dataset.Name is not { } name)
+        {
+            errors.Add($"{path}.name", $"is required for a built-in data set: one of {SpecJson.AllowedNames<Datasets.BuiltinDataset>()}");
+            return;
+        }
+        var info = Datasets.BuiltinDatasets.Describe(name);
+        if (dataset.Classes is { } classes)
+        {
+            if (classes.Count < 2) errors.Add($"{path}.classes", "needs at least two labels");
+            if (classes.Any(c => c < 0 || c >= info.Classes)) errors.Add($"{path}.classes", $"labels of {SpecJson.Name(name)} are 0 to {info.Classes - 1}");
+            if (classes.Distinct().Count() != classes.Count) errors.Add($"{path}.classes", "names a label twice");
+        }
+        if (dataset.TrainCount is < 10) errors.Add($"{path}.trainCount", "must be at least 10");
+        if (dataset.TestCount is < 1) errors.Add($"{path}.testCount", "must be at least 1");
+        int available = info.Count * (dataset.Classes?.Count ?? info.Classes) / info.Classes; // roughly: the classes are about balanced
+        if (dataset.TrainCount + (dataset.TestCount ?? 0) > available)
+            errors.Add($"{path}.trainCount", $"{SpecJson.Name(name)} has about {available} images of the chosen classes; trainCount + testCount ask for more");
+        if (dataset.ValidationPercent is < 0 or > 50) errors.Add($"{path}.validationPercent", "must be between 0 and 50");
+    }
+
+    /// <summary>The shape of one input sample: [features] for playground data, [1, height, width] for images.</summary>
+    public static int[] InputShape(DatasetSpec dataset) =>
+        dataset.Kind == DatasetSpec.BuiltinKind && dataset.Name is { } name ? Datasets.BuiltinDatasets.Describe(name).SampleShape : [dataset.Features.Count];
+
+    /// <summary>How many classes the labels have (0: regression).</summary>
+    public static int ClassCount(DatasetSpec dataset) =>
+        dataset.Kind == DatasetSpec.BuiltinKind && dataset.Name is { } name ? dataset.Classes?.Count ?? Datasets.BuiltinDatasets.Describe(name).Classes
+        : dataset.Generator.IsRegression() ? 0 : 2;
 
     public static void ValidateOptimizer(OptimizerSpec optimizer, ValidationErrors errors, string path)
     {
@@ -68,7 +104,7 @@ public static partial class SpecValidator
         }
         ValidateInit(spec.Network.Init, "network.init", errors);
 
-        long width = spec.Dataset.Features.Count;
+        var shape = InputShape(spec.Dataset);
         long parameters = 0;
         for (int i = 0; i < layers.Count; i++)
         {
@@ -81,14 +117,11 @@ public static partial class SpecValidator
             switch (layers[i])
             {
                 case DenseLayer dense:
-                    if (dense.Units < 1)
-                    {
-                        errors.Add($"{path}.units", $"must be at least 1 (got {dense.Units})");
-                        return;
-                    }
                     ValidateInit(dense.Init, $"{path}.init", errors);
-                    parameters += width * dense.Units + (dense.Bias ? dense.Units : 0);
-                    width = dense.Units;
+                    break;
+                case Conv2dLayer conv:
+                    ValidateInit(conv.Init, $"{path}.init", errors);
+                    if (conv.Init?.Kind == InitKind.Playground) errors.Add($"{path}.init.kind", "playground init is for dense layers");
                     break;
                 case DropoutLayer dropout when dropout.Rate is < 0 or >= 1 || !double.IsFinite(dropout.Rate):
                     errors.Add($"{path}.rate", "must be in [0, 1)");
@@ -96,18 +129,32 @@ public static partial class SpecValidator
                 case BatchNormLayer norm:
                     if (norm.Momentum is <= 0 or > 1) errors.Add($"{path}.momentum", "must be in (0, 1]");
                     Positive(norm.Epsilon, $"{path}.epsilon", errors);
-                    parameters += 2 * width;
                     break;
                 case ActivationLayer { Function: ActivationFunction.Softmax } when i != layers.Count - 1:
                     errors.Add($"{path}.function", "softmax is allowed only as the last layer");
                     break;
             }
+            var result = ShapeInference.Apply(layers[i], shape);
+            if (result.Output is null)
+            {
+                errors.Add(result.Field is null ? path : $"{path}.{result.Field}", $"{result.Problem} (incoming {ShapeInference.Format(shape)})");
+                return;
+            }
+            shape = result.Output;
+            parameters += result.Parameters;
             if (parameters > limits.MaxParameters)
             {
                 errors.Add(path, $"brings the network to {parameters:N0} parameters; the limit is {limits.MaxParameters:N0}");
                 return;
             }
         }
+        if (shape.Length != 1)
+        {
+            errors.Add(layers.Count == 0 ? "network.layers" : $"network.layers[{layers.Count - 1}]",
+                $"the network ends with {ShapeInference.Format(shape)}; it must end flat (add flatten or globalAvgPool and a dense layer)");
+            return;
+        }
+        long width = shape[0];
         ValidateOutput(spec, width, errors);
     }
 
@@ -118,7 +165,8 @@ public static partial class SpecValidator
         bool endsWithSoftmax = spec.Network.Layers.Count > 0 && spec.Network.Layers[^1] is ActivationLayer { Function: ActivationFunction.Softmax };
         string where = spec.Network.Layers.Count == 0 ? "network.layers" : $"network.layers[{spec.Network.Layers.Count - 1}]";
 
-        if (spec.Dataset.Generator.IsRegression())
+        int classes = ClassCount(spec.Dataset);
+        if (classes == 0)
         {
             if (width != 1)
                 errors.Add(where, $"the network ends with {width} outputs; regression on '{SpecJson.Name(spec.Dataset.Generator)}' needs 1");
@@ -127,11 +175,13 @@ public static partial class SpecValidator
             return;
         }
 
-        int classes = 2;
         switch (loss)
         {
             case LossFunction.CrossEntropy when width != classes:
                 errors.Add(where, $"the network ends with {width} outputs; crossEntropy over {classes} classes needs {classes}");
+                break;
+            case LossFunction.BinaryCrossEntropy when classes != 2:
+                errors.Add("training.loss", $"binaryCrossEntropy is for two classes; the data have {classes}: use crossEntropy");
                 break;
             case LossFunction.BinaryCrossEntropy when width != 1:
                 errors.Add(where, $"the network ends with {width} outputs; binaryCrossEntropy needs 1");
@@ -139,8 +189,11 @@ public static partial class SpecValidator
             case LossFunction.BinaryCrossEntropy when last is not null && last.Function is not ActivationFunction.Sigmoid && last == spec.Network.Layers[^1]:
                 errors.Add(where, "binaryCrossEntropy needs a sigmoid output (or no activation: logits)");
                 break;
-            case LossFunction.Mse or LossFunction.HalfMse or LossFunction.Mae or LossFunction.Huber when width != 1 && width != classes:
+            case LossFunction.Mse or LossFunction.HalfMse or LossFunction.Mae or LossFunction.Huber when classes == 2 && width != 1 && width != classes:
                 errors.Add(where, $"the network ends with {width} outputs; {SpecJson.Name(loss)} on {classes} classes needs 1 (labels ±1) or {classes} (one-hot)");
+                break;
+            case LossFunction.Mse or LossFunction.HalfMse or LossFunction.Mae or LossFunction.Huber when classes > 2 && width != classes:
+                errors.Add(where, $"the network ends with {width} outputs; {SpecJson.Name(loss)} on {classes} classes needs {classes} (one-hot)");
                 break;
         }
         if (endsWithSoftmax && width == 1)

@@ -12,7 +12,9 @@ namespace Dojo.Worker.Training;
 /// cross-entropy) is kept out of <see cref="Net"/> and applied by the loss on logits, which is the
 /// numerically stable form; <see cref="OutputActivation"/> says which one predictions must apply.
 /// </summary>
-public sealed record BuiltModel(Sequential Net, ActivationFunction? OutputActivation, IReadOnlyList<Linear> DenseLayers, int OutputWidth);
+/// <remarks><see cref="Weights"/> are the dense and convolution weights (not biases): what L1/L2 penalise.</remarks>
+public sealed record BuiltModel(Sequential Net, ActivationFunction? OutputActivation, IReadOnlyList<Linear> DenseLayers,
+    IReadOnlyList<Tensor> Weights, int OutputWidth);
 
 public static class ModelBuilder
 {
@@ -32,17 +34,38 @@ public static class ModelBuilder
 
         var modules = new List<(string, nn.Module<Tensor, Tensor>)>();
         var dense = new List<Linear>();
-        long width = spec.Dataset.Features.Count;
+        var weights = new List<Tensor>();
+        int[] shape = SpecValidator.InputShape(spec.Dataset);
         for (int i = 0; i < count; i++)
         {
+            var next = ShapeInference.Apply(layers[i], shape).Output
+                ?? throw new InvalidOperationException($"layer {i} does not fit {ShapeInference.Format(shape)}; the spec should have been refused at submit");
             switch (layers[i])
             {
                 case DenseLayer d:
-                    var linear = nn.Linear(width, d.Units, hasBias: d.Bias);
-                    Initialize(linear, d.Init ?? spec.Network.Init ?? InitSpec.Default, initGenerator, dataStream);
+                    var linear = nn.Linear(shape[0], d.Units, hasBias: d.Bias);
+                    Initialize(linear.weight!, linear.bias, d.Init ?? spec.Network.Init ?? InitSpec.Default, initGenerator, dataStream);
                     modules.Add(($"dense{i}", linear));
                     dense.Add(linear);
-                    width = d.Units;
+                    weights.Add(linear.weight!);
+                    break;
+                case Conv2dLayer c:
+                    var conv = nn.Conv2d(shape[0], c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding.For(c.Kernel), bias: c.Bias);
+                    Initialize(conv.weight!, conv.bias, c.Init ?? spec.Network.Init ?? InitSpec.Default, initGenerator, dataStream);
+                    modules.Add(($"conv{i}", conv));
+                    weights.Add(conv.weight!);
+                    break;
+                case MaxPool2dLayer pool:
+                    modules.Add(($"maxpool{i}", nn.MaxPool2d(pool.Kernel, pool.Stride ?? pool.Kernel)));
+                    break;
+                case AvgPool2dLayer pool:
+                    modules.Add(($"avgpool{i}", nn.AvgPool2d(pool.Kernel, pool.Stride ?? pool.Kernel)));
+                    break;
+                case FlattenLayer:
+                    modules.Add(($"flatten{i}", nn.Flatten()));
+                    break;
+                case GlobalAvgPoolLayer:
+                    modules.Add(($"gap{i}", new GlobalAvgPool()));
                     break;
                 case ActivationLayer a:
                     modules.Add(($"{SpecJson.Name(a.Function)}{i}", Activation(a.Function)));
@@ -51,13 +74,17 @@ public static class ModelBuilder
                     modules.Add(($"dropout{i}", new SeededDropout(drop.Rate, dropoutGenerator)));
                     break;
                 case BatchNormLayer norm:
-                    modules.Add(($"batchnorm{i}", nn.BatchNorm1d(width, norm.Epsilon, norm.Momentum)));
+                    modules.Add(($"batchnorm{i}", shape.Length == 3
+                        ? nn.BatchNorm2d(shape[0], norm.Epsilon, norm.Momentum)
+                        : nn.BatchNorm1d(shape[0], norm.Epsilon, norm.Momentum)));
                     break;
                 default:
-                    throw new NotSupportedException($"layer {layers[i].GetType().Name} is not supported by the MLP builder");
+                    throw new NotSupportedException($"layer {layers[i].GetType().Name} is not supported");
             }
+            shape = next;
         }
-        return new BuiltModel(nn.Sequential(modules), stripped, dense, (int)width);
+        long width = shape[0];
+        return new BuiltModel(nn.Sequential(modules), stripped, dense, weights, (int)width);
     }
 
     public static nn.Module<Tensor, Tensor> Activation(ActivationFunction function) => function switch
@@ -80,11 +107,12 @@ public static class ModelBuilder
     /// Drawn with rand/randn, which honour the generator (TorchSharp 0.107's nn.init.uniform_/normal_
     /// ignore theirs and use the process-wide one, which would make jobs irreproducible).
     /// </summary>
-    private static void Initialize(Linear linear, InitSpec init, Generator generator, IRandomSource? dataStream)
+    private static void Initialize(Tensor weight, Tensor? biasTensor, InitSpec init, Generator generator, IRandomSource? dataStream)
     {
         using var _ = no_grad();
-        var weight = linear.weight!;
-        double fanIn = weight.shape[1], fanOut = weight.shape[0];
+        // Fans as PyTorch computes them: [out, in] for dense, [out, in, k, k] for conv (times the kernel's area).
+        long receptive = weight.shape.Skip(2).Aggregate(1L, (a, b) => a * b);
+        double fanIn = weight.shape[1] * receptive, fanOut = weight.shape[0] * receptive;
         switch (init.Kind)
         {
             case InitKind.Normal:
@@ -102,7 +130,7 @@ public static class ModelBuilder
                 var values = new float[weight.numel()];
                 for (int k = 0; k < values.Length; k++) values[k] = (float)(stream.NextDouble() - 0.5);
                 using (var drawn = tensor(values, weight.shape, dtype: weight.dtype)) weight.copy_(drawn);
-                using (Scalar playgroundBias = 0.1) linear.bias?.fill_(playgroundBias);
+                using (Scalar playgroundBias = 0.1) biasTensor?.fill_(playgroundBias);
                 return;
             case InitKind.Xavier or InitKind.He:
                 double variance = init.Kind == InitKind.Xavier ? 2.0 / (fanIn + fanOut) : 2.0 / fanIn;
@@ -111,7 +139,7 @@ public static class ModelBuilder
                 break;
         }
         using Scalar bias = init.BiasValue; // Scalars held in using: TorchSharp leaves implicit ones to the GC
-        linear.bias?.fill_(bias);
+        biasTensor?.fill_(bias);
     }
 
     private static void Normal(Tensor weight, double std, Generator generator)

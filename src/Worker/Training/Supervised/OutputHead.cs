@@ -1,4 +1,5 @@
 using TorchSharp;
+using Dojo.Domain.Datasets;
 using Dojo.Domain.Specs;
 using static TorchSharp.torch;
 
@@ -8,10 +9,15 @@ namespace Dojo.Worker.Training.Supervised;
 /// How a network's output meets the labels: the target encoding, the loss and the predicted class.
 /// Playground labels are ±1. One output with mse/mae/huber learns ±1 (0/1 behind a sigmoid), as in the
 /// playground; two outputs learn one-hot (or class indices with cross-entropy); binary cross-entropy
-/// learns 0/1 from a logit. Regression learns the label itself.
+/// learns 0/1 from a logit. Image labels are class indices 0…K−1: cross-entropy learns them directly,
+/// the other losses as one-hot rows; the predicted class is the largest output. Regression learns the
+/// label itself.
 /// </summary>
-public sealed class OutputHead(TrainingSpec training, BuiltModel model, bool isRegression) : IDisposable
+public sealed class OutputHead(TrainingSpec training, BuiltModel model, TrainingData data) : IDisposable
 {
+    private readonly bool isRegression = data.IsRegression;
+    private readonly bool _classIndex = data.Labels == LabelEncoding.ClassIndex;
+
     private readonly bool _sigmoidOutput = model.Net.Count > 0 && LastIsSigmoid(model);
 
     // Scalars used every step are held here: TorchSharp leaves implicitly converted Scalars to the GC,
@@ -27,6 +33,14 @@ public sealed class OutputHead(TrainingSpec training, BuiltModel model, bool isR
     {
         if (isRegression) return labels.unsqueeze(1);
         using var scope = NewDisposeScope();
+        if (_classIndex)
+        {
+            var indices = labels.to_type(ScalarType.Int64);
+            var encoded = training.Loss == LossFunction.CrossEntropy ? indices
+                : model.OutputWidth == 1 ? labels.unsqueeze(1) // two classes as 0/1 (binary cross-entropy)
+                : nn.functional.one_hot(indices, data.Classes).to_type(labels.dtype);
+            return encoded.MoveToOuterDisposeScope();
+        }
         var positive = labels.gt(_zero);
         var targets = training.Loss == LossFunction.CrossEntropy ? positive.to_type(ScalarType.Int64)
             : model.OutputWidth == 2 ? nn.functional.one_hot(positive.to_type(ScalarType.Int64), 2).to_type(labels.dtype)
@@ -55,11 +69,19 @@ public sealed class OutputHead(TrainingSpec training, BuiltModel model, bool isR
     public Tensor Correct(Tensor output, Tensor targets)
     {
         using var scope = NewDisposeScope();
-        var truth = training.Loss == LossFunction.CrossEntropy ? targets.eq(_one)
+        if (_classIndex)
+        {
+            var truth = training.Loss == LossFunction.CrossEntropy ? targets
+                : model.OutputWidth == 1 ? targets.squeeze(1).gt(_half)
+                : targets.argmax(1);
+            var predicted = model.OutputWidth == 1 ? output.squeeze(1).ge(ThresholdScalar) : output.argmax(1);
+            return predicted.eq(truth).sum().MoveToOuterDisposeScope();
+        }
+        var plusMinusTruth = training.Loss == LossFunction.CrossEntropy ? targets.eq(_one)
             : model.OutputWidth == 2 ? targets.argmax(1).eq(_one)
             : targets.squeeze(1).gt(_zero);
-        var predicted = model.OutputWidth == 2 ? output.argmax(1).eq(_one) : output.squeeze(1).ge(ThresholdScalar);
-        return predicted.eq(truth).sum().MoveToOuterDisposeScope();
+        var plusMinusPredicted = model.OutputWidth == 2 ? output.argmax(1).eq(_one) : output.squeeze(1).ge(ThresholdScalar);
+        return plusMinusPredicted.eq(plusMinusTruth).sum().MoveToOuterDisposeScope();
     }
 
     /// <summary>Logits and ±1 outputs split at 0; a sigmoid's 0/1 output at 0.5.</summary>

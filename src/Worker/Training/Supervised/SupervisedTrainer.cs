@@ -13,20 +13,26 @@ namespace Dojo.Worker.Training.Supervised;
 /// shuffle and dropout masks from (seed, epoch),
 /// so a job resumed from epoch k's checkpoint continues exactly as an uninterrupted run would.
 /// </summary>
-public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
+public sealed class SupervisedTrainer(DeviceResolver devices, string? builtinDatasets = null) : ITrainer
 {
+    /// <summary>Where the shipped data sets are: <c>datasets/</c> beside the program (the build copies them there).</summary>
+    private readonly string _builtinDatasets = builtinDatasets ?? Path.Combine(AppContext.BaseDirectory, "datasets");
+
+    /// <summary>Evaluation runs over the validation and test sets in chunks of this many samples (bounded memory).</summary>
+    private const int EvaluationChunk = 1000;
+
     public TrainingOutcome Train(ITrainingSession session)
     {
         var spec = session.Spec;
         var device = devices.Resolve(spec.Training.Device);
-        var data = PlaygroundData.Generate(spec.Dataset);
+        var data = TrainingData.Load(spec.Dataset, _builtinDatasets);
 
         using var initGenerator = new Generator((ulong)spec.Training.Seed);
         using var dropoutGenerator = new Generator((ulong)spec.Training.Seed);
         var model = ModelBuilder.Build(spec, initGenerator, dropoutGenerator, data.Stream);
         using var net = model.Net;
         net.to(device);
-        using var head = new OutputHead(spec.Training, model, data.IsRegression);
+        using var head = new OutputHead(spec.Training, model, data);
         using Scalar l1 = spec.Optimizer.L1, halfL2 = spec.Optimizer.L2 / 2;
         using var optimizer = TrainingOptimizer.Create(spec.Optimizer, net.parameters());
 
@@ -39,11 +45,14 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
             step = checkpoint.Step;
         }
 
-        using var trainX = Tensor(data.Train, device);
+        using var trainX = Tensor(data.Train, data.SampleShape, device);
         using var trainY = tensor(data.Train.Labels, device: device);
-        using var testX = Tensor(data.Test, device);
+        using var validationX = Tensor(data.Validation, data.SampleShape, device);
+        using var validationY = tensor(data.Validation.Labels, device: device);
+        using var testX = Tensor(data.Test, data.SampleShape, device);
         using var testY = tensor(data.Test.Labels, device: device);
         using var trainTargets = head.Targets(trainY);
+        using var validationTargets = head.Targets(validationY);
         using var testTargets = head.Targets(testY);
 
         int samples = data.Train.Count;
@@ -85,14 +94,17 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
             }
             double seconds = clock.Elapsed.TotalSeconds;
 
-            var (valLoss, valAccuracy) = Evaluate(net, head, testX, testTargets);
             var metrics = new List<Metric> { new(MetricNames.Loss, lossSum / samples) };
             if (head.IsClassification) metrics.Add(new(MetricNames.Accuracy, (double)correct.item<long>() / samples));
-            metrics.Add(new(MetricNames.ValLoss, valLoss));
-            if (head.IsClassification) metrics.Add(new(MetricNames.ValAccuracy, valAccuracy));
+            if (data.Validation.Count > 0) // none when the job asks for validationPercent 0
+            {
+                var (valLoss, valAccuracy) = Evaluate(net, head, validationX, validationTargets);
+                metrics.Add(new(MetricNames.ValLoss, valLoss));
+                if (head.IsClassification) metrics.Add(new(MetricNames.ValAccuracy, valAccuracy));
+                if (!double.IsFinite(valLoss))
+                    return new TrainingOutcome.Diverged($"validation loss became {valLoss} at epoch {epoch}, step {step}; last finite training loss {lastFiniteLoss:G6}");
+            }
             metrics.Add(new(MetricNames.SamplesPerSec, seconds > 0 ? samples / seconds : 0));
-            if (!double.IsFinite(valLoss))
-                return new TrainingOutcome.Diverged($"validation loss became {valLoss} at epoch {epoch}, step {step}; last finite training loss {lastFiniteLoss:G6}");
 
             long stepAtEnd = step;
             session.EpochCompleted(epoch, stepAtEnd, metrics, () => CheckpointState.Save(net, optimizer));
@@ -104,33 +116,42 @@ public sealed class SupervisedTrainer(DeviceResolver devices) : ITrainer
         return new TrainingOutcome.Completed(final, CheckpointState.SaveModel(net));
     }
 
+    /// <summary>Mean loss and accuracy over a split, in chunks (NaN for an empty split, e.g. no validation share).</summary>
     private static (double Loss, double Accuracy) Evaluate(nn.Module<Tensor, Tensor> net, OutputHead head, Tensor x, Tensor targets)
     {
+        long count = x.shape[0];
+        if (count == 0) return (double.NaN, double.NaN);
         net.eval();
         using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var output = net.forward(x);
-        double loss = head.Loss(output, targets).item<float>();
-        double accuracy = head.IsClassification ? (double)head.Correct(output, targets).item<long>() / x.shape[0] : double.NaN;
-        return (loss, accuracy);
+        double lossSum = 0;
+        long correct = 0;
+        for (long start = 0; start < count; start += EvaluationChunk)
+        {
+            using var scope = NewDisposeScope();
+            long size = Math.Min(EvaluationChunk, count - start);
+            var output = net.forward(x.narrow(0, start, size));
+            var target = targets.narrow(0, start, size);
+            lossSum += head.Loss(output, target).item<float>() * size;
+            if (head.IsClassification) correct += head.Correct(output, target).item<long>();
+        }
+        return (lossSum / count, head.IsClassification ? (double)correct / count : double.NaN);
     }
 
-    /// <summary>Adds the L1 and L2 penalties on the dense layers' weights (not the biases).</summary>
+    /// <summary>Adds the L1 and L2 penalties on the dense and convolution weights (not the biases).</summary>
     private static Tensor Penalized(Tensor loss, BuiltModel model, OptimizerSpec optimizer, Scalar l1, Scalar halfL2)
     {
         if (optimizer.L1 == 0 && optimizer.L2 == 0) return loss;
         var total = loss;
-        foreach (var layer in model.DenseLayers)
+        foreach (var w in model.Weights)
         {
-            var w = layer.weight!;
             if (optimizer.L1 > 0) total = total + w.abs().sum().mul_(l1);
             if (optimizer.L2 > 0) total = total + w.square().sum().mul_(halfL2);
         }
         return total;
     }
 
-    private static Tensor Tensor(DataSplit split, Device device) =>
-        tensor(split.Features, [split.Count, split.FeatureCount], device: device);
+    private static Tensor Tensor(DataSplit split, int[] sampleShape, Device device) =>
+        tensor(split.Features, [split.Count, .. sampleShape.Select(d => (long)d)], device: device);
 
     /// <summary>The epoch's sample order: shuffled by the seed, or in data order when there is none.</summary>
     private static long[] Permutation(int count, long? seed)

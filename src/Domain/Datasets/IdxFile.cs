@@ -1,0 +1,97 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace Dojo.Domain.Datasets;
+
+/// <summary>A file that is not a readable IDX file, with the reason.</summary>
+public sealed class IdxFormatException(string message) : Exception(message);
+
+/// <summary>
+/// IDX (the MNIST file format), raw or gzip: a magic number 0x0000 0x08 (unsigned bytes) and the number of
+/// dimensions, then each dimension as a big-endian int32, then the bytes. Only unsigned-byte files are read
+/// (images and labels of every MNIST-like set are); the data must be exactly as long as the dimensions say.
+/// </summary>
+public static class IdxFile
+{
+    public sealed record Content(int[] Dimensions, byte[] Data);
+
+    public static Content Read(string path, long maxBytes = long.MaxValue)
+    {
+        using var file = File.OpenRead(path);
+        return Read(file, maxBytes);
+    }
+
+    public static Content Read(Stream stream, long maxBytes = long.MaxValue)
+    {
+        var buffered = new BufferedStream(stream);
+        Span<byte> head = stackalloc byte[2];
+        int got = buffered.ReadAtLeast(head, 2, throwOnEndOfStream: false);
+        if (got < 2) throw new IdxFormatException("the file is shorter than an IDX header");
+        // Put the two bytes back by reading the rest through a stream that starts with them.
+        Stream source = new ConcatStream(head[..got].ToArray(), buffered);
+        if (head[0] == 0x1F && head[1] == 0x8B) source = new GZipStream(source, CompressionMode.Decompress);
+        try
+        {
+            return ReadRaw(source, maxBytes);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new IdxFormatException($"the gzip data is corrupt: {ex.Message}");
+        }
+    }
+
+    private static Content ReadRaw(Stream source, long maxBytes)
+    {
+        var header = new byte[4];
+        if (source.ReadAtLeast(header, 4, throwOnEndOfStream: false) < 4) throw new IdxFormatException("the file is shorter than an IDX header");
+        if (header[0] != 0 || header[1] != 0)
+            throw new IdxFormatException($"wrong magic number 0x{BinaryPrimitives.ReadUInt32BigEndian(header):X8}; IDX files start with 0x000008nn");
+        if (header[2] != 0x08) throw new IdxFormatException($"data type 0x{header[2]:X2} is not supported; only unsigned bytes (0x08)");
+        int rank = header[3];
+        if (rank is < 1 or > 4) throw new IdxFormatException($"{rank} dimensions; expected 1 to 4");
+        var sizes = new byte[4 * rank];
+        if (source.ReadAtLeast(sizes, sizes.Length, throwOnEndOfStream: false) < sizes.Length) throw new IdxFormatException("the header is truncated");
+        var dims = new int[rank];
+        long length = 1;
+        for (int i = 0; i < rank; i++)
+        {
+            dims[i] = BinaryPrimitives.ReadInt32BigEndian(sizes.AsSpan(4 * i));
+            if (dims[i] < 1) throw new IdxFormatException($"dimension {i} is {dims[i]}");
+            length *= dims[i];
+        }
+        if (length > maxBytes) throw new IdxFormatException($"the header announces {length} bytes of data; the limit is {maxBytes}");
+        var data = new byte[length];
+        int read = source.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+        if (read < data.Length) throw new IdxFormatException($"truncated: the header announces {length} bytes of data, the file has {read}");
+        if (source.ReadByte() != -1) throw new IdxFormatException($"the file is longer than the {length} bytes of data its header announces");
+        return new Content(dims, data);
+    }
+
+    /// <summary>A few bytes already read, then the rest of a stream.</summary>
+    private sealed class ConcatStream(byte[] first, Stream rest) : Stream
+    {
+        private int _position;
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_position < first.Length)
+            {
+                int n = Math.Min(count, first.Length - _position);
+                Array.Copy(first, _position, buffer, offset, n);
+                _position += n;
+                return n;
+            }
+            return rest.Read(buffer, offset, count);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,105 @@
+using Dojo.Domain.Specs;
+
+namespace Dojo.Domain.Datasets;
+
+/// <summary>A data set that is not on this machine (Fashion-MNIST before its Debian package is installed).</summary>
+public sealed class DatasetUnavailableException(string message) : Exception(message);
+
+/// <summary>
+/// Built-in image data sets from their IDX files, split by the job's seed: the chosen classes' images are
+/// shuffled with the seed; the first <c>testCount</c> are the test set (unless the data set has an official
+/// test split), the next <c>trainCount</c> the training set, whose last <c>validationPercent</c> % are held out
+/// for validation. Pixels are scaled as <see cref="Normalization"/> says.
+/// </summary>
+public static class ImageData
+{
+    public static TrainingData Load(DatasetSpec spec, string builtinDirectory)
+    {
+        var info = BuiltinDatasets.All(builtinDirectory).Single(d => d.Name == spec.Name);
+        if (!info.Installed)
+            throw new DatasetUnavailableException($"{SpecJson.Name(info.Name)} is not installed on this worker ({info.InstallHint})");
+        var labelOf = (spec.Classes ?? Enumerable.Range(0, info.Classes).ToList()).Select((label, index) => (label, index)).ToDictionary(x => x.label, x => x.index);
+        var random = new Random(spec.Seed);
+
+        int[] trainPool, testPool;
+        Images trainImages, testImages;
+        if (info.OfficialTest is not null)
+        {
+            trainImages = Images.Read(Path.Combine(info.Folder, "train-images-idx3-ubyte.gz"), Path.Combine(info.Folder, "train-labels-idx1-ubyte.gz"));
+            testImages = Images.Read(Path.Combine(info.Folder, "t10k-images-idx3-ubyte.gz"), Path.Combine(info.Folder, "t10k-labels-idx1-ubyte.gz"));
+            trainPool = Shuffled(trainImages, labelOf, random);
+            testPool = Shuffled(testImages, labelOf, random);
+            testPool = testPool[..Math.Min(spec.TestCount ?? testPool.Length, testPool.Length)];
+        }
+        else
+        {
+            trainImages = testImages = Images.Read(Path.Combine(info.Folder, "images.idx.gz"), Path.Combine(info.Folder, "labels.idx.gz"));
+            var all = Shuffled(trainImages, labelOf, random);
+            int testCount = Math.Min(spec.TestCount ?? all.Length / 5, all.Length);
+            testPool = all[..testCount];
+            trainPool = all[testCount..];
+        }
+        int trainCount = Math.Min(spec.TrainCount ?? trainPool.Length, trainPool.Length);
+        int validationCount = trainCount * spec.ValidationPercent / 100;
+        var train = trainPool[..(trainCount - validationCount)];
+        var validation = trainPool[(trainCount - validationCount)..trainCount];
+
+        var (offset, scale) = Scaling(spec.Normalization, info.PixelMax, trainImages, train);
+        return new TrainingData(
+            trainImages.Split(train, labelOf, offset, scale),
+            trainImages.Split(validation, labelOf, offset, scale),
+            testImages.Split(testPool, labelOf, offset, scale),
+            info.SampleShape, labelOf.Count, LabelEncoding.ClassIndex);
+    }
+
+    /// <summary>Pixel → (pixel − offset) · scale: unit divides by the largest pixel value; standardize also centres on the training mean.</summary>
+    private static (float Offset, float Scale) Scaling(Normalization normalization, int pixelMax, Images images, int[] train)
+    {
+        if (normalization == Normalization.None) return (0, 1);
+        if (normalization == Normalization.Unit || train.Length == 0) return (0, 1f / pixelMax);
+        double sum = 0, squares = 0;
+        long n = (long)train.Length * images.PixelsPerImage;
+        foreach (int i in train)
+            foreach (byte b in images.Pixels.AsSpan(i * images.PixelsPerImage, images.PixelsPerImage))
+            {
+                sum += b;
+                squares += (double)b * b;
+            }
+        double mean = sum / n, std = Math.Sqrt(Math.Max(squares / n - mean * mean, 1e-12));
+        return ((float)mean, (float)(1 / std));
+    }
+
+    private static int[] Shuffled(Images images, Dictionary<int, int> labelOf, Random random)
+    {
+        var chosen = Enumerable.Range(0, images.Count).Where(i => labelOf.ContainsKey(images.Labels[i])).ToArray();
+        random.Shuffle(chosen);
+        return chosen;
+    }
+
+    private sealed record Images(byte[] Pixels, byte[] Labels, int Count, int PixelsPerImage)
+    {
+        public static Images Read(string imagesPath, string labelsPath)
+        {
+            var images = IdxFile.Read(imagesPath);
+            var labels = IdxFile.Read(labelsPath);
+            if (images.Dimensions.Length != 3 || labels.Dimensions.Length != 1 || images.Dimensions[0] != labels.Dimensions[0])
+                throw new IdxFormatException($"{imagesPath}: {images.Dimensions.Length}-D images and {labels.Dimensions[0]} labels do not match");
+            return new Images(images.Data, labels.Data, labels.Dimensions[0], images.Dimensions[1] * images.Dimensions[2]);
+        }
+
+        public DataSplit Split(int[] indices, Dictionary<int, int> labelOf, float offset, float scale)
+        {
+            var features = new float[indices.Length * PixelsPerImage];
+            var labels = new float[indices.Length];
+            for (int k = 0; k < indices.Length; k++)
+            {
+                int i = indices[k];
+                var source = Pixels.AsSpan(i * PixelsPerImage, PixelsPerImage);
+                var target = features.AsSpan(k * PixelsPerImage, PixelsPerImage);
+                for (int p = 0; p < source.Length; p++) target[p] = (source[p] - offset) * scale;
+                labels[k] = labelOf[Labels[i]];
+            }
+            return new DataSplit(features, labels, indices.Length, PixelsPerImage);
+        }
+    }
+}

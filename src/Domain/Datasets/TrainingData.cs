@@ -1,0 +1,24 @@
+using Dojo.Domain.Specs;
+
+namespace Dojo.Domain.Datasets;
+
+/// <summary>How labels are written: playground classes as ±1, class indices 0…K−1, or real values (regression).</summary>
+public enum LabelEncoding { PlusMinusOne, ClassIndex, Value }
+
+/// <summary>
+/// The splits a supervised job trains, validates and tests on, with the shape of one sample ([features] or
+/// [1, height, width]) and the number of classes (0: regression). Playground data validate on their test
+/// split, as the playground does; image data hold out part of the training images for validation.
+/// </summary>
+public sealed record TrainingData(DataSplit Train, DataSplit Validation, DataSplit Test, int[] SampleShape, int Classes,
+    LabelEncoding Labels, IRandomSource? Stream = null)
+{
+    public bool IsRegression => Classes == 0;
+
+    public static TrainingData Load(DatasetSpec spec, string builtinDirectory) =>
+        spec.Kind == DatasetSpec.BuiltinKind ? ImageData.Load(spec, builtinDirectory) : FromPlayground(PlaygroundData.Generate(spec), spec);
+
+    public static TrainingData FromPlayground(PlaygroundDataset data, DatasetSpec spec) => new(
+        data.Train, data.Test, data.Test, [spec.Features.Count], data.IsRegression ? 0 : 2,
+        data.IsRegression ? LabelEncoding.Value : LabelEncoding.PlusMinusOne, data.Stream);
+}

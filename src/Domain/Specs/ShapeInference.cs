@@ -1,0 +1,68 @@
+namespace Dojo.Domain.Specs;
+
+/// <summary>One layer's effect on the shape of one sample: its output shape and parameters, or why it does not fit.</summary>
+public readonly record struct LayerShape(int[]? Output, long Parameters, string? Field = null, string? Problem = null)
+{
+    public static LayerShape Refused(string problem, string? field = null) => new(null, 0, field, problem);
+}
+
+/// <summary>
+/// Shapes of one sample through the layers: flat [features] or an image [channels, height, width]. The same
+/// rules serve the check at submit (which names the layer, the incoming shape and the reason) and the model
+/// builder (which needs each layer's input channels and widths).
+/// </summary>
+public static class ShapeInference
+{
+    public static string Format(IReadOnlyList<int> shape) => "[" + string.Join(", ", shape) + "]";
+
+    public static LayerShape Apply(LayerSpec layer, int[] input) => layer switch
+    {
+        DenseLayer dense => Dense(dense, input),
+        Conv2dLayer conv => Conv(conv, input),
+        MaxPool2dLayer pool => Pool("maxPool2d", pool.Kernel, pool.Stride, input),
+        AvgPool2dLayer pool => Pool("avgPool2d", pool.Kernel, pool.Stride, input),
+        FlattenLayer => new LayerShape([input.Aggregate(1, (a, b) => a * b)], 0),
+        GlobalAvgPoolLayer => input.Length == 3 ? new LayerShape([input[0]], 0) : NeedsImage("globalAvgPool", input),
+        BatchNormLayer => input.Length is 1 or 3 ? new LayerShape(input, 2L * input[0]) : LayerShape.Refused($"batchNorm needs [features] or [channels, height, width]; it gets {Format(input)}"),
+        _ => new LayerShape(input, 0), // activation, dropout: elementwise
+    };
+
+    private static LayerShape Dense(DenseLayer dense, int[] input)
+    {
+        if (dense.Units < 1) return LayerShape.Refused($"must be at least 1 (got {dense.Units})", "units");
+        if (input.Length != 1)
+            return LayerShape.Refused($"dense needs a flat input; it gets {Format(input)} — add a flatten or globalAvgPool layer before it");
+        return new LayerShape([dense.Units], (long)input[0] * dense.Units + (dense.Bias ? dense.Units : 0));
+    }
+
+    private static LayerShape Conv(Conv2dLayer conv, int[] input)
+    {
+        if (input.Length != 3) return NeedsImage("conv2d", input);
+        if (conv.OutChannels < 1) return LayerShape.Refused($"must be at least 1 (got {conv.OutChannels})", "outChannels");
+        if (conv.Kernel < 1) return LayerShape.Refused($"must be at least 1 (got {conv.Kernel})", "kernel");
+        if (conv.Stride < 1) return LayerShape.Refused($"must be at least 1 (got {conv.Stride})", "stride");
+        if (conv.Padding.Same && (conv.Stride != 1 || conv.Kernel % 2 == 0))
+            return LayerShape.Refused("same padding needs stride 1 and an odd kernel; give the padding in pixels instead", "padding");
+        int padding = conv.Padding.For(conv.Kernel);
+        int height = (input[1] + 2 * padding - conv.Kernel) / conv.Stride + 1;
+        int width = (input[2] + 2 * padding - conv.Kernel) / conv.Stride + 1;
+        if (input[1] + 2 * padding < conv.Kernel || input[2] + 2 * padding < conv.Kernel)
+            return LayerShape.Refused($"a {conv.Kernel}×{conv.Kernel} kernel does not fit the incoming {Format(input)} (padding {padding})", "kernel");
+        long parameters = (long)conv.OutChannels * input[0] * conv.Kernel * conv.Kernel + (conv.Bias ? conv.OutChannels : 0);
+        return new LayerShape([conv.OutChannels, height, width], parameters);
+    }
+
+    private static LayerShape Pool(string name, int kernel, int? stride, int[] input)
+    {
+        if (input.Length != 3) return NeedsImage(name, input);
+        if (kernel < 1) return LayerShape.Refused($"must be at least 1 (got {kernel})", "kernel");
+        int step = stride ?? kernel;
+        if (step < 1) return LayerShape.Refused($"must be at least 1 (got {step})", "stride");
+        if (input[1] < kernel || input[2] < kernel)
+            return LayerShape.Refused($"a {kernel}×{kernel} window does not fit the incoming {Format(input)}", "kernel");
+        return new LayerShape([input[0], (input[1] - kernel) / step + 1, (input[2] - kernel) / step + 1], 0);
+    }
+
+    private static LayerShape NeedsImage(string layer, int[] input) =>
+        LayerShape.Refused($"{layer} needs an image [channels, height, width]; it gets {Format(input)}");
+}

@@ -1,0 +1,77 @@
+using System.IO.Compression;
+using Dojo.Domain.Datasets;
+using Dojo.Domain.Specs;
+
+namespace Dojo.Domain.Tests;
+
+/// <summary>The shipped image data sets, their IDX files and their seeded splits.</summary>
+public sealed class ImageDataTests
+{
+    private static readonly string Shipped = Path.Combine(AppContext.BaseDirectory, "datasets");
+
+    private static DatasetSpec Digits() => new() { Kind = DatasetSpec.BuiltinKind, Name = BuiltinDataset.Digits };
+
+    [Fact]
+    public void The_shipped_files_hold_what_their_sources_say()
+    {
+        var mnist = IdxFile.Read(Path.Combine(Shipped, "mnist-subset", "images.idx.gz"));
+        var mnistLabels = IdxFile.Read(Path.Combine(Shipped, "mnist-subset", "labels.idx.gz"));
+        Assert.Equal([10_000, 28, 28], mnist.Dimensions);
+        Assert.Equal(10, mnistLabels.Data.Distinct().Count());
+        var digits = IdxFile.Read(Path.Combine(Shipped, "digits", "images.idx.gz"));
+        Assert.Equal([1797, 8, 8], digits.Dimensions);
+        Assert.Equal(16, digits.Data.Max());
+    }
+
+    [Fact]
+    public void A_seed_splits_the_same_way_every_time_and_another_seed_differently()
+    {
+        var spec = Digits() with { TestCount = 300, ValidationPercent = 10 };
+        var a = ImageData.Load(spec, Shipped);
+        var b = ImageData.Load(spec, Shipped);
+        var c = ImageData.Load(spec with { Seed = 2 }, Shipped);
+
+        Assert.Equal((1348, 149, 300), (a.Train.Count, a.Validation.Count, a.Test.Count)); // 1797 − 300 = 1497; 10 % of it validates
+        Assert.Equal(a.Train.Features, b.Train.Features);
+        Assert.NotEqual(a.Train.Features, c.Train.Features);
+        Assert.Equal([1, 8, 8], a.SampleShape);
+        Assert.Equal((10, LabelEncoding.ClassIndex), (a.Classes, a.Labels));
+        Assert.InRange(a.Train.Features.Max(), 0.99f, 1f); // unit: pixels / 16
+    }
+
+    [Fact]
+    public void Chosen_classes_are_renumbered_in_the_order_given()
+    {
+        var data = ImageData.Load(Digits() with { Classes = [7, 3], TestCount = 50 }, Shipped);
+        Assert.Equal(2, data.Classes);
+        Assert.Equal([0f, 1f], data.Train.Labels.Distinct().Order());
+        Assert.InRange(data.Train.Count + data.Validation.Count + data.Test.Count, 350, 370); // ~180 of each digit
+    }
+
+    [Fact]
+    public void Standardized_pixels_have_zero_mean_on_the_training_set()
+    {
+        var data = ImageData.Load(Digits() with { Normalization = Normalization.Standardize }, Shipped);
+        Assert.InRange(data.Train.Features.Average(), -1e-3, 1e-3);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0, 0, 8, 1, 0, 0, 0, 3, 1, 2, 3 }, null)]
+    [InlineData(new byte[] { 0, 0, 9, 1, 0, 0, 0, 3, 1, 2, 3 }, "data type 0x09")]
+    [InlineData(new byte[] { 1, 2, 8, 1, 0, 0, 0, 3, 1, 2, 3 }, "wrong magic number")]
+    [InlineData(new byte[] { 0, 0, 8, 1, 0, 0, 0, 4, 1, 2, 3 }, "truncated")]
+    [InlineData(new byte[] { 0, 0, 8, 1, 0, 0, 0, 2, 1, 2, 3 }, "longer than")]
+    [InlineData(new byte[] { 0, 0, 8 }, "shorter than an IDX header")]
+    public void Idx_files_are_checked_raw_and_gzipped(byte[] content, string? problem)
+    {
+        var gz = new MemoryStream();
+        using (var zip = new GZipStream(gz, CompressionLevel.Fastest, leaveOpen: true)) zip.Write(content);
+        foreach (var bytes in new[] { content, gz.ToArray() })
+        {
+            if (problem is null)
+                Assert.Equal([1, 2, 3], IdxFile.Read(new MemoryStream(bytes)).Data);
+            else
+                Assert.Contains(problem, Assert.Throws<IdxFormatException>(() => IdxFile.Read(new MemoryStream(bytes))).Message);
+        }
+    }
+}
