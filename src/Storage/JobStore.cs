@@ -73,7 +73,7 @@ public sealed class JobStore(IDbContextFactory<DojoDb> contexts, TimeProvider cl
 
     /// <summary>Ends a running job held by <paramref name="workerId"/> with its last points; false if it was not ours.</summary>
     public async Task<bool> FinishAsync(Guid jobId, string workerId, JobState state, string? reason, string? resultJson,
-        IReadOnlyList<MetricPoint> points, long nextSeq, CancellationToken ct)
+        IReadOnlyList<MetricPoint> points, long nextSeq, CancellationToken ct, string? evaluationJson = null)
     {
         if (!state.IsTerminal()) throw new JobStateException($"{state} is not a final state");
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -85,6 +85,7 @@ public sealed class JobStore(IDbContextFactory<DojoDb> contexts, TimeProvider cl
                 .SetProperty(j => j.State, state)
                 .SetProperty(j => j.Reason, reason)
                 .SetProperty(j => j.ResultJson, resultJson)
+                .SetProperty(j => j.EvaluationJson, evaluationJson)
                 .SetProperty(j => j.FinishedAt, now)
                 .SetProperty(j => j.NextSeq, nextSeq)
                 .SetProperty(j => j.LeaseOwner, (string?)null)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Dojo.Api.Jobs;
 using Dojo.Api.Tests.Infrastructure;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
@@ -44,6 +45,53 @@ public sealed class ImageJobsTests(DojoFactory factory) : IClassFixture<DojoFact
         Assert.Equal(8, points.Count(p => p.Name == MetricNames.ValAccuracy));
         var losses = points.Where(p => p.Name == MetricNames.Loss).Select(p => p.Value).ToList();
         Assert.True(losses[^1] < losses[0] / 2, $"loss {losses[0]} -> {losses[^1]}");
+
+        // The evaluation: a confusion matrix over the 360 test images that agrees with the test accuracy.
+        var evaluation = job.Evaluation!;
+        Assert.Equal(Enumerable.Range(0, 10).Select(d => d.ToString()), evaluation.Classes);
+        Assert.Equal(360, evaluation.Confusion.Sum(row => row.Sum()));
+        long right = Enumerable.Range(0, 10).Sum(c => evaluation.Confusion[c][c]);
+        Assert.Equal(job.Result[MetricNames.TestAccuracy], right / 360.0, 6);
+        for (int c = 0; c < 10; c++)
+        {
+            long predicted = evaluation.Confusion.Sum(row => row[c]), actual = evaluation.Confusion[c].Sum();
+            Assert.Equal((double)evaluation.Confusion[c][c] / predicted, evaluation.Precision[c]!.Value, 9);
+            Assert.Equal((double)evaluation.Confusion[c][c] / actual, evaluation.Recall[c]!.Value, 9);
+        }
+        Assert.Equal((16, 0f), (evaluation.Input!.PixelMax, evaluation.Input.Offset));
+
+        await PredictionsAgreeWithTheLabelsAsync(job.Id);
+    }
+
+    /// <summary>The job's network on the data set's own images, sent as numbers and as PNG images.</summary>
+    private async Task PredictionsAgreeWithTheLabelsAsync(Guid jobId)
+    {
+        string folder = Path.Combine(AppContext.BaseDirectory, "datasets", "digits");
+        var images = Domain.Datasets.IdxFile.Read(Path.Combine(folder, "images.idx.gz")).Data;
+        var labels = Domain.Datasets.IdxFile.Read(Path.Combine(folder, "labels.idx.gz")).Data;
+        var inputs = Enumerable.Range(0, 40).Select(n => images.AsSpan(n * 64, 64).ToArray().Select(b => (int)b).ToArray()).ToArray();
+
+        var response = await _client.Http.PostAsJsonAsync($"/api/jobs/{jobId}/predict", new { inputs });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answer = (await response.Content.ReadFromJsonAsync<PredictResponse>(SpecJson.Options))!;
+        Assert.Equal(40, answer.Predictions.Count);
+        Assert.All(answer.Predictions, p => Assert.Equal(1.0, p.Probabilities!.Sum(), 4));
+        int right = answer.Predictions.Select((p, n) => p.Index == labels[n]).Count(ok => ok);
+        Assert.True(right >= 34, $"{right} of 40 predicted right");
+
+        // The same image as a PNG (grey 0–255) gets the same answer: it is scaled back to the digits' 0–16.
+        using var bitmap = new SkiaSharp.SKBitmap(8, 8, SkiaSharp.SKColorType.Gray8, SkiaSharp.SKAlphaType.Opaque);
+        for (int p = 0; p < 64; p++) bitmap.SetPixel(p % 8, p / 8, new SkiaSharp.SKColor((byte)(inputs[3][p] * 255 / 16), (byte)(inputs[3][p] * 255 / 16), (byte)(inputs[3][p] * 255 / 16)));
+        using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        var image = await _client.Http.PostAsync($"/api/jobs/{jobId}/predict", new ByteArrayContent(png.ToArray()) { Headers = { { "Content-Type", "image/png" } } });
+        var fromPng = (await image.Content.ReadFromJsonAsync<PredictResponse>(SpecJson.Options))!;
+        Assert.Equal(answer.Predictions[3].Index, Assert.Single(fromPng.Predictions).Index);
+
+        var wrongSize = await _client.Http.PostAsJsonAsync($"/api/jobs/{jobId}/predict", new { inputs = new[] { new int[63] } });
+        Assert.Contains("inputs[0]", (await wrongSize.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys);
+        var notImage = await _client.Http.PostAsync($"/api/jobs/{jobId}/predict", new ByteArrayContent("hello"u8.ToArray()) { Headers = { { "Content-Type", "image/png" } } });
+        Assert.True(notImage.StatusCode == HttpStatusCode.BadRequest, await notImage.Content.ReadAsStringAsync());
+        Assert.Contains("image", (await notImage.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys);
     }
 
     [Fact]

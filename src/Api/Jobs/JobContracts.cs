@@ -35,12 +35,14 @@ public sealed record JobDto(
     long NextSeq,
     string? Reason,
     IReadOnlyDictionary<string, double>? Result,
+    Evaluation? Evaluation,
     JobSpec Spec)
 {
     public static JobDto From(Job job) => new(
         job.Id, job.Name, job.OwnerId, job.ForGrading, job.State, job.Device, job.Attempts, job.CreatedAt, job.StartedAt, job.FinishedAt,
         job.CheckpointEpoch, job.NextSeq, job.Reason,
         job.ResultJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(job.ResultJson),
+        job.EvaluationJson is null ? null : SpecJson.Deserialize<Evaluation>(job.EvaluationJson),
         SpecJson.Deserialize<JobSpec>(job.SpecJson));
 }
 

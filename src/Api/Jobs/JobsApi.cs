@@ -20,9 +20,51 @@ public static class JobsApi
         api.MapGet("/{id:guid}/metrics", MetricsAsync).WithName("GetJobMetrics").WithSummary("The job's stored metric points from a sequence number");
         api.MapGet("/{id:guid}/model", ModelAsync).WithName("GetJobModel")
             .WithSummary("The trained weights: format=torchSharp (default), safetensors or pyTorch (torch.load)");
+        api.MapPost("/{id:guid}/predict", PredictAsync).WithName("Predict").DisableAntiforgery()
+            .WithSummary("Class probabilities for new inputs: JSON { \"inputs\": [...] } of raw values, or images (a PNG/JPEG body, or multipart parts); ?invert=true for dark-on-light images")
+            .Accepts<PredictRequest>("application/json", "image/png", "image/jpeg", "multipart/form-data");
         api.MapGet("/{id:guid}/plots/{kind}.png", PlotAsync).WithName("GetJobPlot")
             .WithSummary("Learning curves as a PNG: kind loss or accuracy (training and validation per epoch)");
         return app;
+    }
+
+    private static async Task<IResult> PredictAsync(Guid id, HttpRequest http, Viewer viewer, IDbContextFactory<DojoDb> contexts,
+        JobPredictor predictor, CancellationToken ct, bool invert = false)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var job = await db.Jobs.AsNoTracking().VisibleTo(viewer).SingleOrDefaultAsync(j => j.Id == id, ct);
+        if (job is null) return TypedResults.NotFound();
+        if (job.State != JobState.Succeeded)
+            return TypedResults.Problem($"the job is {SpecJson.Name(job.State)}; predictions need a job that has succeeded", statusCode: StatusCodes.Status409Conflict);
+        try
+        {
+            if (http.HasJsonContentType())
+            {
+                var request = await http.ReadFromJsonAsync<PredictRequest>(SpecJson.Options, ct);
+                return TypedResults.Ok(predictor.PredictValues(job, request?.Inputs ?? default));
+            }
+            var images = new List<byte[]>();
+            if (http.HasFormContentType)
+            {
+                foreach (var file in (await http.ReadFormAsync(ct)).Files)
+                {
+                    using var copy = new MemoryStream();
+                    await file.CopyToAsync(copy, ct);
+                    images.Add(copy.ToArray());
+                }
+            }
+            else
+            {
+                using var copy = new MemoryStream();
+                await http.Body.CopyToAsync(copy, ct);
+                images.Add(copy.ToArray());
+            }
+            return TypedResults.Ok(predictor.PredictImages(job, images, invert));
+        }
+        catch (PredictionInputException ex)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [ex.Field] = [ex.Message] });
+        }
     }
 
     private static async Task<Results<FileContentHttpResult, NotFound, ValidationProblem>> PlotAsync(
@@ -114,6 +156,9 @@ public static class JobsApi
         return TypedResults.PhysicalFile(path, "application/octet-stream", $"dojo-{id:N}{JobFiles.Extension(parsed.Value)}");
     }
 }
+
+/// <summary>Inputs to predict: each a flat array of the sample's size, or nested to its shape ([28][28]).</summary>
+public sealed record PredictRequest(System.Text.Json.JsonElement Inputs);
 
 public static class JobQueries
 {

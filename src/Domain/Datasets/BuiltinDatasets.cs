@@ -9,7 +9,7 @@ public enum BuiltinDataset { Digits, MnistSubset, FashionMnist }
 /// the others are split by the job's seed.
 /// </summary>
 public sealed record BuiltinInfo(BuiltinDataset Name, string Folder, int Height, int Width, int Classes, int Count, int PixelMax,
-    bool Installed, string InstallHint, int? OfficialTest = null)
+    bool Installed, string InstallHint, int? OfficialTest = null, IReadOnlyList<string>? ClassNames = null)
 {
     public int[] SampleShape => [1, Height, Width];
 }
@@ -25,7 +25,8 @@ public static class BuiltinDatasets
         new(BuiltinDataset.MnistSubset, Path.Combine(shippedDirectory, "mnist-subset"), 28, 28, 10, 10_000, 255, true, "shipped with Dojo"),
         new(BuiltinDataset.FashionMnist, FashionMnistDirectory, 28, 28, 10, 70_000, 255,
             File.Exists(Path.Combine(FashionMnistDirectory, "t10k-labels-idx1-ubyte.gz")),
-            "sudo apt-get install dataset-fashion-mnist", OfficialTest: 10_000),
+            "sudo apt-get install dataset-fashion-mnist", OfficialTest: 10_000,
+            ClassNames: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]),
     ];
 
     /// <summary>The data set's shape and classes without touching the disk (for checking specs at submit).</summary>

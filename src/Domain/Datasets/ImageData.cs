@@ -18,7 +18,8 @@ public static class ImageData
         var info = BuiltinDatasets.All(builtinDirectory).Single(d => d.Name == spec.Name);
         if (!info.Installed)
             throw new DatasetUnavailableException($"{SpecJson.Name(info.Name)} is not installed on this worker ({info.InstallHint})");
-        var labelOf = (spec.Classes ?? Enumerable.Range(0, info.Classes).ToList()).Select((label, index) => (label, index)).ToDictionary(x => x.label, x => x.index);
+        var chosen = spec.Classes ?? Enumerable.Range(0, info.Classes).ToList();
+        var labelOf = chosen.Select((label, index) => (label, index)).ToDictionary(x => x.label, x => x.index);
         var random = new Random(spec.Seed);
 
         int[] trainPool, testPool;
@@ -49,7 +50,11 @@ public static class ImageData
             trainImages.Split(train, labelOf, offset, scale),
             trainImages.Split(validation, labelOf, offset, scale),
             testImages.Split(testPool, labelOf, offset, scale),
-            info.SampleShape, labelOf.Count, LabelEncoding.ClassIndex);
+            info.SampleShape, labelOf.Count, LabelEncoding.ClassIndex)
+        {
+            ClassNames = chosen.Select(label => info.ClassNames?[label] ?? label.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(),
+            Scaling = new Jobs.InputScaling(info.SampleShape, offset, scale, info.PixelMax),
+        };
     }
 
     /// <summary>Pixel → (pixel − offset) · scale: unit divides by the largest pixel value; standardize also centres on the training mean.</summary>

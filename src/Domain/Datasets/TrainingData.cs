@@ -15,6 +15,12 @@ public sealed record TrainingData(DataSplit Train, DataSplit Validation, DataSpl
 {
     public bool IsRegression => Classes == 0;
 
+    /// <summary>The classes' names in output order ("-1", "+1" for playground data; the original labels for images).</summary>
+    public IReadOnlyList<string> ClassNames { get; init; } = Labels == LabelEncoding.PlusMinusOne ? ["-1", "+1"] : [];
+
+    /// <summary>Images: how pixels were scaled (predictions scale theirs the same way).</summary>
+    public Jobs.InputScaling? Scaling { get; init; }
+
     public static TrainingData Load(DatasetSpec spec, string builtinDirectory) =>
         spec.Kind == DatasetSpec.BuiltinKind ? ImageData.Load(spec, builtinDirectory) : FromPlayground(PlaygroundData.Generate(spec), spec);
 

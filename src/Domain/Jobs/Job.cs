@@ -38,6 +38,8 @@ public sealed class Job
     public string? DeliveryId { get; private set; }
     /// <summary>Final metrics (test_loss, test_accuracy, ...) as a JSON object.</summary>
     public string? ResultJson { get; private set; }
+    /// <summary>A classifier's <see cref="Evaluation"/> on the test set (confusion matrix, precision, recall) as JSON.</summary>
+    public string? EvaluationJson { get; private set; }
 
     public static Job Create(string? name, Guid ownerId, string device, string specJson, DateTime now, bool forGrading = false) => new()
     {

@@ -94,12 +94,13 @@ public sealed class ProgressRecorder : IAsyncDisposable
     /// Ends the job (after <see cref="FlushAsync"/>): commits the points not yet committed, the final
     /// points and the final state together. False when this worker no longer held the job.
     /// </summary>
-    public async Task<bool> FinishAsync(JobState state, string? reason, string? resultJson, IReadOnlyList<Metric> final, int epoch, long step, CancellationToken ct)
+    public async Task<bool> FinishAsync(JobState state, string? reason, string? resultJson, IReadOnlyList<Metric> final, int epoch, long step,
+        CancellationToken ct, string? evaluationJson = null)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
         var finalPoints = final.Select(m => new MetricPoint(_jobId, NextSeq++, epoch, step, m.Name, m.Value, now)).ToList();
         var points = _uncommitted.Concat(finalPoints).ToList();
-        bool finished = await _store.FinishAsync(_jobId, _workerId, state, reason, resultJson, points, NextSeq, ct);
+        bool finished = await _store.FinishAsync(_jobId, _workerId, state, reason, resultJson, points, NextSeq, ct, evaluationJson);
         if (finished)
         {
             _uncommitted.Clear();

@@ -91,7 +91,8 @@ public sealed class TrainingJob(
                         JobFiles.WriteAtomically(files.Model(jobId, ModelFormat.Safetensors), completed.Weights.Safetensors);
                         JobFiles.WriteAtomically(files.Model(jobId, ModelFormat.PyTorch), completed.Weights.PyTorch);
                         var result = ResultJson(session.LastMetrics, completed.Final);
-                        await recorder.FinishAsync(JobState.Succeeded, null, result, completed.Final, session.LastEpoch, session.LastStep, CancellationToken.None);
+                        string? evaluation = completed.Evaluation is null ? null : SpecJson.Serialize(completed.Evaluation);
+                        await recorder.FinishAsync(JobState.Succeeded, null, result, completed.Final, session.LastEpoch, session.LastStep, CancellationToken.None, evaluation);
                         logger.LogInformation("Job {JobId}: succeeded {Result}", jobId, result);
                         break;
                     case TrainingOutcome.Diverged diverged:

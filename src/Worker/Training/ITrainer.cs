@@ -26,8 +26,11 @@ public sealed record Checkpoint(int Epoch, long Step, byte[] State);
 
 public abstract record TrainingOutcome
 {
-    /// <summary>Training finished; <paramref name="Final"/> holds test metrics, <paramref name="Weights"/> the trained model.</summary>
-    public sealed record Completed(IReadOnlyList<Metric> Final, TrainedWeights Weights) : TrainingOutcome;
+    /// <summary>
+    /// Training finished; <paramref name="Final"/> holds test metrics, <paramref name="Weights"/> the trained model,
+    /// <paramref name="Evaluation"/> a classifier's confusion matrix and per-class precision and recall.
+    /// </summary>
+    public sealed record Completed(IReadOnlyList<Metric> Final, TrainedWeights Weights, Domain.Jobs.Evaluation? Evaluation = null) : TrainingOutcome;
 
     /// <summary>The loss became NaN or infinite.</summary>
     public sealed record Diverged(string Reason) : TrainingOutcome;

@@ -63,25 +63,34 @@ public sealed class OutputHead(TrainingSpec training, BuiltModel model, Training
 
     /// <summary>
     /// How many outputs name the right class (classification only), as a 0-d tensor so that the training
-    /// loop can add it up without waiting for the device. Targets are the encoded ones from <see cref="Targets"/>:
-    /// ±1 and 0/1 alike are true above 0; class indices and one-hot rows name class 1 directly.
+    /// loop can add it up without waiting for the device.
     /// </summary>
     public Tensor Correct(Tensor output, Tensor targets)
     {
         using var scope = NewDisposeScope();
-        if (_classIndex)
-        {
-            var truth = training.Loss == LossFunction.CrossEntropy ? targets
-                : model.OutputWidth == 1 ? targets.squeeze(1).gt(_half)
-                : targets.argmax(1);
-            var predicted = model.OutputWidth == 1 ? output.squeeze(1).ge(ThresholdScalar) : output.argmax(1);
-            return predicted.eq(truth).sum().MoveToOuterDisposeScope();
-        }
-        var plusMinusTruth = training.Loss == LossFunction.CrossEntropy ? targets.eq(_one)
-            : model.OutputWidth == 2 ? targets.argmax(1).eq(_one)
-            : targets.squeeze(1).gt(_zero);
-        var plusMinusPredicted = model.OutputWidth == 2 ? output.argmax(1).eq(_one) : output.squeeze(1).ge(ThresholdScalar);
-        return plusMinusPredicted.eq(plusMinusTruth).sum().MoveToOuterDisposeScope();
+        return PredictedClass(output).eq(TrueClass(targets)).sum().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The class each output names, as indices into the data's classes (for ±1 labels: 0 is −1, 1 is +1).</summary>
+    public Tensor PredictedClass(Tensor output)
+    {
+        using var scope = NewDisposeScope();
+        int width = model.OutputWidth;
+        var predicted = width > 1 ? output.argmax(1) : output.squeeze(1).ge(ThresholdScalar).to_type(ScalarType.Int64);
+        return predicted.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The true class of each encoded target from <see cref="Targets"/>: class indices as they are, one-hot rows
+    /// by their 1, ±1 and 0/1 above 0.
+    /// </summary>
+    public Tensor TrueClass(Tensor targets)
+    {
+        using var scope = NewDisposeScope();
+        var truth = training.Loss == LossFunction.CrossEntropy ? targets.alias()
+            : model.OutputWidth > 1 ? targets.argmax(1)
+            : targets.squeeze(1).gt(_zero).to_type(ScalarType.Int64);
+        return truth.MoveToOuterDisposeScope();
     }
 
     /// <summary>Logits and ±1 outputs split at 0; a sigmoid's 0/1 output at 0.5.</summary>

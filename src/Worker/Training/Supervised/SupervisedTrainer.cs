@@ -113,7 +113,8 @@ public sealed class SupervisedTrainer(DeviceResolver devices, string? builtinDat
         var (testLoss, testAccuracy) = Evaluate(net, head, testX, testTargets);
         var final = new List<Metric> { new(MetricNames.TestLoss, testLoss) };
         if (head.IsClassification) final.Add(new(MetricNames.TestAccuracy, testAccuracy));
-        return new TrainingOutcome.Completed(final, CheckpointState.SaveModel(net));
+        var evaluation = head.IsClassification ? Evaluate(net, head, testX, testTargets, data) : null;
+        return new TrainingOutcome.Completed(final, CheckpointState.SaveModel(net), evaluation);
     }
 
     /// <summary>Mean loss and accuracy over a split, in chunks (NaN for an empty split, e.g. no validation share).</summary>
@@ -135,6 +136,24 @@ public sealed class SupervisedTrainer(DeviceResolver devices, string? builtinDat
             if (head.IsClassification) correct += head.Correct(output, target).item<long>();
         }
         return (lossSum / count, head.IsClassification ? (double)correct / count : double.NaN);
+    }
+
+    /// <summary>The test set's confusion matrix, per-class precision and recall, and the input scaling used.</summary>
+    private static Evaluation Evaluate(nn.Module<Tensor, Tensor> net, OutputHead head, Tensor x, Tensor targets, TrainingData data)
+    {
+        net.eval();
+        using var _ = no_grad();
+        int k = data.ClassNames.Count;
+        var confusion = new long[k, k];
+        for (long start = 0; start < x.shape[0]; start += EvaluationChunk)
+        {
+            using var scope = NewDisposeScope();
+            long size = Math.Min(EvaluationChunk, x.shape[0] - start);
+            var predicted = head.PredictedClass(net.forward(x.narrow(0, start, size))).cpu().data<long>().ToArray();
+            var truth = head.TrueClass(targets.narrow(0, start, size)).cpu().data<long>().ToArray();
+            for (int i = 0; i < predicted.Length; i++) confusion[truth[i], predicted[i]]++;
+        }
+        return Evaluation.FromConfusion(data.ClassNames, confusion, data.Scaling);
     }
 
     /// <summary>Adds the L1 and L2 penalties on the dense and convolution weights (not the biases).</summary>
