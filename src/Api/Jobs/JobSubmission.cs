@@ -38,6 +38,17 @@ public sealed class JobSubmission(
         var spec = new JobSpec { Dataset = dataset!, Network = network!, Optimizer = optimizer, Training = request.Training ?? new TrainingSpec() };
         var problems = SpecValidator.Validate(spec, limits.Value);
         if (problems.Count > 0) return new Result(null, problems);
+        if (spec.Network.Transfer is { } transfer)
+        {
+            var source = await db.Jobs.AsNoTracking().VisibleTo(owner).SingleOrDefaultAsync(j => j.Id == transfer.FromJob, ct);
+            if (source is null || source.State != JobState.Succeeded)
+            {
+                errors.Add("network.transfer.fromJob", source is null ? $"no job {transfer.FromJob}" : $"the job is {SpecJson.Name(source.State)}; transfer needs one that has succeeded");
+                return new Result(null, errors.ToDictionary());
+            }
+            var mismatch = SpecValidator.ValidateTransferSource(spec, SpecJson.Deserialize<JobSpec>(source.SpecJson));
+            if (mismatch.Count > 0) return new Result(null, mismatch);
+        }
         if (spec.Dataset is { Kind: DatasetSpec.BuiltinKind, Name: { } builtin }
             && BuiltinDatasets.All(Path.Combine(AppContext.BaseDirectory, "datasets")).Single(d => d.Name == builtin) is { Installed: false } missing)
         {

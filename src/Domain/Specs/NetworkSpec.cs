@@ -9,6 +9,26 @@ public sealed record NetworkSpec
 
     /// <summary>Weight initialisation for every dense layer that does not name its own.</summary>
     public InitSpec? Init { get; init; }
+
+    /// <summary>Start from a finished job's trained layers (transfer learning, fine-tuning).</summary>
+    public TransferSpec? Transfer { get; init; }
+}
+
+/// <summary>
+/// Transfer learning: the first <see cref="Keep"/> layers are the finished job <see cref="FromJob"/>'s (the
+/// same layers, with its trained weights); the layers after them are new (e.g. a head for other classes).
+/// Kept layers can be frozen — by name (<see cref="Freeze"/>) or the first <see cref="FreezeFirst"/> — and the
+/// others fine-tuned at <see cref="FineTuneLearningRate"/> (default: the optimizer's rate).
+/// </summary>
+public sealed record TransferSpec(Guid FromJob, int Keep)
+{
+    public IReadOnlyList<string> Freeze { get; init; } = [];
+    public int FreezeFirst { get; init; }
+    public double? FineTuneLearningRate { get; init; }
+
+    /// <summary>The indices of the frozen layers, given the network's layers (names resolved).</summary>
+    public IReadOnlySet<int> FrozenLayers(IReadOnlyList<LayerSpec> layers) =>
+        Enumerable.Range(0, layers.Count).Where(i => i < FreezeFirst || (layers[i].Name is { } name && Freeze.Contains(name))).ToHashSet();
 }
 
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
@@ -21,7 +41,11 @@ public sealed record NetworkSpec
 [JsonDerivedType(typeof(AvgPool2dLayer), "avgPool2d")]
 [JsonDerivedType(typeof(FlattenLayer), "flatten")]
 [JsonDerivedType(typeof(GlobalAvgPoolLayer), "globalAvgPool")]
-public abstract record LayerSpec;
+public abstract record LayerSpec
+{
+    /// <summary>An optional name, to refer to the layer (e.g. to freeze it); unique within the network.</summary>
+    public string? Name { get; init; }
+}
 
 public sealed record DenseLayer(int Units) : LayerSpec
 {

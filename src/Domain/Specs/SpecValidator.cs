@@ -103,6 +103,10 @@ public static partial class SpecValidator
             return;
         }
         ValidateInit(spec.Network.Init, "network.init", errors);
+        var names = layers.Select(l => l?.Name).OfType<string>().ToList();
+        foreach (var duplicate in names.GroupBy(n => n).Where(g => g.Count() > 1))
+            errors.Add("network.layers", $"two layers are named '{duplicate.Key}'");
+        if (spec.Network.Transfer is { } transfer) ValidateTransfer(transfer, layers, errors);
 
         var shape = InputShape(spec.Dataset);
         long parameters = 0;
@@ -157,6 +161,51 @@ public static partial class SpecValidator
         long width = shape[0];
         ValidateOutput(spec, width, errors);
     }
+
+    private static void ValidateTransfer(TransferSpec transfer, IReadOnlyList<LayerSpec> layers, ValidationErrors errors)
+    {
+        const string path = "network.transfer";
+        if (transfer.Keep < 1 || transfer.Keep >= layers.Count)
+            errors.Add($"{path}.keep", $"must be between 1 and {layers.Count - 1}: at least one layer is kept and at least one is new");
+        if (transfer.FreezeFirst < 0 || transfer.FreezeFirst > transfer.Keep)
+            errors.Add($"{path}.freezeFirst", $"must be between 0 and keep ({transfer.Keep}): only kept layers can be frozen");
+        foreach (var name in transfer.Freeze)
+        {
+            int index = layers.ToList().FindIndex(l => l?.Name == name);
+            if (index < 0) errors.Add($"{path}.freeze", $"no layer is named '{name}'");
+            else if (index >= transfer.Keep) errors.Add($"{path}.freeze", $"'{name}' is layer {index}, a new layer; only the first {transfer.Keep} (kept) can be frozen");
+        }
+        if (transfer.FineTuneLearningRate is { } rate) Positive(rate, $"{path}.fineTuneLearningRate", errors);
+    }
+
+    /// <summary>
+    /// Whether the network can start from <paramref name="source"/>: the same input shape and, for the kept
+    /// layers, the same layers (names and initialisation aside). Problems are keyed by the field to fix.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string[]> ValidateTransferSource(JobSpec spec, JobSpec source)
+    {
+        var errors = new ValidationErrors();
+        var transfer = spec.Network.Transfer!;
+        var (input, sourceInput) = (InputShape(spec.Dataset), InputShape(source.Dataset));
+        if (!input.SequenceEqual(sourceInput))
+            errors.Add("network.transfer.fromJob", $"the job was trained on {ShapeInference.Format(sourceInput)} inputs; this data set gives {ShapeInference.Format(input)}");
+        else if (source.Network.Layers.Count < transfer.Keep)
+            errors.Add("network.transfer.keep", $"the job has only {source.Network.Layers.Count} layers");
+        else
+            for (int i = 0; i < transfer.Keep; i++)
+            {
+                string mine = SpecJson.Serialize(Comparable(spec.Network.Layers[i])), theirs = SpecJson.Serialize(Comparable(source.Network.Layers[i]));
+                if (mine != theirs) errors.Add($"network.layers[{i}]", $"is kept from the job, so it must be its layer {i}: {theirs}");
+            }
+        return errors.ToDictionary();
+    }
+
+    private static LayerSpec Comparable(LayerSpec layer) => layer switch
+    {
+        DenseLayer dense => dense with { Name = null, Init = null },
+        Conv2dLayer conv => conv with { Name = null, Init = null },
+        _ => layer with { Name = null },
+    };
 
     private static void ValidateOutput(JobSpec spec, long width, ValidationErrors errors)
     {

@@ -54,7 +54,8 @@ public sealed class TrainingJob(
         try
         {
             using var trainingHere = events.TrainingHere(jobId, recorder.Uncommitted);
-            var session = new Session(job, ReadCheckpoint(job), stop.Token, recorder);
+            var checkpoint = ReadCheckpoint(job);
+            var session = new Session(job, checkpoint, stop.Token, recorder) { Transfer = checkpoint is null ? ReadTransferSource(job, shutdown) : null };
             TrainingOutcome? outcome = null;
             Exception? error = null;
             try
@@ -124,6 +125,15 @@ public sealed class TrainingJob(
         }
     }
 
+    /// <summary>The source job of a transfer-learning job (checked at submit: it succeeded and its layers fit).</summary>
+    private TransferSource? ReadTransferSource(Job job, CancellationToken ct)
+    {
+        if (SpecJson.Deserialize<JobSpec>(job.SpecJson).Network.Transfer is not { } transfer) return null;
+        var source = store.FindAsync(transfer.FromJob, ct).GetAwaiter().GetResult()
+            ?? throw new InvalidOperationException($"the job to transfer from ({transfer.FromJob}) is gone");
+        return new TransferSource(SpecJson.Deserialize<JobSpec>(source.SpecJson), File.ReadAllBytes(files.Model(source.Id, ModelFormat.TorchSharp)));
+    }
+
     private Checkpoint? ReadCheckpoint(Job job) =>
         job.CheckpointEpoch == 0 ? null : CheckpointFile.Read(files.Checkpoint(job.Id, job.CheckpointEpoch), job.CheckpointEpoch);
 
@@ -135,6 +145,7 @@ public sealed class TrainingJob(
         public Guid JobId => job.Id;
         public JobSpec Spec { get; } = SpecJson.Deserialize<JobSpec>(job.SpecJson);
         public Checkpoint? ResumeFrom => resumeFrom;
+        public TransferSource? Transfer { get; init; }
         public CancellationToken Stopping => stopping;
         public int LastEpoch { get; private set; } = job.CheckpointEpoch;
         public long LastStep { get; private set; } = resumeFrom?.Step ?? 0;

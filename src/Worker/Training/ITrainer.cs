@@ -19,7 +19,13 @@ public interface ITrainingSession
 
     /// <summary>Records an epoch's metrics with the state to resume from after it.</summary>
     void EpochCompleted(int epoch, long step, IReadOnlyList<Metric> metrics, Func<byte[]> checkpointState);
+
+    /// <summary>For a transfer-learning job starting fresh: the finished job it starts from (its spec and trained weights).</summary>
+    TransferSource? Transfer => null;
 }
+
+/// <summary>The finished job a transfer-learning job takes its first layers from.</summary>
+public sealed record TransferSource(JobSpec Spec, byte[] Weights);
 
 /// <summary>The state a job resumes from: the last completed epoch, the global step, and the trainer's serialized state.</summary>
 public sealed record Checkpoint(int Epoch, long Step, byte[] State);

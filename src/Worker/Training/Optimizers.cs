@@ -17,16 +17,21 @@ public abstract class TrainingOptimizer : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
 
-    protected TrainingOptimizer(IEnumerable<Parameter> parameters, double learningRate)
+    private readonly double[] _rates;
+    private readonly Scalar[] _negativeRates;
+
+    /// <summary>Each parameter with its learning rate (fine-tuned layers learn slower than new ones).</summary>
+    protected TrainingOptimizer(IReadOnlyList<(Parameter Parameter, double LearningRate)> parameters)
     {
-        Parameters = parameters.ToList();
-        NegativeLearningRate = Hold(-learningRate);
-        LearningRate = learningRate;
+        Parameters = parameters.Select(p => p.Parameter).ToList();
+        _rates = parameters.Select(p => p.LearningRate).ToArray();
+        var held = _rates.Distinct().ToDictionary(rate => rate, rate => Hold(-rate));
+        _negativeRates = _rates.Select(rate => held[rate]).ToArray();
     }
 
     protected IReadOnlyList<Parameter> Parameters { get; }
-    protected double LearningRate { get; }
-    protected Scalar NegativeLearningRate { get; }
+    protected double LearningRate(int index) => _rates[index];
+    protected Scalar NegativeLearningRate(int index) => _negativeRates[index];
     protected long Steps { get; private set; }
 
     /// <summary>The state saved in checkpoints, in a fixed order.</summary>
@@ -81,21 +86,24 @@ public abstract class TrainingOptimizer : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    public static TrainingOptimizer Create(OptimizerSpec spec, IEnumerable<Parameter> parameters) => spec.Kind switch
+    public static TrainingOptimizer Create(OptimizerSpec spec, IEnumerable<Parameter> parameters) =>
+        Create(spec, parameters.Select(p => (p, spec.LearningRate)).ToList());
+
+    public static TrainingOptimizer Create(OptimizerSpec spec, IReadOnlyList<(Parameter, double)> parameters) => spec.Kind switch
     {
-        OptimizerKind.Sgd => new Sgd(parameters, spec.LearningRate),
-        OptimizerKind.Momentum => new Momentum(parameters, spec.LearningRate, spec.Momentum),
-        OptimizerKind.Adagrad => new Adagrad(parameters, spec.LearningRate),
-        OptimizerKind.Rmsprop => new RmsProp(parameters, spec.LearningRate, spec.Alpha, spec.Epsilon),
-        OptimizerKind.Adam => new Adam(parameters, spec.LearningRate, spec.Beta1, spec.Beta2, spec.Epsilon),
+        OptimizerKind.Sgd => new Sgd(parameters),
+        OptimizerKind.Momentum => new Momentum(parameters, spec.Momentum),
+        OptimizerKind.Adagrad => new Adagrad(parameters),
+        OptimizerKind.Rmsprop => new RmsProp(parameters, spec.Alpha, spec.Epsilon),
+        OptimizerKind.Adam => new Adam(parameters, spec.Beta1, spec.Beta2, spec.Epsilon),
         _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Kind, null),
     };
 
     /// <summary>p ← p − lr·g.</summary>
-    private sealed class Sgd(IEnumerable<Parameter> parameters, double learningRate) : TrainingOptimizer(parameters, learningRate)
+    private sealed class Sgd(IReadOnlyList<(Parameter, double)> parameters) : TrainingOptimizer(parameters)
     {
         protected override IEnumerable<Tensor> State => [];
-        protected override void Update(int index, Parameter parameter, Tensor grad) => parameter.add_(grad, NegativeLearningRate);
+        protected override void Update(int index, Parameter parameter, Tensor grad) => parameter.add_(grad, NegativeLearningRate(index));
     }
 
     /// <summary>b ← μ·b + g; p ← p − lr·b (PyTorch's SGD with momentum, no dampening).</summary>
@@ -104,7 +112,7 @@ public abstract class TrainingOptimizer : IDisposable
         private readonly Scalar _mu;
         private readonly List<Tensor> _buffers;
 
-        public Momentum(IEnumerable<Parameter> parameters, double learningRate, double mu) : base(parameters, learningRate)
+        public Momentum(IReadOnlyList<(Parameter, double)> parameters, double mu) : base(parameters)
         {
             _mu = Hold(mu);
             _buffers = ZerosLikeParameters();
@@ -115,7 +123,7 @@ public abstract class TrainingOptimizer : IDisposable
         protected override void Update(int index, Parameter parameter, Tensor grad)
         {
             var buffer = _buffers[index].mul_(_mu).add_(grad);
-            parameter.add_(buffer, NegativeLearningRate);
+            parameter.add_(buffer, NegativeLearningRate(index));
         }
     }
 
@@ -125,7 +133,7 @@ public abstract class TrainingOptimizer : IDisposable
         private readonly Scalar _one, _epsilon;
         private readonly List<Tensor> _sums;
 
-        public Adagrad(IEnumerable<Parameter> parameters, double learningRate) : base(parameters, learningRate)
+        public Adagrad(IReadOnlyList<(Parameter, double)> parameters) : base(parameters)
         {
             (_one, _epsilon) = (Hold(1), Hold(1e-10));
             _sums = ZerosLikeParameters();
@@ -136,7 +144,7 @@ public abstract class TrainingOptimizer : IDisposable
         protected override void Update(int index, Parameter parameter, Tensor grad)
         {
             var sum = _sums[index].addcmul_(grad, grad, _one);
-            parameter.addcdiv_(grad, sum.sqrt().add_(_epsilon), NegativeLearningRate);
+            parameter.addcdiv_(grad, sum.sqrt().add_(_epsilon), NegativeLearningRate(index));
         }
     }
 
@@ -146,7 +154,7 @@ public abstract class TrainingOptimizer : IDisposable
         private readonly Scalar _alpha, _oneMinusAlpha, _epsilon;
         private readonly List<Tensor> _squares;
 
-        public RmsProp(IEnumerable<Parameter> parameters, double learningRate, double alpha, double epsilon) : base(parameters, learningRate)
+        public RmsProp(IReadOnlyList<(Parameter, double)> parameters, double alpha, double epsilon) : base(parameters)
         {
             (_alpha, _oneMinusAlpha, _epsilon) = (Hold(alpha), Hold(1 - alpha), Hold(epsilon));
             _squares = ZerosLikeParameters();
@@ -157,7 +165,7 @@ public abstract class TrainingOptimizer : IDisposable
         protected override void Update(int index, Parameter parameter, Tensor grad)
         {
             var square = _squares[index].mul_(_alpha).addcmul_(grad, grad, _oneMinusAlpha);
-            parameter.addcdiv_(grad, square.sqrt().add_(_epsilon), NegativeLearningRate);
+            parameter.addcdiv_(grad, square.sqrt().add_(_epsilon), NegativeLearningRate(index));
         }
     }
 
@@ -168,7 +176,7 @@ public abstract class TrainingOptimizer : IDisposable
         private readonly Scalar _b1, _oneMinusB1, _b2, _oneMinusB2, _epsilon;
         private readonly List<Tensor> _means, _variances;
 
-        public Adam(IEnumerable<Parameter> parameters, double learningRate, double beta1, double beta2, double epsilon) : base(parameters, learningRate)
+        public Adam(IReadOnlyList<(Parameter, double)> parameters, double beta1, double beta2, double epsilon) : base(parameters)
         {
             (_beta1, _beta2) = (beta1, beta2);
             (_b1, _oneMinusB1, _b2, _oneMinusB2, _epsilon) = (Hold(beta1), Hold(1 - beta1), Hold(beta2), Hold(1 - beta2), Hold(epsilon));
@@ -183,7 +191,7 @@ public abstract class TrainingOptimizer : IDisposable
             var mean = _means[index].mul_(_b1).add_(grad, _oneMinusB1);
             var variance = _variances[index].mul_(_b2).addcmul_(grad, grad, _oneMinusB2);
             double correction1 = 1 - Math.Pow(_beta1, Steps), correction2 = 1 - Math.Pow(_beta2, Steps);
-            using Scalar negativeStep = -LearningRate / correction1, sqrtCorrection2 = Math.Sqrt(correction2);
+            using Scalar negativeStep = -LearningRate(index) / correction1, sqrtCorrection2 = Math.Sqrt(correction2);
             var denominator = variance.sqrt().div_(sqrtCorrection2).add_(_epsilon);
             parameter.addcdiv_(mean, denominator, negativeStep);
         }

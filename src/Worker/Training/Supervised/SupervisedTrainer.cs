@@ -3,6 +3,7 @@ using Dojo.Domain.Datasets;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Dojo.Worker.Training.Supervised;
@@ -31,10 +32,16 @@ public sealed class SupervisedTrainer(DeviceResolver devices, string? builtinDat
         using var dropoutGenerator = new Generator((ulong)spec.Training.Seed);
         var model = ModelBuilder.Build(spec, initGenerator, dropoutGenerator, data.Stream);
         using var net = model.Net;
+        var layers = net.children().ToList(); // one module per layer, in order (a stripped output activation aside)
+        var transfer = spec.Network.Transfer;
+        if (session.ResumeFrom is null && session.Transfer is { } source) CopyKeptLayers(source, transfer!.Keep, layers);
         net.to(device);
+        var frozen = transfer?.FrozenLayers(spec.Network.Layers) ?? new HashSet<int>();
+        foreach (int i in frozen)
+            foreach (var parameter in layers[i].parameters()) parameter.requires_grad = false;
         using var head = new OutputHead(spec.Training, model, data);
         using Scalar l1 = spec.Optimizer.L1, halfL2 = spec.Optimizer.L2 / 2;
-        using var optimizer = TrainingOptimizer.Create(spec.Optimizer, net.parameters());
+        using var optimizer = TrainingOptimizer.Create(spec.Optimizer, LearningRates(layers, spec.Optimizer.LearningRate, transfer, frozen));
 
         int startEpoch = 1;
         long step = 0;
@@ -67,6 +74,7 @@ public sealed class SupervisedTrainer(DeviceResolver devices, string? builtinDat
             double lossSum = 0;
             using var correct = zeros(1, dtype: ScalarType.Int64, device: device);
             net.train();
+            foreach (int i in frozen) layers[i].eval(); // a frozen batch norm keeps its running statistics too
             for (int start = 0; start < samples; start += batchSize)
             {
                 session.Stopping.ThrowIfCancellationRequested();
@@ -136,6 +144,35 @@ public sealed class SupervisedTrainer(DeviceResolver devices, string? builtinDat
             if (head.IsClassification) correct += head.Correct(output, target).item<long>();
         }
         return (lossSum / count, head.IsClassification ? (double)correct / count : double.NaN);
+    }
+
+    /// <summary>The kept layers take the source job's trained weights and buffers (batch-norm statistics), layer by layer.</summary>
+    private static void CopyKeptLayers(TransferSource source, int keep, IReadOnlyList<nn.Module> layers)
+    {
+        using var _ = no_grad();
+        using var g = new Generator(0);
+        var built = ModelBuilder.Build(source.Spec, g, g, source.Spec.Dataset.IsPlayground ? PlaygroundData.Generate(source.Spec.Dataset).Stream : null);
+        using var sourceNet = built.Net;
+        sourceNet.load(new MemoryStream(source.Weights));
+        var sourceLayers = sourceNet.children().ToList();
+        for (int i = 0; i < keep; i++)
+        {
+            var from = sourceLayers[i].state_dict();
+            foreach (var (name, tensor) in layers[i].state_dict()) tensor.copy_(from[name]);
+        }
+    }
+
+    /// <summary>Every trainable parameter with its rate: kept, unfrozen layers at the fine-tuning rate, the rest at the optimizer's.</summary>
+    private static List<(Parameter, double)> LearningRates(IReadOnlyList<nn.Module> layers, double rate, TransferSpec? transfer, IReadOnlySet<int> frozen)
+    {
+        var rates = new List<(Parameter, double)>();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (frozen.Contains(i)) continue;
+            double layerRate = transfer is { FineTuneLearningRate: { } fineTune } && i < transfer.Keep ? fineTune : rate;
+            foreach (var parameter in layers[i].parameters()) rates.Add((parameter, layerRate));
+        }
+        return rates;
     }
 
     /// <summary>The test set's confusion matrix, per-class precision and recall, and the input scaling used.</summary>
