@@ -1,3 +1,4 @@
+using Dojo.Api.Datasets;
 using Dojo.Api.Exercises;
 using Dojo.Api.Extensions;
 using Dojo.Api.Jobs;
@@ -25,6 +26,7 @@ app.UseDojoPeople();
 app.MapPeopleApi();
 app.MapJobsApi();
 app.MapSpecsApi();
+app.MapDatasetsApi();
 app.MapPlaygroundApi();
 app.MapCoursesApi();
 app.MapSubmissionsApi();

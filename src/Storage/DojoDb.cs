@@ -20,6 +20,7 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Submission> Submissions => Set<Submission>();
     public DbSet<Extension> Extensions => Set<Extension>();
+    public DbSet<Domain.Datasets.DatasetUpload> DatasetUploads => Set<Domain.Datasets.DatasetUpload>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
@@ -112,6 +113,14 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
         {
             extension.HasKey(e => e.Id);
             extension.HasIndex(e => new { e.ExerciseId, e.StudentId }).IsUnique();
+        });
+        model.Entity<Domain.Datasets.DatasetUpload>(upload =>
+        {
+            upload.HasKey(u => u.Id);
+            upload.Property(u => u.Name).HasMaxLength(200);
+            upload.Property(u => u.Format).HasMaxLength(8);
+            upload.Ignore(u => u.Info);
+            upload.HasIndex(u => u.OwnerId);
         });
         model.Entity<SavedSpec>(spec =>
         {

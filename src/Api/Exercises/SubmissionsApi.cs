@@ -35,7 +35,7 @@ public static class SubmissionsApi
         api.MapPost("/exercises/{id:guid}/submissions/file", SubmitFileAsync).WithName("SubmitFile")
             .WithSummary("Hand in a report file (multipart/form-data, part 'file'); its type is checked by content")
             .Accepts<IFormFile>("multipart/form-data").DisableAntiforgery()
-            .WithMetadata(new RequestSizeLimitMetadata(app.ServiceProvider.GetRequiredService<IConfiguration>()));
+            .WithMetadata(new Extensions.UploadSizeLimit(app.ServiceProvider.GetRequiredService<IConfiguration>()));
         api.MapGet("/exercises/{id:guid}/submissions", ListAsync).WithName("ListSubmissions")
             .WithSummary("An exercise's submissions (a student's own), newest first; latestOnly=true for the attempt that counts");
         api.MapGet("/submissions/{id:guid}", GetAsync).WithName("GetSubmission").WithSummary("A submission, with its automatic grading");
@@ -304,10 +304,4 @@ public static class SubmissionsApi
         ReportFileKind.Notebook => "application/x-ipynb+json",
         _ => "application/octet-stream",
     };
-
-    /// <summary>Uploads may be larger than other requests: <c>Dojo:Limits:MaxUploadBytes</c> (default 100 MiB) for this endpoint.</summary>
-    private sealed class RequestSizeLimitMetadata(IConfiguration configuration) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata
-    {
-        public long? MaxRequestBodySize { get; } = configuration.GetValue("Dojo:Limits:MaxUploadBytes", 100L << 20);
-    }
 }

@@ -35,6 +35,17 @@ public sealed class JobSubmission(
         var optimizer = await ResolveAsync(db, request.Optimizer, request.OptimizerId, SpecKind.Optimizer, "optimizer", required: false, errors, ct) ?? new OptimizerSpec();
         if (errors.Count > 0) return new Result(null, errors.ToDictionary());
 
+        if (dataset is { Kind: DatasetSpec.UploadKind })
+        {
+            // The upload's shape and classes go into the spec, so that checks and workers need not look them up.
+            var upload = dataset.UploadId is { } uploadId ? await Datasets.DatasetsApi.Visible(db, owner).SingleOrDefaultAsync(u => u.Id == uploadId, ct) : null;
+            if (upload is null)
+            {
+                errors.Add("dataset.uploadId", dataset.UploadId is null ? "is required for kind upload" : $"no data set upload {dataset.UploadId} that you can use");
+                return new Result(null, errors.ToDictionary());
+            }
+            dataset = dataset with { Upload = upload.Info };
+        }
         var spec = new JobSpec { Dataset = dataset!, Network = network!, Optimizer = optimizer, Training = request.Training ?? new TrainingSpec() };
         var problems = SpecValidator.Validate(spec, limits.Value);
         if (problems.Count > 0) return new Result(null, problems);

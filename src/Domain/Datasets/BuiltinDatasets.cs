@@ -12,6 +12,9 @@ public sealed record BuiltinInfo(BuiltinDataset Name, string Folder, int Height,
     bool Installed, string InstallHint, int? OfficialTest = null, IReadOnlyList<string>? ClassNames = null)
 {
     public int[] SampleShape => [1, Height, Width];
+
+    /// <summary>Uploads of flat features: the sample shape when it is not an image's.</summary>
+    public int[]? Shape { get; init; }
 }
 
 public static class BuiltinDatasets

@@ -7,13 +7,42 @@ namespace Dojo.Domain.Datasets;
 public sealed class IdxFormatException(string message) : Exception(message);
 
 /// <summary>
-/// IDX (the MNIST file format), raw or gzip: a magic number 0x0000 0x08 (unsigned bytes) and the number of
-/// dimensions, then each dimension as a big-endian int32, then the bytes. Only unsigned-byte files are read
-/// (images and labels of every MNIST-like set are); the data must be exactly as long as the dimensions say.
+/// IDX (the MNIST file format), raw or gzip: a magic number 0x0000, the data type (0x08 unsigned bytes,
+/// 0x0D big-endian float32) and the number of dimensions, then each dimension as a big-endian int32, then
+/// the data, which must be exactly as long as the dimensions say. MNIST-like images and labels are bytes;
+/// Dojo stores CSV features as floats.
 /// </summary>
 public static class IdxFile
 {
-    public sealed record Content(int[] Dimensions, byte[] Data);
+    public const byte UnsignedByte = 0x08, Float32 = 0x0D;
+
+    /// <summary>The dimensions and the data: bytes, or (for float files) the floats with <see cref="Data"/> empty.</summary>
+    public sealed record Content(int[] Dimensions, byte[] Data, float[]? Floats = null)
+    {
+        public long Count => Dimensions.Aggregate(1L, (a, b) => a * b);
+        public float Value(long index) => Floats is null ? Data[index] : Floats[index];
+    }
+
+    /// <summary>Writes a gzip IDX file of bytes (images, labels) or floats.</summary>
+    public static void Write(Stream target, int[] dimensions, byte[]? bytes, float[]? floats = null)
+    {
+        using var zip = new GZipStream(target, CompressionLevel.Optimal, leaveOpen: true);
+        var header = new byte[4 + 4 * dimensions.Length];
+        header[2] = floats is null ? UnsignedByte : Float32;
+        header[3] = (byte)dimensions.Length;
+        for (int i = 0; i < dimensions.Length; i++) BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 + 4 * i), dimensions[i]);
+        zip.Write(header);
+        if (floats is null) zip.Write(bytes);
+        else
+        {
+            var buffer = new byte[4];
+            foreach (float f in floats)
+            {
+                BinaryPrimitives.WriteSingleBigEndian(buffer, f);
+                zip.Write(buffer);
+            }
+        }
+    }
 
     public static Content Read(string path, long maxBytes = long.MaxValue)
     {
@@ -46,7 +75,8 @@ public static class IdxFile
         if (source.ReadAtLeast(header, 4, throwOnEndOfStream: false) < 4) throw new IdxFormatException("the file is shorter than an IDX header");
         if (header[0] != 0 || header[1] != 0)
             throw new IdxFormatException($"wrong magic number 0x{BinaryPrimitives.ReadUInt32BigEndian(header):X8}; IDX files start with 0x000008nn");
-        if (header[2] != 0x08) throw new IdxFormatException($"data type 0x{header[2]:X2} is not supported; only unsigned bytes (0x08)");
+        if (header[2] is not (UnsignedByte or Float32)) throw new IdxFormatException($"data type 0x{header[2]:X2} is not supported; only unsigned bytes (0x08) and float32 (0x0D)");
+        int width = header[2] == Float32 ? 4 : 1;
         int rank = header[3];
         if (rank is < 1 or > 4) throw new IdxFormatException($"{rank} dimensions; expected 1 to 4");
         var sizes = new byte[4 * rank];
@@ -59,12 +89,16 @@ public static class IdxFile
             if (dims[i] < 1) throw new IdxFormatException($"dimension {i} is {dims[i]}");
             length *= dims[i];
         }
+        length *= width;
         if (length > maxBytes) throw new IdxFormatException($"the header announces {length} bytes of data; the limit is {maxBytes}");
         var data = new byte[length];
         int read = source.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
         if (read < data.Length) throw new IdxFormatException($"truncated: the header announces {length} bytes of data, the file has {read}");
         if (source.ReadByte() != -1) throw new IdxFormatException($"the file is longer than the {length} bytes of data its header announces");
-        return new Content(dims, data);
+        if (width == 1) return new Content(dims, data);
+        var floats = new float[length / 4];
+        for (int i = 0; i < floats.Length; i++) floats[i] = BinaryPrimitives.ReadSingleBigEndian(data.AsSpan(4 * i));
+        return new Content(dims, [], floats);
     }
 
     /// <summary>A few bytes already read, then the rest of a stream.</summary>

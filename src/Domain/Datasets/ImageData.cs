@@ -13,11 +13,13 @@ public sealed class DatasetUnavailableException(string message) : Exception(mess
 /// </summary>
 public static class ImageData
 {
-    public static TrainingData Load(DatasetSpec spec, string builtinDirectory)
+    /// <param name="uploadsDirectory">Where uploaded data sets are stored (<c>{DataDirectory}/datasets</c>).</param>
+    public static TrainingData Load(DatasetSpec spec, string builtinDirectory, string? uploadsDirectory = null)
     {
-        var info = BuiltinDatasets.All(builtinDirectory).Single(d => d.Name == spec.Name);
+        var info = spec.Kind == DatasetSpec.UploadKind ? Uploaded(spec, uploadsDirectory) : BuiltinDatasets.All(builtinDirectory).Single(d => d.Name == spec.Name);
         if (!info.Installed)
-            throw new DatasetUnavailableException($"{SpecJson.Name(info.Name)} is not installed on this worker ({info.InstallHint})");
+            throw new DatasetUnavailableException(
+                $"{(spec.Kind == DatasetSpec.UploadKind ? $"upload {spec.UploadId}" : SpecJson.Name(info.Name))} is not available on this worker ({info.InstallHint})");
         var chosen = spec.Classes ?? Enumerable.Range(0, info.Classes).ToList();
         var labelOf = chosen.Select((label, index) => (label, index)).ToDictionary(x => x.label, x => x.index);
         var random = new Random(spec.Seed);
@@ -50,22 +52,35 @@ public static class ImageData
             trainImages.Split(train, labelOf, offset, scale),
             trainImages.Split(validation, labelOf, offset, scale),
             testImages.Split(testPool, labelOf, offset, scale),
-            info.SampleShape, labelOf.Count, LabelEncoding.ClassIndex)
+            info.Shape ?? info.SampleShape, labelOf.Count, LabelEncoding.ClassIndex)
         {
             ClassNames = chosen.Select(label => info.ClassNames?[label] ?? label.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(),
-            Scaling = new Jobs.InputScaling(info.SampleShape, offset, scale, info.PixelMax),
+            Scaling = new Jobs.InputScaling(info.Shape ?? info.SampleShape, offset, scale, info.PixelMax),
         };
     }
 
-    /// <summary>Pixel → (pixel − offset) · scale: unit divides by the largest pixel value; standardize also centres on the training mean.</summary>
+    /// <summary>An upload described like a built-in data set (its files are in the same layout).</summary>
+    private static BuiltinInfo Uploaded(DatasetSpec spec, string? uploadsDirectory)
+    {
+        var upload = spec.Upload ?? throw new InvalidOperationException("the upload's description is filled in at submit");
+        string folder = Path.Combine(uploadsDirectory ?? throw new InvalidOperationException("no uploads directory"), spec.UploadId!.Value.ToString("N"));
+        int[] shape = upload.SampleShape;
+        return new BuiltinInfo(default, folder, shape.Length == 3 ? shape[1] : 1, shape[^1], upload.Classes, upload.Count, upload.PixelMax,
+            File.Exists(Path.Combine(folder, "labels.idx.gz")), "the upload's files are missing from the data directory") { Shape = shape };
+    }
+
+    /// <summary>
+    /// Pixel → (pixel − offset) · scale: unit divides by the largest pixel value (raw uploaded values, max 0, stay as
+    /// they are); standardize also centres on the training mean.
+    /// </summary>
     private static (float Offset, float Scale) Scaling(Normalization normalization, int pixelMax, Images images, int[] train)
     {
         if (normalization == Normalization.None) return (0, 1);
-        if (normalization == Normalization.Unit || train.Length == 0) return (0, 1f / pixelMax);
+        if (normalization == Normalization.Unit || train.Length == 0) return (0, pixelMax > 0 ? 1f / pixelMax : 1);
         double sum = 0, squares = 0;
         long n = (long)train.Length * images.PixelsPerImage;
         foreach (int i in train)
-            foreach (byte b in images.Pixels.AsSpan(i * images.PixelsPerImage, images.PixelsPerImage))
+            foreach (float b in images.Pixels.AsSpan(i * images.PixelsPerImage, images.PixelsPerImage))
             {
                 sum += b;
                 squares += (double)b * b;
@@ -81,15 +96,16 @@ public static class ImageData
         return chosen;
     }
 
-    private sealed record Images(byte[] Pixels, byte[] Labels, int Count, int PixelsPerImage)
+    private sealed record Images(float[] Pixels, byte[] Labels, int Count, int PixelsPerImage)
     {
         public static Images Read(string imagesPath, string labelsPath)
         {
             var images = IdxFile.Read(imagesPath);
             var labels = IdxFile.Read(labelsPath);
-            if (images.Dimensions.Length != 3 || labels.Dimensions.Length != 1 || images.Dimensions[0] != labels.Dimensions[0])
+            if (images.Dimensions.Length is < 2 or > 3 || labels.Dimensions.Length != 1 || images.Dimensions[0] != labels.Dimensions[0])
                 throw new IdxFormatException($"{imagesPath}: {images.Dimensions.Length}-D images and {labels.Dimensions[0]} labels do not match");
-            return new Images(images.Data, labels.Data, labels.Dimensions[0], images.Dimensions[1] * images.Dimensions[2]);
+            var pixels = images.Floats ?? Array.ConvertAll(images.Data, b => (float)b);
+            return new Images(pixels, labels.Data, labels.Dimensions[0], images.Dimensions.Skip(1).Aggregate(1, (a, b) => a * b));
         }
 
         public DataSplit Split(int[] indices, Dictionary<int, int> labelOf, float offset, float scale)

@@ -21,8 +21,8 @@ public sealed record TrainingData(DataSplit Train, DataSplit Validation, DataSpl
     /// <summary>Images: how pixels were scaled (predictions scale theirs the same way).</summary>
     public Jobs.InputScaling? Scaling { get; init; }
 
-    public static TrainingData Load(DatasetSpec spec, string builtinDirectory) =>
-        spec.Kind == DatasetSpec.BuiltinKind ? ImageData.Load(spec, builtinDirectory) : FromPlayground(PlaygroundData.Generate(spec), spec);
+    public static TrainingData Load(DatasetSpec spec, string builtinDirectory, string? uploadsDirectory = null) =>
+        spec.IsImages ? ImageData.Load(spec, builtinDirectory, uploadsDirectory) : FromPlayground(PlaygroundData.Generate(spec), spec);
 
     public static TrainingData FromPlayground(PlaygroundDataset data, DatasetSpec spec) => new(
         data.Train, data.Test, data.Test, [spec.Features.Count], data.IsRegression ? 0 : 2,

@@ -8,12 +8,13 @@ namespace Dojo.Domain.Specs;
 /// regression), noise 0–50 (percent, as in the playground's URL), the share used for training (10–90 %)
 /// and the seed of the random stream. <c>kind: builtin</c> — an image data set by <see cref="Name"/>, split
 /// into train / validation / test by <see cref="Seed"/>, optionally only some <see cref="Classes"/>, scaled
-/// by <see cref="Normalization"/>.
+/// by <see cref="Normalization"/>. <c>kind: upload</c> — the same for an uploaded data set (<see cref="UploadId"/>).
 /// </summary>
 public sealed record DatasetSpec
 {
     public const string PlaygroundKind = "playground";
     public const string BuiltinKind = "builtin";
+    public const string UploadKind = "upload";
 
     public string Kind { get; init; } = PlaygroundKind;
     public PlaygroundGenerator Generator { get; init; } = PlaygroundGenerator.Xor;
@@ -51,6 +52,16 @@ public sealed record DatasetSpec
     public IReadOnlyList<int>? Classes { get; init; }
 
     public Normalization Normalization { get; init; } = Normalization.Unit;
+
+    /// <summary>An uploaded data set (<c>kind: upload</c>): its id from <c>POST /api/datasets/uploads</c>.</summary>
+    public Guid? UploadId { get; init; }
+
+    /// <summary>The upload's shape, classes and size, filled in at submit (so that checks and workers need not look it up).</summary>
+    public Datasets.UploadInfo? Upload { get; init; }
+
+    /// <summary>Images (built in or uploaded): split, filtered and scaled the same way.</summary>
+    [JsonIgnore]
+    public bool IsImages => Kind is BuiltinKind or UploadKind;
 }
 
 /// <summary>How pixels reach the network: <c>unit</c> scales to [0, 1]; <c>standardize</c> to zero mean and unit variance (training set's); <c>none</c> keeps raw values.</summary>

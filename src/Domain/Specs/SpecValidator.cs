@@ -21,13 +21,13 @@ public static partial class SpecValidator
 
     public static void ValidateDataset(DatasetSpec dataset, SpecLimits limits, ValidationErrors errors, string path)
     {
-        if (dataset.Kind == DatasetSpec.BuiltinKind)
+        if (dataset.IsImages)
         {
-            ValidateBuiltin(dataset, errors, path);
+            ValidateImages(dataset, errors, path);
             return;
         }
         if (dataset.Kind != DatasetSpec.PlaygroundKind)
-            errors.Add($"{path}.kind", $"'{dataset.Kind}' is not a known data set kind; expected: playground, builtin");
+            errors.Add($"{path}.kind", $"'{dataset.Kind}' is not a known data set kind; expected: playground, builtin, upload");
         if (dataset.SampleCount < 10 || dataset.SampleCount > limits.MaxSamples)
             errors.Add($"{path}.samples", $"must be between 10 and {limits.MaxSamples}");
         if (dataset.Noise is < 0 or > 50 || !double.IsFinite(dataset.Noise))
@@ -40,36 +40,58 @@ public static partial class SpecValidator
             errors.Add($"{path}.features", "names a feature twice");
     }
 
-    private static void ValidateBuiltin(DatasetSpec dataset, ValidationErrors errors, string path)
+    private static void ValidateImages(DatasetSpec dataset, ValidationErrors errors, string path)
     {
-        if (dataset.Name is not { } name)
+        string described;
+        int allClasses, count;
+        if (dataset.Kind == DatasetSpec.UploadKind)
         {
-            errors.Add($"{path}.name", $"is required for a built-in data set: one of {SpecJson.AllowedNames<Datasets.BuiltinDataset>()}");
-            return;
+            if (dataset.UploadId is null || dataset.Upload is not { } upload)
+            {
+                errors.Add($"{path}.uploadId", "is required for an uploaded data set: the id POST /api/datasets/uploads gave");
+                return;
+            }
+            (described, allClasses, count) = ($"upload {dataset.UploadId}", upload.Classes, upload.Count);
         }
-        var info = Datasets.BuiltinDatasets.Describe(name);
+        else
+        {
+            if (dataset.Name is not { } name)
+            {
+                errors.Add($"{path}.name", $"is required for a built-in data set: one of {SpecJson.AllowedNames<Datasets.BuiltinDataset>()}");
+                return;
+            }
+            var info = Datasets.BuiltinDatasets.Describe(name);
+            (described, allClasses, count) = (SpecJson.Name(name), info.Classes, info.Count);
+        }
         if (dataset.Classes is { } classes)
         {
             if (classes.Count < 2) errors.Add($"{path}.classes", "needs at least two labels");
-            if (classes.Any(c => c < 0 || c >= info.Classes)) errors.Add($"{path}.classes", $"labels of {SpecJson.Name(name)} are 0 to {info.Classes - 1}");
+            if (classes.Any(c => c < 0 || c >= allClasses)) errors.Add($"{path}.classes", $"labels of {described} are 0 to {allClasses - 1}");
             if (classes.Distinct().Count() != classes.Count) errors.Add($"{path}.classes", "names a label twice");
         }
         if (dataset.TrainCount is < 10) errors.Add($"{path}.trainCount", "must be at least 10");
         if (dataset.TestCount is < 1) errors.Add($"{path}.testCount", "must be at least 1");
-        int available = info.Count * (dataset.Classes?.Count ?? info.Classes) / info.Classes; // roughly: the classes are about balanced
+        int available = count * (dataset.Classes?.Count ?? allClasses) / allClasses; // roughly: the classes are about balanced
         if (dataset.TrainCount + (dataset.TestCount ?? 0) > available)
-            errors.Add($"{path}.trainCount", $"{SpecJson.Name(name)} has about {available} images of the chosen classes; trainCount + testCount ask for more");
+            errors.Add($"{path}.trainCount", $"{described} has about {available} samples of the chosen classes; trainCount + testCount ask for more");
         if (dataset.ValidationPercent is < 0 or > 50) errors.Add($"{path}.validationPercent", "must be between 0 and 50");
     }
 
     /// <summary>The shape of one input sample: [features] for playground data, [1, height, width] for images.</summary>
-    public static int[] InputShape(DatasetSpec dataset) =>
-        dataset.Kind == DatasetSpec.BuiltinKind && dataset.Name is { } name ? Datasets.BuiltinDatasets.Describe(name).SampleShape : [dataset.Features.Count];
+    public static int[] InputShape(DatasetSpec dataset) => dataset switch
+    {
+        { Kind: DatasetSpec.BuiltinKind, Name: { } name } => Datasets.BuiltinDatasets.Describe(name).SampleShape,
+        { Kind: DatasetSpec.UploadKind, Upload: { } upload } => upload.SampleShape,
+        _ => [dataset.Features.Count],
+    };
 
     /// <summary>How many classes the labels have (0: regression).</summary>
-    public static int ClassCount(DatasetSpec dataset) =>
-        dataset.Kind == DatasetSpec.BuiltinKind && dataset.Name is { } name ? dataset.Classes?.Count ?? Datasets.BuiltinDatasets.Describe(name).Classes
-        : dataset.Generator.IsRegression() ? 0 : 2;
+    public static int ClassCount(DatasetSpec dataset) => dataset switch
+    {
+        { Kind: DatasetSpec.BuiltinKind, Name: { } name } => dataset.Classes?.Count ?? Datasets.BuiltinDatasets.Describe(name).Classes,
+        { Kind: DatasetSpec.UploadKind, Upload: { } upload } => dataset.Classes?.Count ?? upload.Classes,
+        _ => dataset.Generator.IsRegression() ? 0 : 2,
+    };
 
     public static void ValidateOptimizer(OptimizerSpec optimizer, ValidationErrors errors, string path)
     {

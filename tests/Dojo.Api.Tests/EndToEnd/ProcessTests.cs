@@ -154,6 +154,45 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_2_gb_data_set_upload_is_a_413_before_it_is_read_and_nothing_is_stored()
+    {
+        var client = await StartApiAsync(inProcessWorker: false);
+        var content = new StreamContent(new EndlessZeros());
+        content.Headers.ContentLength = 2L << 30;
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("multipart/form-data") { Parameters = { new("boundary", "x") } };
+
+        // Expect: 100-continue, as upload tools send it: the server answers before the client sends the body.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/datasets/uploads") { Content = content };
+        request.Headers.ExpectContinue = true;
+        var response = await client.Http.SendAsync(request);
+
+        Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("MaxUploadBytes", await response.Content.ReadAsStringAsync());
+        Assert.Empty((await client.Http.GetFromJsonAsync<JsonArray>("/api/datasets/uploads"))!);
+        Assert.False(Directory.Exists(Path.Combine(_data, "datasets")));
+    }
+
+    /// <summary>A body that would go on for ever: the server must refuse it by its declared length, not by reading it.</summary>
+    private sealed class EndlessZeros : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Array.Clear(buffer, offset, count);
+            return count;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public async Task Second_hangfire_server_on_one_sqlite_file_refuses_to_start()
     {
         var client = await StartApiAsync(inProcessWorker: true);

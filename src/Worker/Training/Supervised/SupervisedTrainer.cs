@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Dojo.Domain.Datasets;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
+using Dojo.Storage;
+using Microsoft.Extensions.Options;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,10 +16,13 @@ namespace Dojo.Worker.Training.Supervised;
 /// shuffle and dropout masks from (seed, epoch),
 /// so a job resumed from epoch k's checkpoint continues exactly as an uninterrupted run would.
 /// </summary>
-public sealed class SupervisedTrainer(DeviceResolver devices, string? builtinDatasets = null) : ITrainer
+public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptions>? storage = null) : ITrainer
 {
     /// <summary>Where the shipped data sets are: <c>datasets/</c> beside the program (the build copies them there).</summary>
-    private readonly string _builtinDatasets = builtinDatasets ?? Path.Combine(AppContext.BaseDirectory, "datasets");
+    private readonly string _builtinDatasets = Path.Combine(AppContext.BaseDirectory, "datasets");
+
+    /// <summary>Where uploaded data sets are: <c>{DataDirectory}/datasets</c>, shared with the API.</summary>
+    private readonly string? _uploads = storage is null ? null : Path.Combine(storage.Value.FullDataDirectory, "datasets");
 
     /// <summary>Evaluation runs over the validation and test sets in chunks of this many samples (bounded memory).</summary>
     private const int EvaluationChunk = 1000;
@@ -26,7 +31,7 @@ public sealed class SupervisedTrainer(DeviceResolver devices, string? builtinDat
     {
         var spec = session.Spec;
         var device = devices.Resolve(spec.Training.Device);
-        var data = TrainingData.Load(spec.Dataset, _builtinDatasets);
+        var data = TrainingData.Load(spec.Dataset, _builtinDatasets, _uploads);
 
         using var initGenerator = new Generator((ulong)spec.Training.Seed);
         using var dropoutGenerator = new Generator((ulong)spec.Training.Seed);

@@ -1,0 +1,233 @@
+using System.Globalization;
+using CsvHelper;
+using CsvHelper.Configuration;
+using Dojo.Api.Extensions;
+using Dojo.Api.People;
+using Dojo.Domain.Datasets;
+using Dojo.Domain.People;
+using Dojo.Domain.Specs;
+using Dojo.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Dojo.Api.Datasets;
+
+public sealed record BuiltinDatasetDto(BuiltinDataset Name, int Height, int Width, int Classes, int Count, bool Installed, string InstallHint,
+    IReadOnlyList<string>? ClassNames);
+
+public sealed record UploadDto(Guid Id, Guid OwnerId, string Name, string Format, UploadInfo Info, long StoredBytes, DateTime CreatedAt)
+{
+    public static UploadDto From(DatasetUpload u) => new(u.Id, u.OwnerId, u.Name, u.Format, u.Info, u.StoredBytes, u.CreatedAt);
+}
+
+/// <summary>
+/// Data sets as resources: the built-in ones (and whether this machine has them), and uploads — IDX image and
+/// label files (raw or gzip) or a CSV of a label column and features — checked (magic numbers, counts that
+/// match, label range, sizes) before anything is stored, then stored once as IDX files and referenced by id
+/// (<c>"dataset": { "kind": "upload", "uploadId": "…" }</c>). A student's uploads are theirs; an instructor's are for everyone.
+/// </summary>
+public static class DatasetsApi
+{
+    public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/datasets").WithTags("Datasets");
+        api.MapGet("/builtin", () => TypedResults.Ok(BuiltinDatasets.All(Path.Combine(AppContext.BaseDirectory, "datasets"))
+                .Select(d => new BuiltinDatasetDto(d.Name, d.Height, d.Width, d.Classes, d.Count, d.Installed, d.InstallHint, d.ClassNames)).ToList()))
+            .WithName("ListBuiltinDatasets").WithSummary("The built-in data sets and whether this machine has them");
+        api.MapPost("/uploads", UploadAsync).WithName("UploadDataset").DisableAntiforgery()
+            .Accepts<IFormFile>("multipart/form-data").WithMetadata(new UploadSizeLimit(app.ServiceProvider.GetRequiredService<IConfiguration>()))
+            .WithSummary("Upload a data set: parts images + labels (IDX, raw or gzip) or csv (label column + features); fields name, classes, labelColumn, height, width");
+        api.MapGet("/uploads", ListAsync).WithName("ListDatasetUploads").WithSummary("Uploaded data sets you can use");
+        api.MapGet("/uploads/{id:guid}", GetAsync).WithName("GetDatasetUpload").WithSummary("An uploaded data set's shape, classes and size");
+        return app;
+    }
+
+    private static async Task<IResult> UploadAsync(HttpRequest http, Viewer viewer, IDbContextFactory<DojoDb> contexts, IOptions<DojoOptions> storage,
+        IOptions<SpecLimits> limits, IConfiguration configuration, TimeProvider clock, CancellationToken ct)
+    {
+        if (!http.HasFormContentType) return Invalid("body", "send multipart/form-data with the parts images + labels, or csv");
+        var form = await http.ReadFormAsync(ct);
+        string name = form["name"].ToString().Trim();
+        if (name.Length is 0 or > 200) return Invalid("name", "must be 1 to 200 characters");
+        long maxBytes = configuration.GetValue("Dojo:Limits:MaxDatasetBytes", 512L << 20);
+        int maxSamples = limits.Value.MaxSamples;
+        try
+        {
+            int? classes = OptionalInt(form, "classes");
+            (IdxFile.Content Images, IdxFile.Content Labels, UploadInfo Info, string Format) parsed;
+            if (form.Files.GetFile("csv") is { } csv)
+                parsed = ReadCsv(csv, form["labelColumn"].ToString(), OptionalInt(form, "height"), OptionalInt(form, "width"), classes, maxSamples, maxBytes);
+            else if (form.Files.GetFile("images") is { } imagesFile && form.Files.GetFile("labels") is { } labelsFile)
+            {
+                var images = ReadIdx(imagesFile, "images", maxBytes);
+                var labels = ReadIdx(labelsFile, "labels", maxBytes);
+                parsed = (images, labels, DatasetUpload.CheckIdx(images, labels, maxSamples, classes), "idx");
+            }
+            else return Invalid("images", "send the parts images and labels (IDX), or csv");
+
+            var id = Guid.CreateVersion7(clock.GetUtcNow());
+            long stored = Store(storage.Value, id, parsed.Images, parsed.Labels);
+            var upload = DatasetUpload.Create(id, viewer.UserId, name, parsed.Format, parsed.Info, stored, clock.GetUtcNow().UtcDateTime);
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            db.DatasetUploads.Add(upload);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch
+            {
+                Directory.Delete(Folder(storage.Value, id), recursive: true);
+                throw;
+            }
+            return TypedResults.Created($"/api/datasets/uploads/{id}", UploadDto.From(upload));
+        }
+        catch (UploadException ex)
+        {
+            return Invalid(ex.Field, ex.Message);
+        }
+    }
+
+    private static async Task<IResult> ListAsync(Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var uploads = await Visible(db, viewer).OrderByDescending(u => u.CreatedAt).ToListAsync(ct);
+        return TypedResults.Ok(uploads.Select(UploadDto.From).ToList());
+    }
+
+    private static async Task<IResult> GetAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var upload = await Visible(db, viewer).SingleOrDefaultAsync(u => u.Id == id, ct);
+        return upload is null ? TypedResults.NotFound() : TypedResults.Ok(UploadDto.From(upload));
+    }
+
+    /// <summary>Uploads the viewer may use: their own and instructors' (instructors: all).</summary>
+    public static IQueryable<DatasetUpload> Visible(DojoDb db, Viewer viewer) => viewer.IsInstructor
+        ? db.DatasetUploads.AsNoTracking()
+        : db.DatasetUploads.AsNoTracking().Where(u => u.OwnerId == viewer.UserId
+            || db.Users.Any(owner => owner.Id == u.OwnerId && owner.Role == Role.Instructor));
+
+    public static string Folder(DojoOptions storage, Guid id) => Path.Combine(storage.FullDataDirectory, "datasets", id.ToString("N"));
+
+    /// <summary>Writes the IDX pair into a folder beside, then moves it into place: a data set is there whole or not at all.</summary>
+    private static long Store(DojoOptions storage, Guid id, IdxFile.Content images, IdxFile.Content labels)
+    {
+        string incoming = Path.Combine(storage.FullDataDirectory, "datasets", "incoming", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(incoming);
+        try
+        {
+            using (var file = File.Create(Path.Combine(incoming, "images.idx.gz")))
+                IdxFile.Write(file, images.Dimensions, images.Floats is null ? images.Data : null, images.Floats);
+            using (var file = File.Create(Path.Combine(incoming, "labels.idx.gz")))
+                IdxFile.Write(file, labels.Dimensions, labels.Data);
+            long bytes = new DirectoryInfo(incoming).EnumerateFiles().Sum(f => f.Length);
+            Directory.Move(incoming, Folder(storage, id));
+            return bytes;
+        }
+        catch
+        {
+            Directory.Delete(incoming, recursive: true);
+            throw;
+        }
+    }
+
+    private static IdxFile.Content ReadIdx(IFormFile file, string field, long maxBytes)
+    {
+        try
+        {
+            using var stream = file.OpenReadStream();
+            return IdxFile.Read(stream, maxBytes);
+        }
+        catch (IdxFormatException ex)
+        {
+            throw new UploadException(field, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// A CSV with a header row (or none: then the label is column 0): one sample a row, the label column an integer
+    /// 0–255, every other column a number. Integer pixels 0–255 are kept as bytes (pixel range 255), anything else as floats.
+    /// </summary>
+    private static (IdxFile.Content, IdxFile.Content, UploadInfo, string) ReadCsv(IFormFile file, string labelColumn, int? height, int? width,
+        int? classes, int maxSamples, long maxBytes)
+    {
+        using var reader = new StreamReader(file.OpenReadStream());
+        using var csv = new CsvParser(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { DetectDelimiter = false, TrimOptions = TrimOptions.Trim });
+        var features = new List<float>();
+        var labels = new List<byte>();
+        int columns = -1, labelIndex = -1;
+        bool integral = true;
+        try
+        {
+            while (csv.Read())
+            {
+                var row = csv.Record!;
+                int line = csv.Row;
+                if (columns < 0)
+                {
+                    columns = row.Length;
+                    bool header = !row.All(cell => float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+                    labelIndex = LabelIndex(header ? row : null, labelColumn, columns);
+                    if (columns < 2) throw new UploadException("csv", "needs a label column and at least one feature column");
+                    if (header) continue;
+                }
+                if (row.Length != columns) throw new UploadException("csv", $"line {line} has {row.Length} fields; the first line has {columns}");
+                if (labels.Count >= maxSamples) throw new UploadException("csv", $"has more than {maxSamples} samples (Dojo:Limits:MaxSamples)");
+                if ((long)(labels.Count + 1) * (columns - 1) * 4 > maxBytes) throw new UploadException("csv", $"holds more than {maxBytes} bytes of features (Dojo:Limits:MaxDatasetBytes)");
+                for (int c = 0; c < columns; c++)
+                {
+                    if (!float.TryParse(row[c], NumberStyles.Float, CultureInfo.InvariantCulture, out float value) || !float.IsFinite(value))
+                        throw new UploadException("csv", $"line {line}, column {c + 1}: '{row[c]}' is not a number");
+                    if (c == labelIndex)
+                    {
+                        if (value is < 0 or > 255 || value != MathF.Floor(value)) throw new UploadException("csv", $"line {line}: label '{row[c]}' is not a whole number 0–255");
+                        labels.Add((byte)value);
+                    }
+                    else
+                    {
+                        features.Add(value);
+                        integral &= value is >= 0 and <= 255 && value == MathF.Floor(value);
+                    }
+                }
+            }
+        }
+        catch (CsvHelperException ex)
+        {
+            throw new UploadException("csv", $"is not readable CSV: {ex.Message.Split('\n')[0]}");
+        }
+        if (labels.Count == 0) throw new UploadException("csv", "has no samples");
+        int featureCount = columns - 1;
+        int[] dims = [labels.Count, featureCount];
+        if (height is not null || width is not null)
+        {
+            if (height is not > 0 || width is not > 0 || height * width != featureCount)
+                throw new UploadException("height", $"height × width must equal the {featureCount} feature columns");
+            dims = [labels.Count, height.Value, width.Value];
+        }
+        var images = integral ? new IdxFile.Content(dims, features.Select(f => (byte)f).ToArray()) : new IdxFile.Content(dims, [], features.ToArray());
+        var labelContent = new IdxFile.Content([labels.Count], labels.ToArray());
+        return (images, labelContent, DatasetUpload.CheckIdx(images, labelContent, maxSamples, classes), "csv");
+    }
+
+    private static int LabelIndex(string[]? header, string labelColumn, int columns)
+    {
+        if (int.TryParse(labelColumn, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+            return index < columns ? index : throw new UploadException("labelColumn", $"column {index} does not exist; the CSV has {columns} (counted from 0)");
+        string wanted = labelColumn.Length > 0 ? labelColumn : "label";
+        int named = header is null ? -1 : Array.FindIndex(header, h => string.Equals(h, wanted, StringComparison.OrdinalIgnoreCase));
+        if (named >= 0) return named;
+        if (labelColumn.Length > 0) throw new UploadException("labelColumn", $"the header has no column '{labelColumn}'");
+        return 0;
+    }
+
+    private static int? OptionalInt(IFormCollection form, string field)
+    {
+        string text = form[field].ToString();
+        if (text.Length == 0) return null;
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : throw new UploadException(field, $"'{text}' is not a whole number");
+    }
+
+    private static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+}
