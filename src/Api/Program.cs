@@ -1,5 +1,6 @@
 using Dojo.Api.Datasets;
 using Dojo.Api.Exercises;
+using Dojo.Api.Experiments;
 using Dojo.Api.Extensions;
 using Dojo.Api.Jobs;
 using Dojo.Api.People;
@@ -27,10 +28,12 @@ app.MapPeopleApi();
 app.MapJobsApi();
 app.MapSpecsApi();
 app.MapDatasetsApi();
+app.MapExperimentsApi();
 app.MapPlaygroundApi();
 app.MapCoursesApi();
 app.MapSubmissionsApi();
 app.MapGrpcService<JobsGrpcService>();
+app.MapGrpcService<ExperimentsGrpcService>();
 app.MapGrpcReflectionService().AllowAnonymous();
 
 app.Run();

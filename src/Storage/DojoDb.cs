@@ -21,6 +21,7 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
     public DbSet<Submission> Submissions => Set<Submission>();
     public DbSet<Extension> Extensions => Set<Extension>();
     public DbSet<Domain.Datasets.DatasetUpload> DatasetUploads => Set<Domain.Datasets.DatasetUpload>();
+    public DbSet<Experiment> Experiments => Set<Experiment>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
@@ -113,6 +114,19 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
         {
             extension.HasKey(e => e.Id);
             extension.HasIndex(e => new { e.ExerciseId, e.StudentId }).IsUnique();
+        });
+        model.Entity<Experiment>(experiment =>
+        {
+            experiment.HasKey(e => e.Id);
+            experiment.Property(e => e.Name).HasMaxLength(200);
+            experiment.HasIndex(e => e.OwnerId);
+            experiment.OwnsMany(e => e.Runs, run =>
+            {
+                run.WithOwner().HasForeignKey("ExperimentId");
+                run.HasKey(r => r.Id);
+                run.Property(r => r.Label).HasMaxLength(500);
+            });
+            experiment.Navigation(e => e.Runs).HasField("_runs").UsePropertyAccessMode(PropertyAccessMode.Field);
         });
         model.Entity<Domain.Datasets.DatasetUpload>(upload =>
         {

@@ -24,7 +24,7 @@ public sealed record JobDto(
     Guid Id,
     string? Name,
     Guid OwnerId,
-    bool ForGrading,
+    bool InGroup,
     JobState State,
     string Device,
     int Attempts,
@@ -39,7 +39,7 @@ public sealed record JobDto(
     JobSpec Spec)
 {
     public static JobDto From(Job job) => new(
-        job.Id, job.Name, job.OwnerId, job.ForGrading, job.State, job.Device, job.Attempts, job.CreatedAt, job.StartedAt, job.FinishedAt,
+        job.Id, job.Name, job.OwnerId, job.InGroup, job.State, job.Device, job.Attempts, job.CreatedAt, job.StartedAt, job.FinishedAt,
         job.CheckpointEpoch, job.NextSeq, job.Reason,
         job.ResultJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(job.ResultJson),
         job.EvaluationJson is null ? null : SpecJson.Deserialize<Evaluation>(job.EvaluationJson),

@@ -23,10 +23,16 @@ public sealed class JobSubmission(
     TimeProvider clock)
 {
     /// <summary>The stored job, or the validation errors, or (<see cref="LimitReached"/>) why the student must wait.</summary>
-    public sealed record Result(Job? Job, IReadOnlyDictionary<string, string[]> Errors, string? LimitReached = null);
+    public sealed record Result(Job? Job, IReadOnlyDictionary<string, string[]> Errors, string? LimitReached = null)
+    {
+        public bool Accepted => Errors.Count == 0 && LimitReached is null;
+    }
 
-    /// <summary>Stores and queues a job owned by <paramref name="owner"/>; a grading's runs pass <paramref name="forGrading"/>.</summary>
-    public async Task<Result> SubmitAsync(SubmitJobRequest request, Viewer owner, CancellationToken ct, bool forGrading = false)
+    /// <summary>
+    /// Stores and queues a job owned by <paramref name="owner"/>; the runs of a group (a grading, an experiment) pass
+    /// <paramref name="inGroup"/>. With <paramref name="checkOnly"/> it stops after the checks (a group is stored whole or not at all).
+    /// </summary>
+    public async Task<Result> SubmitAsync(SubmitJobRequest request, Viewer owner, CancellationToken ct, bool inGroup = false, bool checkOnly = false)
     {
         var errors = new ValidationErrors();
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -76,16 +82,17 @@ public sealed class JobSubmission(
             return new Result(null, errors.ToDictionary());
         }
         spec = spec with { Training = spec.Training with { Device = device } };
+        if (checkOnly) return new Result(null, new Dictionary<string, string[]>());
 
-        var job = Job.Create(request.Name, owner.UserId, device, SpecJson.Serialize(spec), clock.GetUtcNow().UtcDateTime, forGrading);
+        var job = Job.Create(request.Name, owner.UserId, device, SpecJson.Serialize(spec), clock.GetUtcNow().UtcDateTime, inGroup);
         // Count and insert in one transaction: SQLite's transactions here are IMMEDIATE, so two racing
         // submissions of one student cannot both pass the count.
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
-            if (!owner.IsInstructor && !forGrading)
+            if (!owner.IsInstructor && !inGroup)
             {
                 int max = limits.Value.MaxActiveJobsPerStudent;
-                int active = await db.Jobs.CountAsync(j => j.OwnerId == owner.UserId && !j.ForGrading
+                int active = await db.Jobs.CountAsync(j => j.OwnerId == owner.UserId && !j.InGroup
                     && (j.State == JobState.Queued || j.State == JobState.Running), ct);
                 if (active >= max)
                     return new Result(null, new Dictionary<string, string[]>(),

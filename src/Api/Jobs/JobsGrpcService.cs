@@ -22,14 +22,22 @@ public sealed class JobsGrpcService(IDbContextFactory<DojoDb> contexts, JobStore
 
     public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<JobEvent> stream, ServerCallContext context)
     {
-        var ct = context.CancellationToken;
         var jobId = ParseId(request.JobId);
         if (request.FromSeq < 0) throw new RpcException(new Status(StatusCode.InvalidArgument, "from_seq must be 0 or more"));
         var viewer = Viewer.From(context.GetHttpContext().User);
+        await StreamAsync(jobId, request.FromSeq, viewer, e => stream.WriteAsync(e, context.CancellationToken), context.CancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a job's events through <paramref name="write"/> until its final state: stored points from
+    /// <paramref name="fromSeq"/>, then points a worker in this process has not committed yet, then live ones.
+    /// </summary>
+    public async Task StreamAsync(Guid jobId, long fromSeq, Viewer viewer, Func<JobEvent, Task> write, CancellationToken ct)
+    {
         using var subscription = events.Subscribe(jobId);
         if (await LoadAsync(jobId, viewer, ct) is null) throw NotFound(jobId);
 
-        long sent = Math.Max(request.FromSeq, 1) - 1;
+        long sent = Math.Max(fromSeq, 1) - 1;
         while (true)
         {
             // Replay from the database: everything after the last point sent; then what a worker in this
@@ -37,20 +45,20 @@ public sealed class JobsGrpcService(IDbContextFactory<DojoDb> contexts, JobStore
             while (true)
             {
                 var points = await store.PointsAsync(jobId, sent + 1, ReplayPage, ct);
-                foreach (var point in points) await stream.WriteAsync(new JobEvent { Metric = ToProto(point) }, ct);
+                foreach (var point in points) await write(new JobEvent { Metric = ToProto(point) });
                 if (points.Count > 0) sent = points[^1].Seq;
                 if (points.Count < ReplayPage) break;
             }
             foreach (var point in events.Uncommitted(jobId, sent + 1))
             {
                 if (point.Seq != sent + 1) break;
-                await stream.WriteAsync(new JobEvent { Metric = ToProto(point) }, ct);
+                await write(new JobEvent { Metric = ToProto(point) });
                 sent = point.Seq;
             }
             var job = await LoadAsync(jobId, viewer, ct) ?? throw NotFound(jobId);
             if (job.State.IsTerminal() && sent >= job.NextSeq - 1)
             {
-                await stream.WriteAsync(new JobEvent { State = StateOf(job) }, ct);
+                await write(new JobEvent { State = StateOf(job) });
                 return;
             }
 
@@ -63,7 +71,7 @@ public sealed class JobsGrpcService(IDbContextFactory<DojoDb> contexts, JobStore
                 {
                     if (point.Seq <= sent) continue;
                     if (point.Seq != sent + 1) { resync = true; break; }
-                    await stream.WriteAsync(new JobEvent { Metric = ToProto(point) }, ct);
+                    await write(new JobEvent { Metric = ToProto(point) });
                     sent = point.Seq;
                 }
                 if (update.FinalState is not null) resync = true;

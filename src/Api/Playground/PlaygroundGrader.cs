@@ -94,7 +94,7 @@ public sealed class PlaygroundGrader(
                 Name = $"exercise 1: {SpecJson.Name(dataset)}, seed {seed}",
                 Dataset = spec.Dataset, Network = spec.Network, Optimizer = spec.Optimizer, Training = spec.Training,
             };
-            var submitted = await submission.SubmitAsync(request, owner, ct, forGrading: true);
+            var submitted = await submission.SubmitAsync(request, owner, ct, inGroup: true);
             if (submitted.Job is null) return new Started(null, submitted.Errors);
             grading.AddRun(dataset, url, seed, submitted.Job.Id);
         }

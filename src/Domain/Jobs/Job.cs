@@ -13,8 +13,8 @@ public sealed class Job
     public string? Name { get; private set; }
     /// <summary>The user who submitted the job (for a grading's runs: the student whose work is graded).</summary>
     public Guid OwnerId { get; private set; }
-    /// <summary>Set when the job is one run of an automatic grading; such jobs do not count against a student's job limit.</summary>
-    public bool ForGrading { get; private set; }
+    /// <summary>Set when the job is one run of a group (a grading, an experiment); such jobs do not count against a student's job limit.</summary>
+    public bool InGroup { get; private set; }
     public JobState State { get; private set; }
     /// <summary>The device asked for, resolved at submit ("cpu", "cuda:0").</summary>
     public string Device { get; private set; } = "cpu";
@@ -41,12 +41,12 @@ public sealed class Job
     /// <summary>A classifier's <see cref="Evaluation"/> on the test set (confusion matrix, precision, recall) as JSON.</summary>
     public string? EvaluationJson { get; private set; }
 
-    public static Job Create(string? name, Guid ownerId, string device, string specJson, DateTime now, bool forGrading = false) => new()
+    public static Job Create(string? name, Guid ownerId, string device, string specJson, DateTime now, bool inGroup = false) => new()
     {
         Id = Guid.CreateVersion7(now),
         Name = name,
         OwnerId = ownerId,
-        ForGrading = forGrading,
+        InGroup = inGroup,
         State = JobState.Queued,
         Device = device,
         SpecJson = specJson,

@@ -12,5 +12,8 @@ public static class MetricNames
     public const string ValAccuracy = "val_accuracy";
     public const string TestLoss = "test_loss";
     public const string TestAccuracy = "test_accuracy";
+    /// <summary>At the end, the training set evaluated as the test set is (eval mode: no dropout): the train–test gap.</summary>
+    public const string TrainLoss = "train_loss";
+    public const string TrainAccuracy = "train_accuracy";
     public const string SamplesPerSec = "samples_per_sec";
 }

@@ -15,6 +15,9 @@ public sealed record TrainingSpec
 
     /// <summary>Reshuffle the training set every epoch (the playground does not: it walks its once-shuffled data in order).</summary>
     public bool Shuffle { get; init; } = true;
+
+    /// <summary>Record each dense and convolution layer's mean weight-gradient norm per epoch (<c>grad_norm.layers[i]</c>).</summary>
+    public bool GradientNorms { get; init; }
 }
 
 /// <summary>A batch size: a positive number of samples, or the whole training set ("full").</summary>

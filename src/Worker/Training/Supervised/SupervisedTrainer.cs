@@ -44,6 +44,9 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
         var frozen = transfer?.FrozenLayers(spec.Network.Layers) ?? new HashSet<int>();
         foreach (int i in frozen)
             foreach (var parameter in layers[i].parameters()) parameter.requires_grad = false;
+        // Dense and convolution layers, with their index in the spec, for per-layer gradient norms.
+        var weighted = layers.Select((module, index) => (Layer: index, Weight: module switch { Linear l => l.weight, Conv2d c => c.weight, _ => null }))
+            .Where(x => x.Weight is not null).Select(x => (x.Layer, Weight: x.Weight!)).ToList();
         using var head = new OutputHead(spec.Training, model, data);
         using Scalar l1 = spec.Optimizer.L1, halfL2 = spec.Optimizer.L2 / 2;
         using var optimizer = TrainingOptimizer.Create(spec.Optimizer, LearningRates(layers, spec.Optimizer.LearningRate, transfer, frozen));
@@ -77,6 +80,7 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
             var order = Permutation(samples, spec.Training.Shuffle ? EpochSeed(spec.Training.Seed, epoch, stream: 2) : null);
             var clock = Stopwatch.StartNew();
             double lossSum = 0;
+            var gradientNorms = spec.Training.GradientNorms ? weighted.Select(_ => zeros(1, device: device)).ToList() : null;
             using var correct = zeros(1, dtype: ScalarType.Int64, device: device);
             net.train();
             foreach (int i in frozen) layers[i].eval(); // a frozen batch norm keeps its running statistics too
@@ -101,6 +105,9 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
                 lastFiniteLoss = value;
                 var objective = Penalized(loss, model, spec.Optimizer, l1, halfL2);
                 objective.backward();
+                if (gradientNorms is not null)
+                    for (int w = 0; w < weighted.Count; w++)
+                        if (weighted[w].Weight.grad is { } grad) gradientNorms[w].add_(grad.norm());
                 optimizer.Step();
                 lossSum += value * size;
                 if (head.IsClassification) correct.add_(head.Correct(output.detach(), target));
@@ -118,14 +125,27 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
                     return new TrainingOutcome.Diverged($"validation loss became {valLoss} at epoch {epoch}, step {step}; last finite training loss {lastFiniteLoss:G6}");
             }
             metrics.Add(new(MetricNames.SamplesPerSec, seconds > 0 ? samples / seconds : 0));
+            if (gradientNorms is not null)
+            {
+                // The mean over the epoch's steps of each layer's weight-gradient norm ‖∂L/∂W‖₂ (vanishing gradients show here).
+                long steps = (samples + batchSize - 1) / batchSize;
+                for (int w = 0; w < weighted.Count; w++)
+                {
+                    metrics.Add(new($"grad_norm.layers[{weighted[w].Layer}]", gradientNorms[w].item<float>() / steps));
+                    gradientNorms[w].Dispose();
+                }
+            }
 
             long stepAtEnd = step;
             session.EpochCompleted(epoch, stepAtEnd, metrics, () => CheckpointState.Save(net, optimizer));
         }
 
         var (testLoss, testAccuracy) = Evaluate(net, head, testX, testTargets);
+        var (trainLoss, trainAccuracy) = Evaluate(net, head, trainX, trainTargets);
         var final = new List<Metric> { new(MetricNames.TestLoss, testLoss) };
         if (head.IsClassification) final.Add(new(MetricNames.TestAccuracy, testAccuracy));
+        final.Add(new(MetricNames.TrainLoss, trainLoss));
+        if (head.IsClassification) final.Add(new(MetricNames.TrainAccuracy, trainAccuracy));
         var evaluation = head.IsClassification ? Evaluate(net, head, testX, testTargets, data) : null;
         return new TrainingOutcome.Completed(final, CheckpointState.SaveModel(net), evaluation);
     }

@@ -1,0 +1,143 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dojo.Api.Jobs;
+using Dojo.Api.People;
+using Dojo.Domain.Jobs;
+using Dojo.Domain.Specs;
+using Dojo.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dojo.Api.Experiments;
+
+/// <summary>An experiment: a base job request and the values to vary, e.g. <c>{ "optimizer.kind": ["sgd", "adam"] }</c>.</summary>
+public sealed record CreateExperimentRequest(string Name, JsonObject Base, JsonObject Vary);
+
+public sealed record ExperimentRunDto(int Index, string Label, JobDto Job);
+
+public sealed record ExperimentDto(Guid Id, string Name, Guid OwnerId, DateTime CreatedAt, IReadOnlyList<ExperimentRunDto> Runs);
+
+/// <summary>One run's values of a metric by epoch (null where the run has none, e.g. not there yet).</summary>
+public sealed record CurveDto(int Index, string Label, Guid JobId, IReadOnlyList<double?> Values);
+
+/// <summary>Every run's curve of one metric, aligned on the same epochs, for plotting side by side.</summary>
+public sealed record CurvesDto(string Metric, IReadOnlyList<int> Epochs, IReadOnlyList<CurveDto> Runs);
+
+/// <summary>
+/// Experiments: one base spec and a grid of values become a group of jobs (stored whole or not at all), whose
+/// curves come back aligned for comparison; gRPC <c>dojo.v1.Experiments/WatchExperiment</c> streams them all.
+/// The group's jobs do not count against a student's job limit; the grid's size is limited instead.
+/// </summary>
+public static class ExperimentsApi
+{
+    public static IEndpointRouteBuilder MapExperimentsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/experiments").WithTags("Experiments");
+        api.MapPost("/", CreateAsync).WithName("CreateExperiment").WithSummary("Run a base job request once per combination of the values to vary");
+        api.MapGet("/", ListAsync).WithName("ListExperiments").WithSummary("Experiments, newest first");
+        api.MapGet("/{id:guid}", GetAsync).WithName("GetExperiment").WithSummary("An experiment's runs and their jobs");
+        api.MapGet("/{id:guid}/curves", CurvesAsync).WithName("GetExperimentCurves")
+            .WithSummary("One metric (default loss) of every run by epoch, aligned for comparison");
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(CreateExperimentRequest request, Viewer viewer, JobSubmission submission,
+        IDbContextFactory<DojoDb> contexts, IConfiguration configuration, TimeProvider clock, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200) return Invalid("name", "must be 1 to 200 characters");
+        if (request.Base is null) return Invalid("base", "is required: a job request as for POST /api/jobs");
+        List<ExperimentGrid.Run> runs;
+        try
+        {
+            runs = ExperimentGrid.Expand(request.Base, request.Vary ?? [], configuration.GetValue("Dojo:Limits:MaxExperimentRuns", 32));
+        }
+        catch (ExperimentGrid.GridException ex)
+        {
+            return Invalid(ex.Field, ex.Message);
+        }
+
+        // Check every run first: the experiment is stored whole or not at all.
+        var requests = new List<SubmitJobRequest>();
+        var errors = new ValidationErrors();
+        foreach (var run in runs)
+        {
+            string prefix = $"runs[{run.Index}] ({run.Label})";
+            SubmitJobRequest? job = null;
+            try
+            {
+                job = (run.Request.Deserialize<SubmitJobRequest>(SpecJson.Options) ?? new SubmitJobRequest()) with { Name = $"{request.Name}: {run.Label}" };
+            }
+            catch (JsonException ex)
+            {
+                errors.Add($"{prefix}.{Extensions.BadRequestHandler.FieldOf(ex.Path ?? "$")}", ex.Message.Split(" Path:")[0]);
+                continue;
+            }
+            var checkedRun = await submission.SubmitAsync(job, viewer, ct, inGroup: true, checkOnly: true);
+            foreach (var (field, messages) in checkedRun.Errors)
+                foreach (var message in messages) errors.Add($"{prefix}.{field}", message);
+            requests.Add(job);
+        }
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors.ToDictionary(), title: "The experiment was not started; no job was queued.");
+
+        var experiment = Experiment.Create(request.Name.Trim(), viewer.UserId,
+            new JsonObject { ["base"] = request.Base.DeepClone(), ["vary"] = request.Vary!.DeepClone() }.ToJsonString(), clock.GetUtcNow().UtcDateTime);
+        for (int i = 0; i < runs.Count; i++)
+        {
+            var submitted = await submission.SubmitAsync(requests[i], viewer, ct, inGroup: true);
+            if (submitted.Job is null) return TypedResults.ValidationProblem(submitted.Errors); // a worker left between check and submit
+            experiment.AddRun(i, runs[i].Label, submitted.Job.Id);
+        }
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.Experiments.Add(experiment);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/experiments/{experiment.Id}", await ReadAsync(db, experiment, ct));
+    }
+
+    private static async Task<IResult> ListAsync(Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var experiments = await Visible(db, viewer).OrderByDescending(e => e.CreatedAt).ToListAsync(ct);
+        var dtos = new List<ExperimentDto>();
+        foreach (var experiment in experiments) dtos.Add(await ReadAsync(db, experiment, ct));
+        return TypedResults.Ok(dtos);
+    }
+
+    private static async Task<IResult> GetAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var experiment = await Visible(db, viewer).SingleOrDefaultAsync(e => e.Id == id, ct);
+        return experiment is null ? TypedResults.NotFound() : TypedResults.Ok(await ReadAsync(db, experiment, ct));
+    }
+
+    private static async Task<IResult> CurvesAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct, string metric = MetricNames.Loss)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var experiment = await Visible(db, viewer).SingleOrDefaultAsync(e => e.Id == id, ct);
+        if (experiment is null) return TypedResults.NotFound();
+        var jobIds = experiment.Runs.Select(r => r.JobId).ToList();
+        var points = await db.MetricPoints.AsNoTracking().Where(p => jobIds.Contains(p.JobId) && p.Name == metric)
+            .Select(p => new { p.JobId, p.Epoch, p.Value }).ToListAsync(ct);
+        var epochs = points.Select(p => p.Epoch).Distinct().Order().ToList();
+        var curves = experiment.Runs.OrderBy(r => r.Index).Select(run =>
+        {
+            var byEpoch = points.Where(p => p.JobId == run.JobId).ToDictionary(p => p.Epoch, p => p.Value);
+            return new CurveDto(run.Index, run.Label, run.JobId, epochs.Select(e => byEpoch.TryGetValue(e, out var v) ? v : (double?)null).ToList());
+        }).ToList();
+        return TypedResults.Ok(new CurvesDto(metric, epochs, curves));
+    }
+
+    /// <summary>The experiments the viewer may see: their own (instructors: all).</summary>
+    public static IQueryable<Experiment> Visible(DojoDb db, Viewer viewer) =>
+        viewer.IsInstructor ? db.Experiments.AsNoTracking() : db.Experiments.AsNoTracking().Where(e => e.OwnerId == viewer.UserId);
+
+    private static async Task<ExperimentDto> ReadAsync(DojoDb db, Experiment experiment, CancellationToken ct)
+    {
+        var jobIds = experiment.Runs.Select(r => r.JobId).ToList();
+        var jobs = await db.Jobs.AsNoTracking().Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
+        return new ExperimentDto(experiment.Id, experiment.Name, experiment.OwnerId, experiment.CreatedAt,
+            experiment.Runs.OrderBy(r => r.Index).Select(r => new ExperimentRunDto(r.Index, r.Label, JobDto.From(jobs[r.JobId]))).ToList());
+    }
+
+    private static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+}

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Dojo.Api.Experiments;
+using Dojo.Api.Tests.Infrastructure;
+using Dojo.Domain.Jobs;
+using Dojo.Domain.Specs;
+using Dojo.Protos.V1;
+using Grpc.Core;
+using Microsoft.AspNetCore.Mvc;
+using Xunit.Abstractions;
+
+namespace Dojo.Api.Tests;
+
+/// <summary>
+/// The course's experiments (samples/experiments) through the real API, checked for the results the course
+/// teaches. By default each runs a fast variant (fewer images and epochs, same seeds); DOJO_FULL_EXPERIMENTS=1
+/// runs them as shipped.
+/// </summary>
+public sealed class ExperimentTests(DojoFactory factory, ITestOutputHelper output) : IClassFixture<DojoFactory>
+{
+    private static readonly bool Full = Environment.GetEnvironmentVariable("DOJO_FULL_EXPERIMENTS") == "1";
+    private readonly HttpClient _http = factory.CreateClient();
+
+    private static JsonObject Sample(string name) =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples", "experiments", name + ".json")))!.AsObject();
+
+    /// <summary>Starts the experiment (fast unless DOJO_FULL_EXPERIMENTS=1) and waits until every run has ended.</summary>
+    private async Task<ExperimentDto> RunAsync(string name, int trainCount = 2000, int epochs = 3)
+    {
+        var request = Sample(name);
+        if (!Full)
+        {
+            request["base"]!["dataset"]!["trainCount"] = trainCount;
+            request["base"]!["dataset"]!["testCount"] = 500;
+            request["base"]!["training"]!["epochs"] = epochs;
+        }
+        var response = await _http.PostAsJsonAsync("/api/experiments", request);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        var experiment = System.Text.Json.JsonSerializer.Deserialize<ExperimentDto>(body, SpecJson.Options)!;
+        var deadline = DateTime.UtcNow.AddMinutes(Full ? 60 : 3);
+        while (!experiment.Runs.All(r => r.Job.State.IsTerminal()))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the experiment did not finish");
+            await Task.Delay(200);
+            experiment = (await _http.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experiment.Id}", SpecJson.Options))!;
+        }
+        Assert.All(experiment.Runs, r => Assert.True(r.Job.State == Domain.Jobs.JobState.Succeeded, $"{r.Label}: {r.Job.State} {r.Job.Reason}"));
+        foreach (var run in experiment.Runs)
+            output.WriteLine($"{run.Label}: {string.Join(", ", run.Job.Result!.Where(m => !m.Key.StartsWith("samples")).Select(m => $"{m.Key}={m.Value:G3}"))}");
+        return experiment;
+    }
+
+    private static double Result(ExperimentDto experiment, int run, string metric) => experiment.Runs[run].Job.Result![metric];
+
+    [Fact]
+    public async Task Small_normal_init_barely_learns_while_xavier_and_he_do()
+    {
+        var experiment = await RunAsync("weight-init", epochs: 6);
+        double normal = Result(experiment, 0, MetricNames.Loss), xavier = Result(experiment, 1, MetricNames.Loss), he = Result(experiment, 2, MetricNames.Loss);
+        Assert.True(normal > xavier + 0.3 && normal > he + 0.3, $"training loss: N(0, 0.01) {normal}, Xavier {xavier}, He {he}");
+    }
+
+    [Fact]
+    public async Task Adam_rmsprop_and_momentum_beat_plain_sgd()
+    {
+        var experiment = await RunAsync("optimizers");
+        double sgd = Result(experiment, 0, MetricNames.Loss);
+        foreach (int better in new[] { 1, 3, 4 }) // momentum, rmsprop, adam
+            Assert.True(Result(experiment, better, MetricNames.Loss) < sgd, $"{experiment.Runs[better].Label}: {Result(experiment, better, MetricNames.Loss)} vs sgd {sgd}");
+    }
+
+    [Fact]
+    public async Task Batch_normalisation_learns_where_the_plain_net_stalls()
+    {
+        var experiment = await RunAsync("batch-norm");
+        Assert.True(Result(experiment, 1, MetricNames.Loss) < Result(experiment, 0, MetricNames.Loss) - 0.3,
+            $"with {Result(experiment, 1, MetricNames.Loss)} vs without {Result(experiment, 0, MetricNames.Loss)}");
+    }
+
+    [Fact]
+    public async Task Dropout_narrows_the_train_test_gap_on_a_small_training_set()
+    {
+        var experiment = await RunAsync("dropout", trainCount: 300, epochs: 60);
+        double Gap(int run) => Result(experiment, run, MetricNames.TrainAccuracy) - Result(experiment, run, MetricNames.TestAccuracy);
+        Assert.True(Gap(1) < Gap(0), $"gap with dropout {Gap(1)} vs without {Gap(0)}");
+    }
+
+    [Fact]
+    public async Task Sigmoid_gradients_vanish_towards_the_first_layer_and_relu_gradients_do_not()
+    {
+        var experiment = await RunAsync("vanishing-gradients", epochs: 1);
+        var dense = experiment.Runs[0].Job.Spec.Network.Layers.Select((layer, i) => (layer, i)).Where(x => x.layer is DenseLayer).Select(x => x.i).ToList();
+        double Ratio(int run) => Result(experiment, run, $"grad_norm.layers[{dense[0]}]") / Result(experiment, run, $"grad_norm.layers[{dense[^1]}]");
+        output.WriteLine($"first/last layer gradient norm: sigmoid {Ratio(0):G3}, relu {Ratio(1):G3}");
+        Assert.True(Ratio(0) < 1e-2, $"sigmoid first/last {Ratio(0)}");
+        Assert.True(Ratio(1) > 1e-1, $"relu first/last {Ratio(1)}");
+    }
+
+    [Fact]
+    public async Task A_grid_makes_one_labelled_run_per_combination_with_aligned_curves_and_a_grpc_stream_of_all()
+    {
+        var request = new JsonObject
+        {
+            ["name"] = "grid",
+            ["base"] = DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 4)),
+            ["vary"] = new JsonObject { ["optimizer.learningRate"] = new JsonArray(0.03, 0.1), ["training.batchSize"] = new JsonArray(5, "full") },
+        };
+        var response = await _http.PostAsJsonAsync("/api/experiments", request);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var experiment = (await response.Content.ReadFromJsonAsync<ExperimentDto>(SpecJson.Options))!;
+        Assert.Equal(["optimizer.learningRate=0.03, training.batchSize=5", "optimizer.learningRate=0.03, training.batchSize=full",
+            "optimizer.learningRate=0.1, training.batchSize=5", "optimizer.learningRate=0.1, training.batchSize=full"], experiment.Runs.Select(r => r.Label));
+        Assert.All(experiment.Runs, r => Assert.True(r.Job.InGroup));
+
+        var watch = new Protos.V1.Experiments.ExperimentsClient(factory.CreateGrpcChannel());
+        var seqs = new Dictionary<int, List<long>>();
+        var finals = new Dictionary<int, JobStateChanged>();
+        using (var call = watch.WatchExperiment(new WatchExperimentRequest { ExperimentId = experiment.Id.ToString() }))
+        {
+            await foreach (var e in call.ResponseStream.ReadAllAsync())
+            {
+                if (e.Event.EventCase == JobEvent.EventOneofCase.Metric) (seqs.TryGetValue(e.RunIndex, out var list) ? list : seqs[e.RunIndex] = []).Add(e.Event.Metric.Seq);
+                else finals[e.RunIndex] = e.Event.State;
+            }
+        }
+        Assert.Equal([0, 1, 2, 3], finals.Keys.Order());
+        foreach (var (run, final) in finals)
+        {
+            Assert.Equal(Protos.V1.JobState.Succeeded, final.State);
+            Assert.Equal(Enumerable.Range(1, (int)final.NextSeq - 1).Select(i => (long)i), seqs[run]);
+        }
+
+        var curves = (await _http.GetFromJsonAsync<CurvesDto>($"/api/experiments/{experiment.Id}/curves?metric=loss", SpecJson.Options))!;
+        Assert.Equal([1, 2, 3, 4], curves.Epochs);
+        Assert.All(curves.Runs, c => Assert.Equal(4, c.Values.Count(v => v is not null)));
+    }
+
+    [Fact]
+    public async Task A_grid_with_a_bad_run_is_refused_whole_naming_the_run_and_queues_nothing()
+    {
+        var before = (await _http.GetFromJsonAsync<JsonObject>("/api/jobs"))!["total"]!.GetValue<int>();
+        var request = new JsonObject
+        {
+            ["name"] = "bad",
+            ["base"] = DojoClient.Sample("xor"),
+            ["vary"] = new JsonObject { ["optimizer.learningRate"] = new JsonArray(0.03, -1) },
+        };
+        var response = await _http.PostAsJsonAsync("/api/experiments", request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!;
+        Assert.Contains("runs[1] (optimizer.learningRate=-1).optimizer.learningRate", problem.Errors.Keys);
+        Assert.Equal(before, (await _http.GetFromJsonAsync<JsonObject>("/api/jobs"))!["total"]!.GetValue<int>());
+
+        request["vary"] = new JsonObject { ["optimizer.learningRate"] = new JsonArray(Enumerable.Range(1, 40).Select(i => (JsonNode)(i / 100.0)).ToArray()) };
+        Assert.Contains("limit is 32", Assert.Single((await (await _http.PostAsJsonAsync("/api/experiments", request)).Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors["vary"]));
+    }
+}
