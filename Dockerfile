@@ -14,6 +14,8 @@ COPY src/Worker/Dojo.Worker.csproj src/Worker/
 COPY src/Api/Dojo.Api.csproj src/Api/
 RUN dotnet restore src/Api/Dojo.Api.csproj
 COPY src/ src/
+# The built-in data sets travel with the worker (src/Worker/Dojo.Worker.csproj copies them beside the program).
+COPY datasets/ datasets/
 # Publishing also marks libLibTorchSharp.so's GLIBCXX_3.4.32 requirement weak (build/WeakenElfVersions.targets).
 RUN dotnet publish src/Api/Dojo.Api.csproj -c Release --no-restore -o /app /p:UseAppHost=false \
  && dotnet publish src/Worker/Dojo.Worker.csproj -c Release --no-restore -o /app /p:UseAppHost=false
