@@ -113,11 +113,16 @@ public sealed class ImageJobsTests(DojoFactory factory) : IClassFixture<DojoFact
     {
         var request = DigitsCnn(Layer("flatten"), Layer("dense", ("units", 10)));
         request["dataset"]!["name"] = "fashionMnist";
+        request["dataset"]!["trainCount"] = 1000;
+        request["dataset"]!["testCount"] = 200;
         request["training"]!["epochs"] = 1;
         var response = await _client.Http.PostAsJsonAsync("/api/jobs", request);
         if (File.Exists(Path.Combine(Domain.Datasets.BuiltinDatasets.FashionMnistDirectory, "t10k-labels-idx1-ubyte.gz")))
         {
             Assert.Equal(HttpStatusCode.Created, response.StatusCode); // installed on this machine: it trains
+            var job = await _client.WaitFinishedAsync((await response.Content.ReadFromJsonAsync<JobDto>(SpecJson.Options))!.Id);
+            Assert.True(job.State == JobState.Succeeded, job.Reason);
+            Assert.Equal("Ankle boot", job.Evaluation!.Classes[^1]);
             return;
         }
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

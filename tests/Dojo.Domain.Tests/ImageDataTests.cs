@@ -75,3 +75,24 @@ public sealed class ImageDataTests
         }
     }
 }
+
+/// <summary>Fashion-MNIST: from Debian's package when installed, else a clear refusal naming the command.</summary>
+public sealed class FashionMnistTests
+{
+    [Fact]
+    public void Fashion_mnist_loads_its_official_split_when_installed_and_says_how_to_install_it_otherwise()
+    {
+        var spec = new DatasetSpec { Kind = DatasetSpec.BuiltinKind, Name = BuiltinDataset.FashionMnist, TrainCount = 1000, TestCount = 300, Classes = [0, 9] };
+        bool installed = BuiltinDatasets.All("datasets").Single(d => d.Name == BuiltinDataset.FashionMnist).Installed;
+        if (!installed)
+        {
+            var refusal = Assert.Throws<DatasetUnavailableException>(() => ImageData.Load(spec, "datasets"));
+            Assert.Contains("apt-get install dataset-fashion-mnist", refusal.Message);
+            return;
+        }
+        var data = ImageData.Load(spec, "datasets");
+        Assert.Equal((900, 100, 300), (data.Train.Count, data.Validation.Count, data.Test.Count));
+        Assert.Equal(["T-shirt/top", "Ankle boot"], data.ClassNames);
+        Assert.Equal([1, 28, 28], data.SampleShape);
+    }
+}
