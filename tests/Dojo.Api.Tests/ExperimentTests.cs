@@ -157,3 +157,33 @@ public sealed class ExperimentTests(DojoFactory factory, ITestOutputHelper outpu
         Assert.Contains("limit is 32", Assert.Single((await (await _http.PostAsJsonAsync("/api/experiments", request)).Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors["vary"]));
     }
 }
+
+/// <summary>A Dojo whose students may have only 3 runs of gradings and experiments at once.</summary>
+public sealed class GroupLimitedDojoFactory : DojoFactory
+{
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Dojo:Limits:MaxActiveGroupJobsPerStudent", "3");
+    }
+}
+
+public sealed class ExperimentLimitTests(GroupLimitedDojoFactory factory) : IClassFixture<GroupLimitedDojoFactory>
+{
+    [Fact]
+    public async Task A_student_may_not_start_more_group_runs_at_once_than_the_limit()
+    {
+        var (student, _) = await factory.CreateStudentAsync("実験 好き");
+        JsonObject Experiment(int runs) => new()
+        {
+            ["name"] = $"{runs} runs",
+            ["base"] = DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 2)),
+            ["vary"] = new JsonObject { ["training.seed"] = new JsonArray(Enumerable.Range(1, runs).Select(i => (JsonNode)i).ToArray()) },
+        };
+        var tooMany = await student.PostAsJsonAsync("/api/experiments", Experiment(4));
+        Assert.Equal(HttpStatusCode.TooManyRequests, tooMany.StatusCode);
+        Assert.Contains("MaxActiveGroupJobsPerStudent", (await tooMany.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
+        Assert.Equal(0, (await student.GetFromJsonAsync<JsonObject>("/api/jobs"))!["total"]!.GetValue<int>());
+        Assert.Equal(HttpStatusCode.Created, (await student.PostAsJsonAsync("/api/experiments", Experiment(3))).StatusCode);
+    }
+}

@@ -78,12 +78,17 @@ public static class ExperimentsApi
             requests.Add(job);
         }
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors.ToDictionary(), title: "The experiment was not started; no job was queued.");
+        await using (var check = await contexts.CreateDbContextAsync(ct))
+            if (await submission.LimitReachedAsync(check, viewer, inGroup: true, adding: runs.Count, ct) is { } limit)
+                return TypedResults.Problem(limit, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many jobs at once.");
 
         var experiment = Experiment.Create(request.Name.Trim(), viewer.UserId,
             new JsonObject { ["base"] = request.Base.DeepClone(), ["vary"] = request.Vary!.DeepClone() }.ToJsonString(), clock.GetUtcNow().UtcDateTime);
         for (int i = 0; i < runs.Count; i++)
         {
             var submitted = await submission.SubmitAsync(requests[i], viewer, ct, inGroup: true);
+            if (submitted.LimitReached is not null)
+                return TypedResults.Problem(submitted.LimitReached, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many jobs at once.");
             if (submitted.Job is null) return TypedResults.ValidationProblem(submitted.Errors); // a worker left between check and submit
             experiment.AddRun(i, runs[i].Label, submitted.Job.Id);
         }

@@ -89,21 +89,30 @@ public sealed class JobSubmission(
         // submissions of one student cannot both pass the count.
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
-            if (!owner.IsInstructor && !inGroup)
-            {
-                int max = limits.Value.MaxActiveJobsPerStudent;
-                int active = await db.Jobs.CountAsync(j => j.OwnerId == owner.UserId && !j.InGroup
-                    && (j.State == JobState.Queued || j.State == JobState.Running), ct);
-                if (active >= max)
-                    return new Result(null, new Dictionary<string, string[]>(),
-                        $"you have {active} jobs queued or running; the limit is {max} (Dojo:Limits:MaxActiveJobsPerStudent). Wait for one to end or cancel one.");
-            }
+            if (!owner.IsInstructor && await LimitReachedAsync(db, owner, inGroup, adding: 1, ct) is { } limit)
+                return new Result(null, new Dictionary<string, string[]>(), limit);
             db.Jobs.Add(job);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
         }
         await queue.EnqueueAsync(job.Id, job.Device, ct);
         return new Result(job, new Dictionary<string, string[]>());
+    }
+
+    /// <summary>
+    /// Why a student may not add <paramref name="adding"/> more jobs now, or null: their own jobs count against
+    /// <c>MaxActiveJobsPerStudent</c>, the runs of their gradings and experiments against <c>MaxActiveGroupJobsPerStudent</c>.
+    /// </summary>
+    public async Task<string?> LimitReachedAsync(DojoDb db, Viewer owner, bool inGroup, int adding, CancellationToken ct)
+    {
+        if (owner.IsInstructor) return null;
+        int active = await db.Jobs.CountAsync(j => j.OwnerId == owner.UserId && j.InGroup == inGroup
+            && (j.State == JobState.Queued || j.State == JobState.Running), ct);
+        var (max, key, what) = inGroup
+            ? (limits.Value.MaxActiveGroupJobsPerStudent, "MaxActiveGroupJobsPerStudent", "runs of gradings and experiments")
+            : (limits.Value.MaxActiveJobsPerStudent, "MaxActiveJobsPerStudent", "jobs");
+        return active + adding <= max ? null
+            : $"you have {active} {what} queued or running; {adding} more would pass the limit of {max} (Dojo:Limits:{key}). Wait for some to end or cancel some.";
     }
 
     /// <summary>"auto" prefers the first CUDA device offered; "cuda" any CUDA device; else the exact name.</summary>

@@ -86,6 +86,9 @@ public sealed class PlaygroundGrader(
         }
         if (errors.Count > 0) return new Started(null, errors.ToDictionary());
 
+        await using (var check = await contexts.CreateDbContextAsync(ct))
+            if (await submission.LimitReachedAsync(check, owner, inGroup: true, adding: plans.Count, ct) is { } limit)
+                return new Started(null, new Dictionary<string, string[]> { ["urls"] = [limit] });
         var grading = Grading.Start(rule, owner.UserId, clock.GetUtcNow().UtcDateTime);
         foreach (var (dataset, url, seed, spec) in plans)
         {
@@ -95,6 +98,8 @@ public sealed class PlaygroundGrader(
                 Dataset = spec.Dataset, Network = spec.Network, Optimizer = spec.Optimizer, Training = spec.Training,
             };
             var submitted = await submission.SubmitAsync(request, owner, ct, inGroup: true);
+            if (submitted.LimitReached is not null)
+                return new Started(null, new Dictionary<string, string[]> { ["urls"] = [submitted.LimitReached] });
             if (submitted.Job is null) return new Started(null, submitted.Errors);
             grading.AddRun(dataset, url, seed, submitted.Job.Id);
         }

@@ -9,4 +9,6 @@ public sealed record SpecLimits
     public int MaxLayers { get; init; } = 64;
     /// <summary>A student's queued and running jobs at once (their gradings' runs do not count; instructors have no limit).</summary>
     public int MaxActiveJobsPerStudent { get; init; } = 2;
+    /// <summary>A student's queued and running runs of gradings and experiments at once.</summary>
+    public int MaxActiveGroupJobsPerStudent { get; init; } = 40;
 }
