@@ -136,7 +136,8 @@ static async Task<JsonElement> SubmitAndWaitAsync(HttpClient http, JsonObject re
         var job = await http.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}");
         string state = job.GetProperty("state").GetString()!;
         if (state == "succeeded") return job;
-        if (state is "failed" or "diverged" or "cancelled") throw new InvalidOperationException($"job {id} ended {state}");
+        if (state is "failed" or "diverged" or "cancelled")
+            throw new InvalidOperationException($"job {id} ended {state}: {(job.TryGetProperty("reason", out var reason) ? reason.GetString() : "")}");
         await Task.Delay(pollMs);
     }
 }

@@ -129,8 +129,8 @@ public sealed class JobPredictor(JobFiles files)
         using TorchSharp.Scalar zero = 0, one = 1, two = 2; // held: TorchSharp leaves implicit Scalars to the GC
         var p = model.OutputActivation == ActivationFunction.Sigmoid || (last is null && spec.Training.Loss == LossFunction.BinaryCrossEntropy) ? output.sigmoid()
             : last?.Function == ActivationFunction.Sigmoid ? output
-            : output.add(one).div(two).clamp(zero, one);
-        return cat([p.neg().add(one), p], 1);
+            : output.add(one, one).div(two).clamp(zero, one);
+        return cat([p.neg().add(one, one), p], 1);
     }
 
     private static void Flatten(JsonElement element, List<float> into, string field)

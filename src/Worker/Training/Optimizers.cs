@@ -27,9 +27,12 @@ public abstract class TrainingOptimizer : IDisposable
         _rates = parameters.Select(p => p.LearningRate).ToArray();
         var held = _rates.Distinct().ToDictionary(rate => rate, rate => Hold(-rate));
         _negativeRates = _rates.Select(rate => held[rate]).ToArray();
+        One = Hold(1);
     }
 
     protected IReadOnlyList<Parameter> Parameters { get; }
+    /// <summary>1, held: pass it as the alpha of add_ (its one-argument overloads convert an implicit 1 that the GC may free).</summary>
+    protected Scalar One { get; }
     protected double LearningRate(int index) => _rates[index];
     protected Scalar NegativeLearningRate(int index) => _negativeRates[index];
     protected long Steps { get; private set; }
@@ -122,7 +125,7 @@ public abstract class TrainingOptimizer : IDisposable
 
         protected override void Update(int index, Parameter parameter, Tensor grad)
         {
-            var buffer = _buffers[index].mul_(_mu).add_(grad);
+            var buffer = _buffers[index].mul_(_mu).add_(grad, One);
             parameter.add_(buffer, NegativeLearningRate(index));
         }
     }
@@ -144,7 +147,7 @@ public abstract class TrainingOptimizer : IDisposable
         protected override void Update(int index, Parameter parameter, Tensor grad)
         {
             var sum = _sums[index].addcmul_(grad, grad, _one);
-            parameter.addcdiv_(grad, sum.sqrt().add_(_epsilon), NegativeLearningRate(index));
+            parameter.addcdiv_(grad, sum.sqrt().add_(_epsilon, One), NegativeLearningRate(index));
         }
     }
 
@@ -165,7 +168,7 @@ public abstract class TrainingOptimizer : IDisposable
         protected override void Update(int index, Parameter parameter, Tensor grad)
         {
             var square = _squares[index].mul_(_alpha).addcmul_(grad, grad, _oneMinusAlpha);
-            parameter.addcdiv_(grad, square.sqrt().add_(_epsilon), NegativeLearningRate(index));
+            parameter.addcdiv_(grad, square.sqrt().add_(_epsilon, One), NegativeLearningRate(index));
         }
     }
 
@@ -192,7 +195,7 @@ public abstract class TrainingOptimizer : IDisposable
             var variance = _variances[index].mul_(_b2).addcmul_(grad, grad, _oneMinusB2);
             double correction1 = 1 - Math.Pow(_beta1, Steps), correction2 = 1 - Math.Pow(_beta2, Steps);
             using Scalar negativeStep = -LearningRate(index) / correction1, sqrtCorrection2 = Math.Sqrt(correction2);
-            var denominator = variance.sqrt().div_(sqrtCorrection2).add_(_epsilon);
+            var denominator = variance.sqrt().div_(sqrtCorrection2).add_(_epsilon, One);
             parameter.addcdiv_(mean, denominator, negativeStep);
         }
     }

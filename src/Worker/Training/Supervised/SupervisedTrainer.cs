@@ -48,7 +48,9 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
         var weighted = layers.Select((module, index) => (Layer: index, Weight: module switch { Linear l => l.weight, Conv2d c => c.weight, _ => null }))
             .Where(x => x.Weight is not null).Select(x => (x.Layer, Weight: x.Weight!)).ToList();
         using var head = new OutputHead(spec.Training, model, data);
-        using Scalar l1 = spec.Optimizer.L1, halfL2 = spec.Optimizer.L2 / 2;
+        // Every Scalar of the training loop is held here, alpha 1 included: TorchSharp's add_(tensor) converts an implicit
+        // 1 that the GC may free while libtorch reads it (a job failed here with "alpha must not be a floating point number").
+        using Scalar l1 = spec.Optimizer.L1, halfL2 = spec.Optimizer.L2 / 2, one = 1;
         using var optimizer = TrainingOptimizer.Create(spec.Optimizer, LearningRates(layers, spec.Optimizer.LearningRate, transfer, frozen));
 
         int startEpoch = 1;
@@ -103,14 +105,14 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
                         $"loss became {value} at epoch {epoch}, step {step}; last finite loss {lastFiniteLoss:G6}");
                 }
                 lastFiniteLoss = value;
-                var objective = Penalized(loss, model, spec.Optimizer, l1, halfL2);
+                var objective = Penalized(loss, model, spec.Optimizer, l1, halfL2, one);
                 objective.backward();
                 if (gradientNorms is not null)
                     for (int w = 0; w < weighted.Count; w++)
-                        if (weighted[w].Weight.grad is { } grad) gradientNorms[w].add_(grad.norm());
+                        if (weighted[w].Weight.grad is { } grad) gradientNorms[w].add_(grad.norm(), one);
                 optimizer.Step();
                 lossSum += value * size;
-                if (head.IsClassification) correct.add_(head.Correct(output.detach(), target));
+                if (head.IsClassification) correct.add_(head.Correct(output.detach(), target), one);
             }
             double seconds = clock.Elapsed.TotalSeconds;
 
@@ -219,14 +221,14 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
     }
 
     /// <summary>Adds the L1 and L2 penalties on the dense and convolution weights (not the biases).</summary>
-    private static Tensor Penalized(Tensor loss, BuiltModel model, OptimizerSpec optimizer, Scalar l1, Scalar halfL2)
+    private static Tensor Penalized(Tensor loss, BuiltModel model, OptimizerSpec optimizer, Scalar l1, Scalar halfL2, Scalar one)
     {
         if (optimizer.L1 == 0 && optimizer.L2 == 0) return loss;
         var total = loss;
         foreach (var w in model.Weights)
         {
-            if (optimizer.L1 > 0) total = total + w.abs().sum().mul_(l1);
-            if (optimizer.L2 > 0) total = total + w.square().sum().mul_(halfL2);
+            if (optimizer.L1 > 0) total = total.add(w.abs().sum().mul_(l1), one);
+            if (optimizer.L2 > 0) total = total.add(w.square().sum().mul_(halfL2), one);
         }
         return total;
     }
