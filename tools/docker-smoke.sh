@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the image, starts the API and one worker with docker-compose (host network, as on machines
-# without a bridge), submits samples/xor.json, waits for the job to end, prints it, and stops again.
+# without a bridge), submits samples/xor.json and a small CNN on the built-in digits (the image carries
+# datasets/), waits for both to end, fetches a learning-curve PNG, prints what it got, and stops again.
 #   ../shared/tools/docker-local.sh up   # once, on the development machines here
 #   tools/docker-smoke.sh
 set -euo pipefail
@@ -8,17 +9,32 @@ cd "$(dirname "$0")/.."
 compose=(docker-compose -f docker-compose.yml -f docker-compose.host.yml)
 export DOJO_BOOTSTRAP_TOKEN="dojo_smoke-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 auth=(-H "Authorization: Bearer $DOJO_BOOTSTRAP_TOKEN")
+api=http://127.0.0.1:5080
 docker build --network host -t dojo:latest .
 "${compose[@]}" up -d
 trap '"${compose[@]}" down -v' EXIT
-for _ in $(seq 1 120); do curl -sf http://127.0.0.1:5080/health/ready >/dev/null && break; sleep 1; done
-id=$(curl -sf "${auth[@]}" -X POST http://127.0.0.1:5080/api/jobs -H 'content-type: application/json' --data @samples/xor.json |
-  sed -E 's/.*"id":"([^"]+)".*/\1/')
-echo "submitted job $id"
-for _ in $(seq 1 120); do
-  job=$(curl -sf "${auth[@]}" "http://127.0.0.1:5080/api/jobs/$id")
-  case "$job" in *'"state":"queued"'*|*'"state":"running"'*) sleep 1 ;; *) break ;; esac
-done
-echo "$job" | sed -E 's/"spec":.*//'
+for _ in $(seq 1 120); do curl -sf "$api/health/ready" >/dev/null && break; sleep 1; done
+
+# submit <request file or JSON>: prints the job id; finish <id>: waits and prints the job without its spec.
+submit() { curl -sf "${auth[@]}" -X POST "$api/api/jobs" -H 'content-type: application/json' --data "$1" | sed -E 's/.*"id":"([^"]+)".*/\1/'; }
+finish() {
+  local job
+  for _ in $(seq 1 180); do
+    job=$(curl -sf "${auth[@]}" "$api/api/jobs/$1")
+    case "$job" in *'"state":"queued"'*|*'"state":"running"'*) sleep 1 ;; *) break ;; esac
+  done
+  echo "$job" | sed -E 's/"evaluation":.*//; s/"spec":.*//'
+  echo "$job" | grep -q '"state":"succeeded"'
+}
+
+xor=$(submit @samples/xor.json)
+cnn=$(submit '{"name": "digits-cnn", "dataset": {"kind": "builtin", "name": "digits", "seed": 2},
+  "network": {"layers": [{"type": "conv2d", "outChannels": 8, "kernel": 3, "padding": "same"}, {"type": "activation", "function": "relu"},
+    {"type": "maxPool2d", "kernel": 2}, {"type": "flatten"}, {"type": "dense", "units": 10}]},
+  "optimizer": {"kind": "adam", "learningRate": 0.01}, "training": {"loss": "crossEntropy", "batchSize": 32, "epochs": 5}}')
+echo "submitted jobs $xor $cnn"
+finish "$xor"
+finish "$cnn"
+curl -sf "${auth[@]}" -o /tmp/dojo-smoke-loss.png "$api/api/jobs/$cnn/plots/loss.png"
+file /tmp/dojo-smoke-loss.png
 "${compose[@]}" logs --tail 5 worker
-echo "$job" | grep -q '"state":"succeeded"'
