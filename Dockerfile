@@ -21,6 +21,8 @@ RUN dotnet publish src/Api/Dojo.Api.csproj -c Release --no-restore -o /app /p:Us
  && dotnet publish src/Worker/Dojo.Worker.csproj -c Release --no-restore -o /app /p:UseAppHost=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# A font for the learning-curve plots (ScottPlot/Skia read /usr/share/fonts; without one, plots have no text).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
 RUN mkdir -p /data && chown 10001:10001 /data

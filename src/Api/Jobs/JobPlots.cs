@@ -33,6 +33,7 @@ public static class JobPlots
         }
         plot.Title($"{job.Name ?? job.Id.ToString()} — {label}");
         plot.XLabel("epoch");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.YLabel(label);
         if (points.Count > 0) plot.ShowLegend();
         return plot.GetImageBytes(800, 500, ScottPlot.ImageFormat.Png);
