@@ -170,4 +170,14 @@ public sealed class AccessTests(DojoFactory factory) : IClassFixture<DojoFactory
         Assert.Contains("also on line 2", Assert.Single(problem.Errors["roster[line 4].number"]));
         Assert.Equal(before, await db.Users.CountAsync());
     }
+
+    [Fact]
+    public async Task A_roster_also_comes_as_a_multipart_file_upload()
+    {
+        var form = new MultipartFormDataContent { { new ByteArrayContent(Encoding.UTF8.GetBytes("氏名,番号\n高橋 次郎,M900\n")), "file", "名簿.csv" } };
+        var response = await factory.CreateClient().PostAsync("/api/users/roster", form);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var issued = Assert.Single((await response.Content.ReadFromJsonAsync<List<IssuedTokenDto>>(SpecJson.Options))!);
+        Assert.Equal(("高橋 次郎", "M900"), (issued.User.Name, issued.User.Number));
+    }
 }

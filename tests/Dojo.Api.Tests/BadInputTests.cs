@@ -122,4 +122,27 @@ public sealed class BadInputTests(DojoFactory factory) : IClassFixture<DojoFacto
         var problem = await response.Content.ReadFromJsonAsync<ValidationProblemDetails>();
         Assert.Contains("spec.learningRate", problem!.Errors.Keys);
     }
+
+    [Theory]
+    [InlineData("/api/datasets/uploads", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nunterminated")]
+    [InlineData("/api/users/roster", "multipart/form-data; boundary=x", "--x\r\nnot a header at all")]
+    public async Task Bodies_read_by_the_endpoint_itself_are_400_when_malformed(string path, string contentType, string body)
+    {
+        var content = new StringContent(body);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        var response = await _http.PostAsync(path, content);
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Contains("body", (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys);
+    }
+
+    [Fact]
+    public async Task Malformed_json_for_a_prediction_is_400()
+    {
+        var client = new DojoClient(_http);
+        var job = await client.WaitFinishedAsync((await client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 2)))).Id);
+        var response = await _http.PostAsync($"/api/jobs/{job.Id}/predict", new StringContent("{\"inputs\": [[1, 2]", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var fine = await _http.PostAsJsonAsync($"/api/jobs/{job.Id}/predict", new { inputs = new[] { new[] { 1.0, 1.0 }, new[] { 1.0, -1.0 } } });
+        Assert.Equal(2, (await fine.Content.ReadFromJsonAsync<Dojo.Api.Jobs.PredictResponse>(Dojo.Domain.Specs.SpecJson.Options))!.Predictions.Count);
+    }
 }

@@ -47,7 +47,7 @@ public static class DatasetsApi
         IOptions<SpecLimits> limits, IConfiguration configuration, TimeProvider clock, CancellationToken ct)
     {
         if (!http.HasFormContentType) return Invalid("body", "send multipart/form-data with the parts images + labels, or csv");
-        var form = await http.ReadFormAsync(ct);
+        var form = await http.ReadFormCheckedAsync(ct);
         string name = form["name"].ToString().Trim();
         if (name.Length is 0 or > 200) return Invalid("name", "must be 1 to 200 characters");
         long maxBytes = configuration.GetValue("Dojo:Limits:MaxDatasetBytes", 512L << 20);

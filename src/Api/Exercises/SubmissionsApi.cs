@@ -1,3 +1,4 @@
+using Dojo.Api.Extensions;
 using System.Text.Json;
 using Dojo.Api.People;
 using Dojo.Api.Playground;
@@ -103,7 +104,7 @@ public static class SubmissionsApi
             return Invalid("file", $"this exercise takes {SpecJson.Name(definition.Kind)}, not a file; POST JSON to /api/exercises/{id}/submissions");
         if (!http.HasFormContentType) return Invalid("file", "send the file as multipart/form-data, in the part 'file'");
 
-        var form = await http.ReadFormAsync(ct);
+        var form = await http.ReadFormCheckedAsync(ct);
         if (form.Files.GetFile("file") is not { } file) return Invalid("file", "the part 'file' is missing");
         string declared = file.FileName;
         // The name only tells the extension and is shown back; it never reaches a path. A name with folders

@@ -8,12 +8,27 @@ namespace Dojo.Api.Extensions;
 /// <summary>
 /// Turns a request the framework could not bind — malformed JSON, a wrong type, an unknown enum value,
 /// a misspelt property, a body over the size limit — into a ProblemDetails naming the JSON path of the
-/// offending value (<c>network.layers[1].function</c>), never a 500.
+/// offending value (<c>network.layers[1].function</c>), never a 500. Bodies that endpoints read themselves
+/// (predictions, multipart uploads) get the same treatment.
 /// </summary>
 public sealed partial class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
+        // JSON an endpoint reads itself (predictions) that does not parse. (Forms: FormReading.ReadFormCheckedAsync.)
+        if (exception is JsonException && !context.Response.HasStarted)
+        {
+            string where = exception is JsonException { Path: { } jsonPath } ? FieldOf(jsonPath) : "body";
+            string reason = PathSuffix().Replace(exception.Message, "");
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = new ValidationProblemDetails(new Dictionary<string, string[]> { [where] = [reason] })
+                    { Status = 400, Title = "The request could not be read." },
+                Exception = exception,
+            });
+        }
         if (exception is not BadHttpRequestException bad) return false;
         var json = bad.InnerException as JsonException ?? exception as JsonException;
         string field = json?.Path is { } path ? FieldOf(path) : "body";

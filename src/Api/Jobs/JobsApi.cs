@@ -1,3 +1,4 @@
+using Dojo.Api.Extensions;
 using Dojo.Api.People;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
@@ -46,7 +47,7 @@ public static class JobsApi
             var images = new List<byte[]>();
             if (http.HasFormContentType)
             {
-                foreach (var file in (await http.ReadFormAsync(ct)).Files)
+                foreach (var file in (await http.ReadFormCheckedAsync(ct)).Files)
                 {
                     using var copy = new MemoryStream();
                     await file.CopyToAsync(copy, ct);

@@ -1,3 +1,4 @@
+using Dojo.Api.Extensions;
 using Dojo.Domain.People;
 using Dojo.Domain.Specs;
 using Dojo.Storage;
@@ -35,7 +36,7 @@ public static class PeopleApi
             .WithSummary("Add a student (or instructor); answers the new user's token, shown only this once");
         api.MapPost("/users/roster", ImportRosterAsync).RequireAuthorization(Policies.Instructor).WithName("ImportRoster")
             .WithSummary("Add students from a roster CSV (UTF-8; columns number,name or 学籍番号,氏名); all or none; answers their tokens")
-            .Accepts<string>("text/csv").DisableAntiforgery();
+            .Accepts<string>("text/csv", "text/plain", "multipart/form-data").DisableAntiforgery();
         api.MapGet("/users/{id:guid}/tokens", TokensAsync).WithName("ListTokens").WithSummary("A user's tokens (hints only)");
         api.MapPost("/users/{id:guid}/tokens", IssueAsync).WithName("CreateToken").WithSummary("A new token for a user, shown only this once");
         api.MapPost("/tokens/{id:guid}/revoke", RevokeAsync).WithName("RevokeToken").WithSummary("Revoke a token: it stops working at once");
@@ -78,7 +79,7 @@ public static class PeopleApi
         Stream body = request.Body;
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(ct);
+            var form = await request.ReadFormCheckedAsync(ct);
             if (form.Files.GetFile("file") is not { } file)
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = ["a multipart upload needs the roster as the part 'file'"] });
             body = file.OpenReadStream();
