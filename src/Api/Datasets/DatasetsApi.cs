@@ -10,6 +10,7 @@ using Dojo.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using static Dojo.Api.Extensions.Problems;
 
 namespace Dojo.Api.Datasets;
 
@@ -228,6 +229,4 @@ public static class DatasetsApi
         return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : throw new UploadException(field, $"'{text}' is not a whole number");
     }
 
-    private static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 }

@@ -2,6 +2,7 @@ using Dojo.Domain.Exercises;
 using Dojo.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using static Dojo.Api.Extensions.Problems;
 
 namespace Dojo.Api.Exercises;
 
@@ -45,7 +46,7 @@ public static class CoursesApi
         NameRequest request, IDbContextFactory<DojoDb> contexts, TimeProvider clock, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["must be 1 to 200 characters"] });
+            return Invalid("name", "must be 1 to 200 characters");
         var course = Course.Create(request.Name.Trim(), clock.GetUtcNow().UtcDateTime);
         await using var db = await contexts.CreateDbContextAsync(ct);
         db.Courses.Add(course);
@@ -57,7 +58,7 @@ public static class CoursesApi
         Guid courseId, NameRequest request, IDbContextFactory<DojoDb> contexts, TimeProvider clock, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["must be 1 to 200 characters"] });
+            return Invalid("name", "must be 1 to 200 characters");
         await using var db = await contexts.CreateDbContextAsync(ct);
         var course = await db.Courses.Include(c => c.Units).SingleOrDefaultAsync(c => c.Id == courseId, ct);
         if (course is null) return TypedResults.NotFound();

@@ -9,6 +9,7 @@ using Dojo.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
+using static Dojo.Api.Extensions.Problems;
 
 namespace Dojo.Api.Exercises;
 
@@ -291,8 +292,6 @@ public static class SubmissionsApi
         foreach (var jobId in jobIds) await store.RequestCancelAsync(jobId, ct);
     }
 
-    private static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 
     private static string ContentTypeOf(ReportFileKind kind) => kind switch
     {

@@ -15,29 +15,22 @@ public sealed partial class BadRequestHandler(IProblemDetailsService problems) :
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
-        // JSON an endpoint reads itself (predictions) that does not parse. (Forms: FormReading.ReadFormCheckedAsync.)
-        if (exception is JsonException && !context.Response.HasStarted)
+        // The framework's binding failures, and JSON an endpoint reads itself (predictions) that does not parse.
+        // (Forms: FormReading.ReadFormCheckedAsync turns a broken multipart body into a BadHttpRequestException.)
+        var (status, json) = exception switch
         {
-            string where = exception is JsonException { Path: { } jsonPath } ? FieldOf(jsonPath) : "body";
-            string reason = PathSuffix().Replace(exception.Message, "");
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return await problems.TryWriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = new ValidationProblemDetails(new Dictionary<string, string[]> { [where] = [reason] })
-                    { Status = 400, Title = "The request could not be read." },
-                Exception = exception,
-            });
-        }
-        if (exception is not BadHttpRequestException bad) return false;
-        var json = bad.InnerException as JsonException ?? exception as JsonException;
+            BadHttpRequestException bad => (bad.StatusCode, bad.InnerException as JsonException),
+            JsonException parse => (StatusCodes.Status400BadRequest, parse),
+            _ => (0, null),
+        };
+        if (status == 0 || context.Response.HasStarted) return false;
         string field = json?.Path is { } path ? FieldOf(path) : "body";
-        string message = json is not null ? PathSuffix().Replace(json.Message, "") : bad.Message;
-        context.Response.StatusCode = bad.StatusCode;
+        string message = json is not null ? PathSuffix().Replace(json.Message, "") : exception.Message;
+        context.Response.StatusCode = status;
         var details = new ValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
-            Status = bad.StatusCode,
-            Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
+            Status = status,
+            Title = status == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read.",
         };
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details, Exception = exception });
     }

@@ -5,6 +5,7 @@ using Dojo.Domain.Specs;
 using Dojo.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using static Dojo.Api.Extensions.Problems;
 
 namespace Dojo.Api.Jobs;
 
@@ -64,7 +65,7 @@ public static class JobsApi
         }
         catch (PredictionInputException ex)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [ex.Field] = [ex.Message] });
+            return Invalid(ex.Field, ex.Message);
         }
     }
 
@@ -73,7 +74,7 @@ public static class JobsApi
     {
         var parsed = SpecJson.ParseName<PlotKind>(kind);
         if (parsed is null)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["kind"] = [$"'{kind}' is not one of: {SpecJson.AllowedNames<PlotKind>()}"] });
+            return Invalid("kind", $"'{kind}' is not one of: {SpecJson.AllowedNames<PlotKind>()}");
         await using var db = await contexts.CreateDbContextAsync(ct);
         var job = await db.Jobs.AsNoTracking().VisibleTo(viewer).SingleOrDefaultAsync(j => j.Id == id, ct);
         if (job is null) return TypedResults.NotFound();
@@ -98,10 +99,10 @@ public static class JobsApi
         {
             filter = SpecJson.ParseName<JobState>(state);
             if (filter is null)
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = [$"'{state}' is not one of: {SpecJson.AllowedNames<JobState>()}"] });
+                return Invalid("state", $"'{state}' is not one of: {SpecJson.AllowedNames<JobState>()}");
         }
-        if (page < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["page"] = ["must be 1 or more"] });
-        if (pageSize is < 1 or > 500) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["pageSize"] = ["must be between 1 and 500"] });
+        if (page < 1) return Invalid("page", "must be 1 or more");
+        if (pageSize is < 1 or > 500) return Invalid("pageSize", "must be between 1 and 500");
         await using var db = await contexts.CreateDbContextAsync(ct);
         var query = db.Jobs.AsNoTracking().VisibleTo(viewer);
         if (filter is not null) query = query.Where(j => j.State == filter);
@@ -134,8 +135,8 @@ public static class JobsApi
     private static async Task<Results<Ok<MetricPage>, NotFound, ValidationProblem>> MetricsAsync(
         Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobStore store, CancellationToken ct, long fromSeq = 1, int limit = 1000)
     {
-        if (fromSeq < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["fromSeq"] = ["must be 1 or more"] });
-        if (limit is < 1 or > 10_000) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["must be between 1 and 10000"] });
+        if (fromSeq < 1) return Invalid("fromSeq", "must be 1 or more");
+        if (limit is < 1 or > 10_000) return Invalid("limit", "must be between 1 and 10000");
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (!await db.Jobs.VisibleTo(viewer).AnyAsync(j => j.Id == id, ct)) return TypedResults.NotFound();
         var points = await store.PointsAsync(id, fromSeq, limit, ct);
@@ -148,7 +149,7 @@ public static class JobsApi
     {
         var parsed = SpecJson.ParseName<ModelFormat>(format);
         if (parsed is null)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["format"] = [$"'{format}' is not one of: {SpecJson.AllowedNames<ModelFormat>()}"] });
+            return Invalid("format", $"'{format}' is not one of: {SpecJson.AllowedNames<ModelFormat>()}");
         await using var db = await contexts.CreateDbContextAsync(ct);
         var state = await db.Jobs.VisibleTo(viewer).Where(j => j.Id == id).Select(j => (JobState?)j.State).SingleOrDefaultAsync(ct);
         string path = files.Model(id, parsed.Value);

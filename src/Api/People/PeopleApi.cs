@@ -4,6 +4,7 @@ using Dojo.Domain.Specs;
 using Dojo.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using static Dojo.Api.Extensions.Problems;
 
 namespace Dojo.Api.People;
 
@@ -81,7 +82,7 @@ public static class PeopleApi
         {
             var form = await request.ReadFormCheckedAsync(ct);
             if (form.Files.GetFile("file") is not { } file)
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = ["a multipart upload needs the roster as the part 'file'"] });
+                return Invalid("file", "a multipart upload needs the roster as the part 'file'");
             body = file.OpenReadStream();
         }
         var (entries, errors) = await Roster.ReadAsync(body, ct);
@@ -112,7 +113,7 @@ public static class PeopleApi
     {
         if (!viewer.CanSee(id)) return TypedResults.NotFound();
         if (request?.Label is { Length: > 100 })
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["label"] = ["must be at most 100 characters"] });
+            return Invalid("label", "must be at most 100 characters");
         await using var db = await contexts.CreateDbContextAsync(ct);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == id, ct);
         if (user is null) return TypedResults.NotFound();

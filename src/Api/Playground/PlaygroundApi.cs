@@ -4,6 +4,7 @@ using Dojo.Domain.Playground;
 using Dojo.Domain.Specs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using static Dojo.Api.Extensions.Problems;
 
 namespace Dojo.Api.Playground;
 
@@ -52,7 +53,7 @@ public static class PlaygroundApi
         }
         catch (PlaygroundUrlException ex)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["url"] = [ex.Message] });
+            return Invalid("url", ex.Message);
         }
         var errors = SpecValidator.Validate(result.Spec, limits.Value);
         if (errors.Count > 0)
