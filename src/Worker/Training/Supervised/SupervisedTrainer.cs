@@ -142,18 +142,23 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
             session.EpochCompleted(epoch, stepAtEnd, metrics, () => CheckpointState.Save(net, optimizer));
         }
 
-        var (testLoss, testAccuracy) = Evaluate(net, head, testX, testTargets);
+        // One pass over the test set gives its loss, accuracy and (classifiers) confusion matrix.
+        var confusion = head.IsClassification ? new long[data.ClassNames.Count, data.ClassNames.Count] : null;
+        var (testLoss, testAccuracy) = Evaluate(net, head, testX, testTargets, confusion);
         var (trainLoss, trainAccuracy) = Evaluate(net, head, trainX, trainTargets);
         var final = new List<Metric> { new(MetricNames.TestLoss, testLoss) };
         if (head.IsClassification) final.Add(new(MetricNames.TestAccuracy, testAccuracy));
         final.Add(new(MetricNames.TrainLoss, trainLoss));
         if (head.IsClassification) final.Add(new(MetricNames.TrainAccuracy, trainAccuracy));
-        var evaluation = head.IsClassification ? Evaluate(net, head, testX, testTargets, data) : null;
+        var evaluation = confusion is null ? null : Evaluation.FromConfusion(data.ClassNames, confusion, data.Scaling);
         return new TrainingOutcome.Completed(final, CheckpointState.SaveModel(net), evaluation);
     }
 
-    /// <summary>Mean loss and accuracy over a split, in chunks (NaN for an empty split, e.g. no validation share).</summary>
-    private static (double Loss, double Accuracy) Evaluate(nn.Module<Tensor, Tensor> net, OutputHead head, Tensor x, Tensor targets)
+    /// <summary>
+    /// Mean loss and accuracy over a split, in chunks (NaN for an empty split, e.g. no validation share); counts
+    /// (true class, predicted class) into <paramref name="confusion"/> when given.
+    /// </summary>
+    private static (double Loss, double Accuracy) Evaluate(nn.Module<Tensor, Tensor> net, OutputHead head, Tensor x, Tensor targets, long[,]? confusion = null)
     {
         long count = x.shape[0];
         if (count == 0) return (double.NaN, double.NaN);
@@ -169,6 +174,10 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
             var target = targets.narrow(0, start, size);
             lossSum += head.Loss(output, target).item<float>() * size;
             if (head.IsClassification) correct += head.Correct(output, target).item<long>();
+            if (confusion is null) continue;
+            var predicted = head.PredictedClass(output).cpu().data<long>().ToArray();
+            var truth = head.TrueClass(target).cpu().data<long>().ToArray();
+            for (int i = 0; i < predicted.Length; i++) confusion[truth[i], predicted[i]]++;
         }
         return (lossSum / count, head.IsClassification ? (double)correct / count : double.NaN);
     }
@@ -200,24 +209,6 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
             foreach (var parameter in layers[i].parameters()) rates.Add((parameter, layerRate));
         }
         return rates;
-    }
-
-    /// <summary>The test set's confusion matrix, per-class precision and recall, and the input scaling used.</summary>
-    private static Evaluation Evaluate(nn.Module<Tensor, Tensor> net, OutputHead head, Tensor x, Tensor targets, TrainingData data)
-    {
-        net.eval();
-        using var _ = no_grad();
-        int k = data.ClassNames.Count;
-        var confusion = new long[k, k];
-        for (long start = 0; start < x.shape[0]; start += EvaluationChunk)
-        {
-            using var scope = NewDisposeScope();
-            long size = Math.Min(EvaluationChunk, x.shape[0] - start);
-            var predicted = head.PredictedClass(net.forward(x.narrow(0, start, size))).cpu().data<long>().ToArray();
-            var truth = head.TrueClass(targets.narrow(0, start, size)).cpu().data<long>().ToArray();
-            for (int i = 0; i < predicted.Length; i++) confusion[truth[i], predicted[i]]++;
-        }
-        return Evaluation.FromConfusion(data.ClassNames, confusion, data.Scaling);
     }
 
     /// <summary>Adds the L1 and L2 penalties on the dense and convolution weights (not the biases).</summary>
