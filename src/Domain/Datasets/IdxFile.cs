@@ -50,18 +50,22 @@ public static class IdxFile
         return Read(file, maxBytes);
     }
 
+    /// <summary>Reads raw or gzip IDX; a stream that cannot seek is buffered first (files and uploads can).</summary>
     public static Content Read(Stream stream, long maxBytes = long.MaxValue)
     {
-        var buffered = new BufferedStream(stream);
-        Span<byte> head = stackalloc byte[2];
-        int got = buffered.ReadAtLeast(head, 2, throwOnEndOfStream: false);
-        if (got < 2) throw new IdxFormatException("the file is shorter than an IDX header");
-        // Put the two bytes back by reading the rest through a stream that starts with them.
-        Stream source = new ConcatStream(head[..got].ToArray(), buffered);
-        if (head[0] == 0x1F && head[1] == 0x8B) source = new GZipStream(source, CompressionMode.Decompress);
+        if (!stream.CanSeek)
+        {
+            var buffered = new MemoryStream();
+            stream.CopyTo(buffered);
+            buffered.Position = 0;
+            stream = buffered;
+        }
+        long start = stream.Position;
+        bool gzip = stream.ReadByte() == 0x1F && stream.ReadByte() == 0x8B;
+        stream.Position = start;
         try
         {
-            return ReadRaw(source, maxBytes);
+            return ReadRaw(gzip ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : stream, maxBytes);
         }
         catch (InvalidDataException ex)
         {
@@ -99,33 +103,5 @@ public static class IdxFile
         var floats = new float[length / 4];
         for (int i = 0; i < floats.Length; i++) floats[i] = BinaryPrimitives.ReadSingleBigEndian(data.AsSpan(4 * i));
         return new Content(dims, [], floats);
-    }
-
-    /// <summary>A few bytes already read, then the rest of a stream.</summary>
-    private sealed class ConcatStream(byte[] first, Stream rest) : Stream
-    {
-        private int _position;
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (_position < first.Length)
-            {
-                int n = Math.Min(count, first.Length - _position);
-                Array.Copy(first, _position, buffer, offset, n);
-                _position += n;
-                return n;
-            }
-            return rest.Read(buffer, offset, count);
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
