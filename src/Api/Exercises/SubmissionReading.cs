@@ -52,12 +52,13 @@ public sealed class SubmissionReading(PlaygroundGrader grader)
             .Where(s => s.ExerciseId == exercise.Exercise.Id && studentIds.Contains(s.StudentId))
             .GroupBy(s => s.StudentId).Select(g => new { StudentId = g.Key, Attempt = g.Max(s => s.Attempt) })
             .ToDictionaryAsync(x => x.StudentId, x => x.Attempt, ct);
+        var gradings = await grader.ReadManyAsync(submissions.Where(s => s.GradingId is not null).Select(s => s.GradingId!.Value).ToList(), ct);
         var dtos = new List<SubmissionDto>(submissions.Count);
         foreach (var s in submissions)
         {
             var student = students[s.StudentId];
             bool showMarks = viewer.IsInstructor || s.State == SubmissionState.Returned;
-            var grading = s.GradingId is { } gradingId ? await grader.ReadAsync(gradingId, ct) : null;
+            var grading = s.GradingId is { } gradingId && gradings.TryGetValue(gradingId, out var read) ? read.Grading : null;
             dtos.Add(new SubmissionDto(
                 s.Id, s.ExerciseId, s.StudentId, student.Name, student.Number, s.Attempt, latest[s.StudentId] == s.Attempt,
                 s.SubmittedAt, s.LateBy?.TotalSeconds, s.State, s.Kind,

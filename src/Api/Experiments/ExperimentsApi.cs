@@ -7,6 +7,7 @@ using Dojo.Domain.Specs;
 using Dojo.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using static Dojo.Api.Extensions.Problems;
 
 namespace Dojo.Api.Experiments;
 
@@ -102,9 +103,7 @@ public static class ExperimentsApi
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var experiments = await Visible(db, viewer).OrderByDescending(e => e.CreatedAt).ToListAsync(ct);
-        var dtos = new List<ExperimentDto>();
-        foreach (var experiment in experiments) dtos.Add(await ReadAsync(db, experiment, ct));
-        return TypedResults.Ok(dtos);
+        return TypedResults.Ok(await ReadAsync(db, experiments, ct));
     }
 
     private static async Task<IResult> GetAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct)
@@ -135,14 +134,16 @@ public static class ExperimentsApi
     public static IQueryable<Experiment> Visible(DojoDb db, Viewer viewer) =>
         viewer.IsInstructor ? db.Experiments.AsNoTracking() : db.Experiments.AsNoTracking().Where(e => e.OwnerId == viewer.UserId);
 
-    private static async Task<ExperimentDto> ReadAsync(DojoDb db, Experiment experiment, CancellationToken ct)
+    private static async Task<ExperimentDto> ReadAsync(DojoDb db, Experiment experiment, CancellationToken ct) =>
+        (await ReadAsync(db, [experiment], ct))[0];
+
+    /// <summary>Experiments with their runs' jobs, read in one query.</summary>
+    private static async Task<List<ExperimentDto>> ReadAsync(DojoDb db, IReadOnlyList<Experiment> experiments, CancellationToken ct)
     {
-        var jobIds = experiment.Runs.Select(r => r.JobId).ToList();
+        var jobIds = experiments.SelectMany(e => e.Runs).Select(r => r.JobId).ToList();
         var jobs = await db.Jobs.AsNoTracking().Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
-        return new ExperimentDto(experiment.Id, experiment.Name, experiment.OwnerId, experiment.CreatedAt,
-            experiment.Runs.OrderBy(r => r.Index).Select(r => new ExperimentRunDto(r.Index, r.Label, JobDto.From(jobs[r.JobId]))).ToList());
+        return experiments.Select(experiment => new ExperimentDto(experiment.Id, experiment.Name, experiment.OwnerId, experiment.CreatedAt,
+            experiment.Runs.OrderBy(r => r.Index).Select(r => new ExperimentRunDto(r.Index, r.Label, JobDto.From(jobs[r.JobId]))).ToList())).ToList();
     }
 
-    private static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 }

@@ -112,11 +112,22 @@ public sealed class PlaygroundGrader(
     /// <summary>The grading as it stands; null when there is none, or <paramref name="viewer"/> (when given) may not see it.</summary>
     public async Task<GradingDto?> ReadAsync(Guid id, CancellationToken ct, Viewer? viewer = null)
     {
+        var read = await ReadManyAsync([id], ct);
+        return read.TryGetValue(id, out var found) && viewer?.CanSee(found.OwnerId) != false ? found.Grading : null;
+    }
+
+    /// <summary>Several gradings with two queries in all (a list of submissions reads them together), by id with their owners.</summary>
+    public async Task<Dictionary<Guid, (GradingDto Grading, Guid OwnerId)>> ReadManyAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct)
+    {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var grading = await db.Gradings.AsNoTracking().SingleOrDefaultAsync(g => g.Id == id, ct);
-        if (grading is null || viewer?.CanSee(grading.OwnerId) == false) return null;
-        var jobIds = grading.Runs.Select(r => r.JobId).ToList();
+        var gradings = await db.Gradings.AsNoTracking().Where(g => ids.Contains(g.Id)).ToListAsync(ct);
+        var jobIds = gradings.SelectMany(g => g.Runs).Select(r => r.JobId).ToList();
         var jobs = await db.Jobs.AsNoTracking().Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
+        return gradings.ToDictionary(g => g.Id, g => (Read(g, jobs), g.OwnerId));
+    }
+
+    private static GradingDto Read(Grading grading, IReadOnlyDictionary<Guid, Job> jobs)
+    {
         var rule = grading.Rule;
 
         var datasets = new List<DatasetGradingDto>();
