@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dojo.Domain.Datasets;
+using Dojo.Domain.Kinds.Supervised;
 using Dojo.Domain.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -14,12 +15,13 @@ namespace Dojo.Bench;
 /// </summary>
 public static class BareLoop
 {
-    public static TimeSpan Train(JobSpec spec)
+    public static TimeSpan Train(SupervisedSpec spec)
     {
         var clock = Stopwatch.StartNew();
-        var data = PlaygroundData.Generate(spec.Dataset);
+        var dataset = (PlaygroundDatasetSpec)spec.Dataset;
+        var data = PlaygroundData.Generate(dataset);
         var modules = new List<nn.Module<Tensor, Tensor>>();
-        long width = spec.Dataset.Features.Count;
+        long width = dataset.Features.Count;
         foreach (var layer in spec.Network.Layers)
         {
             switch (layer)

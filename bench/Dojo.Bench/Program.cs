@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dojo.Bench;
+using Dojo.Domain.Kinds.Supervised;
 using Dojo.Domain.Specs;
 using Dojo.Protos.V1;
 using Grpc.Core;
@@ -72,13 +73,9 @@ var workloads = new (string Name, JsonObject Request)[]
 };
 foreach (var (name, request) in workloads)
 {
-    var spec = new JobSpec
-    {
-        Dataset = request["dataset"].Deserialize<DatasetSpec>(SpecJson.Options)!,
-        Network = request["network"].Deserialize<NetworkSpec>(SpecJson.Options)!,
-        Optimizer = request["optimizer"].Deserialize<OptimizerSpec>(SpecJson.Options)!,
-        Training = request["training"].Deserialize<TrainingSpec>(SpecJson.Options)!,
-    };
+    var specJson = request.DeepClone().AsObject();
+    specJson.Remove("name");
+    var spec = (SupervisedSpec)SpecJson.Deserialize<JobSpec>(specJson);
     for (int i = 0; i < 3; i++) // warm-up both sides (JIT tiers, caches)
     {
         BareLoop.Train(spec);

@@ -14,7 +14,7 @@ public static class TrainerOnly
         public JobSpec Spec => spec;
         public Checkpoint? ResumeFrom => null;
         public CancellationToken Stopping => CancellationToken.None;
-        public void EpochCompleted(int epoch, long step, IReadOnlyList<Metric> metrics, Func<byte[]> checkpointState) { }
+        public void EpochCompleted(int epoch, long step, IReadOnlyList<Metric> metrics, Func<TrainingState> checkpointState) { }
     }
 
     public static TimeSpan Train(JobSpec spec)

@@ -13,7 +13,6 @@ public sealed class JobStore(IDbContextFactory<DojoDb> contexts, TimeProvider cl
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    /// <summary>Claims the job for <paramref name="workerId"/>; null when another worker holds it or it has ended.</summary>
     /// <summary>A job as stored, or null.</summary>
     public async Task<Job?> FindAsync(Guid jobId, CancellationToken ct)
     {
@@ -21,6 +20,7 @@ public sealed class JobStore(IDbContextFactory<DojoDb> contexts, TimeProvider cl
         return await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct);
     }
 
+    /// <summary>Claims the job for <paramref name="workerId"/>; null when another worker holds it or it has ended.</summary>
     public async Task<Job?> TryClaimAsync(Guid jobId, string workerId, TimeSpan lease, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);

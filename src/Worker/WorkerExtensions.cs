@@ -1,3 +1,5 @@
+using Dojo.Domain.Kinds.Supervised;
+using Dojo.Domain.Specs;
 using Dojo.Storage;
 using Dojo.Worker.Jobs;
 using Dojo.Worker.Training;
@@ -5,6 +7,7 @@ using Dojo.Worker.Training.Supervised;
 using Hangfire;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -18,16 +21,26 @@ public static class WorkerExtensions
         builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection(WorkerOptions.Section));
         builder.AddDojoHangfireClient();
         builder.Services.AddSingleton<JobQueue>();
+        builder.AddDojoJobKinds();
         return builder;
     }
 
-    /// <summary>A worker: the TorchSharp check, the trainers, a Hangfire server on the device queues, heartbeat and lease reaper.</summary>
+    /// <summary>
+    /// The job kinds, one line each: the spec's kind name and the trainer that runs it. Every process that takes or
+    /// reads jobs knows them; only a worker's Hangfire server ever asks for a trainer.
+    /// </summary>
+    public static IHostApplicationBuilder AddDojoJobKinds(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton<DeviceResolver>(); // what trainers are made with
+        builder.Services.AddJobKind<SupervisedSpec, SupervisedTrainer>(JobKinds.Supervised);
+        return builder;
+    }
+
+    /// <summary>A worker: the TorchSharp check, a Hangfire server on the device queues that runs the kinds' trainers, heartbeat and lease reaper.</summary>
     public static IHostApplicationBuilder AddDojoWorker(this IHostApplicationBuilder builder)
     {
         builder.AddDojoJobQueue();
         builder.Services.AddHostedService<TorchRuntime>();
-        builder.Services.AddSingleton<DeviceResolver>();
-        builder.Services.AddKeyedSingleton<ITrainer, SupervisedTrainer>(TrainerKinds.Supervised);
         builder.Services.AddTransient<TrainingJob>();
         builder.Services.AddHostedService<SingleServerGuard>();
         builder.Services.AddSingleton<WorkerMaintenance>();
@@ -38,10 +51,22 @@ public static class WorkerExtensions
             var devices = services.GetRequiredService<WorkerMaintenance>().OfferedDevices;
             server.ServerName = options.ResolvedName;
             server.WorkerCount = Math.Max(1, options.Slots);
-            server.Queues = devices.Select(d => Domain.Specs.DeviceName.TryParse(d)?.Queue ?? d).Distinct().ToArray();
+            server.Queues = devices.Select(d => DeviceName.TryParse(d)?.Queue ?? d).Distinct().ToArray();
             server.CancellationCheckInterval = TimeSpan.FromMilliseconds(500);
             server.ShutdownTimeout = TimeSpan.FromSeconds(15);
         });
         return builder;
+    }
+
+    /// <summary>
+    /// A job kind: its spec's name in JSON (<c>"kind": "<paramref name="name"/>"</c>) and the trainer that runs it.
+    /// One line per kind; the job machinery (claim, lease, checkpoints, results, watch) needs nothing else.
+    /// </summary>
+    public static IServiceCollection AddJobKind<TSpec, TTrainer>(this IServiceCollection services, string name)
+        where TSpec : JobSpec where TTrainer : class, ITrainer
+    {
+        JobKinds.Register<TSpec>(name);
+        services.AddKeyedSingleton<ITrainer, TTrainer>(name);
+        return services;
     }
 }

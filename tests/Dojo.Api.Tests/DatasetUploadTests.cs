@@ -71,7 +71,7 @@ public sealed class DatasetUploadTests(DojoFactory factory) : IClassFixture<Dojo
         var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(MlpOn(upload.Id))).Id);
         Assert.True(job.State == JobState.Succeeded, job.Reason);
         Assert.True(job.Result![MetricNames.TestAccuracy] >= 0.8, $"test accuracy {job.Result[MetricNames.TestAccuracy]}");
-        Assert.Equal(upload.Info.Count, job.Spec.Dataset.Upload!.Count); // resolved into the stored spec at submit
+        Assert.Equal(upload.Info.Count, ((UploadDatasetSpec)job.Supervised().Dataset).Upload!.Count); // resolved into the stored spec at submit
     }
 
     [Fact]

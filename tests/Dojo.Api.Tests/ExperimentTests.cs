@@ -91,7 +91,7 @@ public sealed class ExperimentTests(DojoFactory factory, ITestOutputHelper outpu
     public async Task Sigmoid_gradients_vanish_towards_the_first_layer_and_relu_gradients_do_not()
     {
         var experiment = await RunAsync("vanishing-gradients", epochs: 1);
-        var dense = experiment.Runs[0].Job.Spec.Network.Layers.Select((layer, i) => (layer, i)).Where(x => x.layer is DenseLayer).Select(x => x.i).ToList();
+        var dense = experiment.Runs[0].Job.Supervised().Network.Layers.Select((layer, i) => (layer, i)).Where(x => x.layer is DenseLayer).Select(x => x.i).ToList();
         double Ratio(int run) => Result(experiment, run, $"grad_norm.layers[{dense[0]}]") / Result(experiment, run, $"grad_norm.layers[{dense[^1]}]");
         output.WriteLine($"first/last layer gradient norm: sigmoid {Ratio(0):G3}, relu {Ratio(1):G3}");
         Assert.True(Ratio(0) < 1e-2, $"sigmoid first/last {Ratio(0)}");

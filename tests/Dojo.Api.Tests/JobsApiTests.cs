@@ -63,14 +63,12 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
         byte[] weights = await response.Content.ReadAsByteArrayAsync();
 
         // Rebuild the network from the job's spec, load the downloaded weights, and classify the test split.
-        using var g1 = new Generator(99);
-        using var g2 = new Generator(99);
-        var model = Dojo.Worker.Training.ModelBuilder.Build(job.Spec, g1, g2);
-        model.Net.load(new MemoryStream(weights));
-        model.Net.eval();
-        var test = PlaygroundData.Generate(job.Spec.Dataset).Test;
+        using var net = job.NetworkForLoading();
+        net.load(new MemoryStream(weights));
+        net.eval();
+        var test = PlaygroundData.Generate((PlaygroundDatasetSpec)job.Supervised().Dataset).Test;
         using var x = tensor(test.Features, [test.Count, test.FeatureCount]);
-        using var output = model.Net.forward(x);
+        using var output = net.forward(x);
         var predicted = output.squeeze(1).data<float>().ToArray();
         double accuracy = predicted.Zip(test.Labels).Count(p => p.First >= 0 == p.Second > 0) / (double)test.Count;
         Assert.Equal(job.Result![MetricNames.TestAccuracy], accuracy, 6);
@@ -86,13 +84,11 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
         byte[] pytorch = await _client.Http.GetByteArrayAsync($"/api/jobs/{job.Id}/model?format=pyTorch");
 
         // safetensors: an 8-byte little-endian header length, a JSON header, then the raw tensors.
-        using var g1 = new Generator(1);
-        using var g2 = new Generator(1);
-        var model = Dojo.Worker.Training.ModelBuilder.Build(job.Spec, g1, g2);
-        model.Net.load(new MemoryStream(native));
+        using var net = job.NetworkForLoading();
+        net.load(new MemoryStream(native));
         long headerLength = BitConverter.ToInt64(safetensors, 0);
         var header = JsonNode.Parse(safetensors.AsSpan(8, (int)headerLength))!.AsObject();
-        foreach (var (name, tensor) in model.Net.state_dict())
+        foreach (var (name, tensor) in net.state_dict())
         {
             var entry = header[name]!.AsObject();
             Assert.Equal("F32", entry["dtype"]!.GetValue<string>());
@@ -101,7 +97,7 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
             var stored = MemoryMarshal.Cast<byte, float>(safetensors.AsSpan((int)start, (int)tensor.numel() * 4)).ToArray();
             Assert.Equal(tensor.data<float>().ToArray(), stored);
         }
-        Assert.Equal(model.Net.state_dict().Count, header.Count(h => h.Key != "__metadata__"));
+        Assert.Equal(net.state_dict().Count, header.Count(h => h.Key != "__metadata__"));
 
         // torch.save's format is a zip archive holding the pickled state dict.
         using var zip = new ZipArchive(new MemoryStream(pytorch));
@@ -218,7 +214,7 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
         var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(request)).Id);
 
         Assert.Equal(JobState.Succeeded, job.State);
-        Assert.Equal(4, Assert.IsType<DenseLayer>(job.Spec.Network.Layers[0]).Units);
+        Assert.Equal(4, Assert.IsType<DenseLayer>(job.Supervised().Network.Layers[0]).Units);
         var listed = await _client.Http.GetFromJsonAsync<JsonArray>("/api/networks");
         Assert.Contains(listed!, n => n!["name"]!.GetValue<string>() == "xor-4-2");
     }

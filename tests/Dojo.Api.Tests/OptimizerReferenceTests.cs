@@ -25,16 +25,7 @@ public sealed class OptimizerReferenceTests
         using var dojo = TrainingOptimizer.Create(spec, ours);
         using var reference = Reference(spec, theirs, weightDecay: 0);
 
-        for (int step = 1; step <= Steps; step++)
-        {
-            Backward(ours, step);
-            Backward(theirs, step);
-            dojo.Step();
-            reference.step();
-            AssertClose(theirs, ours, $"{kind}, step {step}");
-            dojo.ZeroGrad();
-            reference.zero_grad();
-        }
+        StepSideBySide(dojo, ours, reference, theirs, kind.ToString());
     }
 
     [Theory]
@@ -49,13 +40,19 @@ public sealed class OptimizerReferenceTests
             ? optim.Adam([new Adam.ParamGroup([theirs[0]], new Adam.Options { LearningRate = 0.005 }), new Adam.ParamGroup([theirs[1]], new Adam.Options { LearningRate = 0.05 })], 0.05)
             : optim.SGD([new SGD.ParamGroup([theirs[0]], new SGD.Options { LearningRate = 0.005 }), new SGD.ParamGroup([theirs[1]], new SGD.Options { LearningRate = 0.05 })], 0.05);
 
+        StepSideBySide(dojo, ours, reference, theirs, $"{kind} with two rates");
+    }
+
+    /// <summary>The same gradients into both, a step of each, the same parameters after every step.</summary>
+    private static void StepSideBySide(TrainingOptimizer dojo, Parameter[] ours, optim.Optimizer reference, Parameter[] theirs, string what)
+    {
         for (int step = 1; step <= Steps; step++)
         {
             Backward(ours, step);
             Backward(theirs, step);
             dojo.Step();
             reference.step();
-            AssertClose(theirs, ours, $"{kind} with two rates, step {step}");
+            AssertClose(theirs, ours, $"{what}, step {step}");
             dojo.ZeroGrad();
             reference.zero_grad();
         }

@@ -77,7 +77,7 @@ public sealed class PlaygroundApiTests(DojoFactory factory) : IClassFixture<Dojo
             {
                 // The runs are the student's own jobs: visible to them (with their figures), not to another student.
                 var trained = await new DojoClient(student).GetAsync(run.JobId);
-                Assert.Equal((JobState.Succeeded, 500, true), (trained.State, trained.Spec.Training.Epochs, trained.InGroup));
+                Assert.Equal((JobState.Succeeded, 500, true), (trained.State, trained.Supervised().Training.Epochs, trained.InGroup));
                 Assert.NotEmpty(await new DojoClient(student).AllMetricsAsync(run.JobId));
                 Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/api/jobs/{run.JobId}")).StatusCode);
             }

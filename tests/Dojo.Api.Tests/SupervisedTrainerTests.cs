@@ -1,4 +1,6 @@
+using Dojo.Api.Tests.Infrastructure;
 using Dojo.Domain.Jobs;
+using Dojo.Domain.Kinds.Supervised;
 using Dojo.Domain.Specs;
 using Dojo.Worker.Training;
 using Dojo.Worker.Training.Supervised;
@@ -8,21 +10,9 @@ namespace Dojo.Api.Tests;
 /// <summary>The trainer itself, with real TorchSharp, outside the job machinery.</summary>
 public sealed class SupervisedTrainerTests
 {
-    private sealed class Session(JobSpec spec, Checkpoint? resumeFrom = null) : ITrainingSession
+    private static SupervisedSpec Spec(OptimizerKind optimizer, params LayerSpec[] extra) => new()
     {
-        public Guid JobId { get; } = Guid.NewGuid();
-        public JobSpec Spec => spec;
-        public Checkpoint? ResumeFrom => resumeFrom;
-        public CancellationToken Stopping => CancellationToken.None;
-        public List<(int Epoch, IReadOnlyList<Metric> Metrics, Checkpoint Checkpoint)> Epochs { get; } = [];
-
-        public void EpochCompleted(int epoch, long step, IReadOnlyList<Metric> metrics, Func<byte[]> checkpointState) =>
-            Epochs.Add((epoch, metrics, new Checkpoint(epoch, step, checkpointState())));
-    }
-
-    private static JobSpec Spec(OptimizerKind optimizer, params LayerSpec[] extra) => new()
-    {
-        Dataset = new DatasetSpec { Generator = PlaygroundGenerator.Circle, Samples = 200, Noise = 10 },
+        Dataset = new PlaygroundDatasetSpec { Generator = PlaygroundGenerator.Circle, Samples = 200, Noise = 10 },
         Network = new NetworkSpec { Layers = [new DenseLayer(6), .. extra, new ActivationLayer(ActivationFunction.Tanh), new DenseLayer(1), new ActivationLayer(ActivationFunction.Tanh)] },
         Optimizer = new OptimizerSpec { Kind = optimizer, LearningRate = 0.02 },
         Training = new TrainingSpec { Epochs = 6, BatchSize = new BatchSize(8), Seed = 3 },
@@ -40,17 +30,17 @@ public sealed class SupervisedTrainerTests
         LayerSpec[] extra = withDropoutAndBatchNorm ? [new BatchNormLayer(), new DropoutLayer(0.3)] : [];
         var spec = Spec(optimizer, extra);
         var trainer = new SupervisedTrainer(new DeviceResolver());
-        var full = new Session(spec);
+        var full = new RecordingSession(spec);
         var uninterrupted = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(full));
 
-        var resumedSession = new Session(spec, full.Epochs[2].Checkpoint);
+        var resumedSession = new RecordingSession(spec, full.Epochs[2].Checkpoint);
         var resumed = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(resumedSession));
 
         Assert.Equal([4, 5, 6], resumedSession.Epochs.Select(e => e.Epoch));
         Assert.Equal(full.Epochs[^1].Metrics.Where(m => m.Name != MetricNames.SamplesPerSec),
                      resumedSession.Epochs[^1].Metrics.Where(m => m.Name != MetricNames.SamplesPerSec));
         Assert.Equal(uninterrupted.Final, resumed.Final);
-        Assert.Equal(uninterrupted.Weights.TorchSharp, resumed.Weights.TorchSharp);
+        Assert.Equal(uninterrupted.Model().TorchSharp, resumed.Model().TorchSharp);
     }
 
     [Fact]
@@ -58,19 +48,19 @@ public sealed class SupervisedTrainerTests
     {
         var spec = Spec(OptimizerKind.Sgd, new DropoutLayer(0.2));
         var trainer = new SupervisedTrainer(new DeviceResolver());
-        var first = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(new Session(spec)));
-        var again = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(new Session(spec)));
-        var other = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(new Session(spec with { Training = spec.Training with { Seed = 4 } })));
+        var first = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(new RecordingSession(spec)));
+        var again = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(new RecordingSession(spec)));
+        var other = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(new RecordingSession(spec with { Training = spec.Training with { Seed = 4 } })));
 
-        Assert.Equal(first.Weights.TorchSharp, again.Weights.TorchSharp);
-        Assert.NotEqual(first.Weights.TorchSharp, other.Weights.TorchSharp);
+        Assert.Equal(first.Model().TorchSharp, again.Model().TorchSharp);
+        Assert.NotEqual(first.Model().TorchSharp, other.Model().TorchSharp);
     }
 
     [Fact]
     public void Loss_falls_and_held_out_accuracy_rises_on_circle()
     {
         var spec = Spec(OptimizerKind.Adam) with { Training = new TrainingSpec { Epochs = 40, BatchSize = new BatchSize(8), Seed = 3 } };
-        var session = new Session(spec);
+        var session = new RecordingSession(spec);
         var outcome = Assert.IsType<TrainingOutcome.Completed>(new SupervisedTrainer(new DeviceResolver()).Train(session));
 
         double Loss(int i) => session.Epochs[i].Metrics.Single(m => m.Name == MetricNames.Loss).Value;

@@ -120,9 +120,8 @@ public sealed class TransferLearningTests(DojoFactory factory, ITestOutputHelper
     private async Task<Dictionary<string, byte[]>> WeightsAsync(JobDto job)
     {
         byte[] file = await _client.Http.GetByteArrayAsync($"/api/jobs/{job.Id}/model");
-        using var g = new torch.Generator(0);
-        var model = Worker.Training.ModelBuilder.Build(job.Spec, g, g);
-        model.Net.load(new MemoryStream(file));
-        return model.Net.state_dict().ToDictionary(e => e.Key, e => e.Value.bytes.ToArray());
+        using var net = job.NetworkForLoading();
+        net.load(new MemoryStream(file));
+        return net.state_dict().ToDictionary(e => e.Key, e => e.Value.bytes.ToArray());
     }
 }

@@ -1,4 +1,5 @@
 using Dojo.Domain.Datasets;
+using Dojo.Domain.Kinds.Supervised;
 using Dojo.Domain.Specs;
 
 namespace Dojo.Domain.Tests;
@@ -6,15 +7,15 @@ namespace Dojo.Domain.Tests;
 /// <summary>Shape inference through convolution, pooling and flattening, as checked at submit.</summary>
 public sealed class ConvSpecTests
 {
-    private static JobSpec Mnist(params LayerSpec[] layers) => new()
+    private static SupervisedSpec Mnist(params LayerSpec[] layers) => new()
     {
-        Dataset = new DatasetSpec { Kind = DatasetSpec.BuiltinKind, Name = BuiltinDataset.MnistSubset },
+        Dataset = new BuiltinDatasetSpec { Name = BuiltinDataset.MnistSubset },
         Network = new NetworkSpec { Layers = layers },
         Optimizer = new OptimizerSpec(),
         Training = new TrainingSpec { Loss = LossFunction.CrossEntropy },
     };
 
-    private static IReadOnlyDictionary<string, string[]> Check(JobSpec spec) => SpecValidator.Validate(spec, new SpecLimits());
+    private static IReadOnlyDictionary<string, string[]> Check(SupervisedSpec spec) => spec.Validate(new SpecLimits());
 
     [Fact]
     public void Shapes_flow_through_conv_pool_and_flatten()
@@ -23,7 +24,7 @@ public sealed class ConvSpecTests
             new Conv2dLayer(16, 5), new AvgPool2dLayer(2), // 16×10×10 → 16×5×5
             new BatchNormLayer(), new FlattenLayer(), new DenseLayer(10));
         Assert.Empty(Check(spec));
-        Assert.Equal([16, 5, 5], new[] { 0, 1, 2, 3 }.Aggregate(SpecValidator.InputShape(spec.Dataset), (shape, i) => ShapeInference.Apply(spec.Network.Layers[i], shape).Output!));
+        Assert.Equal([16, 5, 5], new[] { 0, 1, 2, 3 }.Aggregate(spec.Dataset.SampleShape(), (shape, i) => ShapeInference.Apply(spec.Network.Layers[i], shape).Output!));
     }
 
     [Fact]
@@ -54,7 +55,7 @@ public sealed class ConvSpecTests
     [Fact]
     public void Conv_on_flat_playground_data_and_an_unflattened_output_are_refused()
     {
-        var flat = new JobSpec { Dataset = new DatasetSpec(), Network = new NetworkSpec { Layers = [new Conv2dLayer(2, 1)] }, Optimizer = new(), Training = new() };
+        var flat = new SupervisedSpec { Dataset = new PlaygroundDatasetSpec(), Network = new NetworkSpec { Layers = [new Conv2dLayer(2, 1)] }, Optimizer = new(), Training = new() };
         Assert.Contains("needs an image", Assert.Single(Check(flat)["network.layers[0]"]));
         Assert.Contains("must end flat", Assert.Single(Check(Mnist(new Conv2dLayer(10, 28)))["network.layers[0]"]));
     }
@@ -64,10 +65,10 @@ public sealed class ConvSpecTests
     {
         var five = Mnist(new FlattenLayer(), new DenseLayer(10)) with
         {
-            Dataset = new DatasetSpec { Kind = DatasetSpec.BuiltinKind, Name = BuiltinDataset.MnistSubset, Classes = [5, 6, 7, 8, 9] },
+            Dataset = new BuiltinDatasetSpec { Name = BuiltinDataset.MnistSubset, Classes = [5, 6, 7, 8, 9] },
         };
         Assert.Contains("crossEntropy over 5 classes needs 5", Assert.Single(Check(five)["network.layers[1]"]));
-        Assert.Contains("dataset.classes", Check(five with { Dataset = five.Dataset with { Classes = [3, 11] } }).Keys);
-        Assert.Contains("dataset.name", Check(five with { Dataset = new DatasetSpec { Kind = DatasetSpec.BuiltinKind } }).Keys);
+        Assert.Contains("dataset.classes", Check(five with { Dataset = (BuiltinDatasetSpec)five.Dataset with { Classes = [3, 11] } }).Keys);
+        Assert.Contains("dataset.name", Check(five with { Dataset = new BuiltinDatasetSpec() }).Keys);
     }
 }

@@ -9,7 +9,7 @@ public sealed class ImageDataTests
 {
     private static readonly string Shipped = Path.Combine(AppContext.BaseDirectory, "datasets");
 
-    private static DatasetSpec Digits() => new() { Kind = DatasetSpec.BuiltinKind, Name = BuiltinDataset.Digits };
+    private static BuiltinDatasetSpec Digits() => new() { Name = BuiltinDataset.Digits };
 
     [Fact]
     public void The_shipped_files_hold_what_their_sources_say()
@@ -82,7 +82,7 @@ public sealed class FashionMnistTests
     [Fact]
     public void Fashion_mnist_loads_its_official_split_when_installed_and_says_how_to_install_it_otherwise()
     {
-        var spec = new DatasetSpec { Kind = DatasetSpec.BuiltinKind, Name = BuiltinDataset.FashionMnist, TrainCount = 1000, TestCount = 300, Classes = [0, 9] };
+        var spec = new BuiltinDatasetSpec { Name = BuiltinDataset.FashionMnist, TrainCount = 1000, TestCount = 300, Classes = [0, 9] };
         bool installed = BuiltinDatasets.All("datasets").Single(d => d.Name == BuiltinDataset.FashionMnist).Installed;
         if (!installed)
         {

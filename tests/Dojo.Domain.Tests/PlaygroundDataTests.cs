@@ -14,7 +14,7 @@ public class PlaygroundDataTests
     [InlineData(PlaygroundGenerator.MultiGauss, 1200)]
     public void Default_sample_counts_follow_the_playground(PlaygroundGenerator generator, int samples)
     {
-        var data = PlaygroundData.Generate(new DatasetSpec { Generator = generator, TrainPercent = 30 });
+        var data = PlaygroundData.Generate(new PlaygroundDatasetSpec { Generator = generator, TrainPercent = 30 });
         Assert.Equal(samples, data.Train.Count + data.Test.Count);
         Assert.Equal((int)Math.Floor(samples * 0.3), data.Train.Count);
     }
@@ -62,7 +62,7 @@ public class PlaygroundDataTests
     [Fact]
     public void Same_seed_same_data_other_seed_other_data()
     {
-        var spec = new DatasetSpec { Generator = PlaygroundGenerator.Gauss, Noise = 20, Seed = 5 };
+        var spec = new PlaygroundDatasetSpec { Generator = PlaygroundGenerator.Gauss, Noise = 20, Seed = 5 };
         Assert.Equal(PlaygroundData.Generate(spec).Train.Features, PlaygroundData.Generate(spec).Train.Features);
         Assert.NotEqual(PlaygroundData.Generate(spec).Train.Features, PlaygroundData.Generate(spec with { Seed = 6 }).Train.Features);
     }
@@ -70,7 +70,7 @@ public class PlaygroundDataTests
     [Fact]
     public void Features_are_computed_per_point()
     {
-        var spec = new DatasetSpec { Features = [InputFeature.X1, InputFeature.X2, InputFeature.X1Squared, InputFeature.X1X2, InputFeature.SinX2] };
+        var spec = new PlaygroundDatasetSpec { Features = [InputFeature.X1, InputFeature.X2, InputFeature.X1Squared, InputFeature.X1X2, InputFeature.SinX2] };
         var train = PlaygroundData.Generate(spec).Train;
         Assert.Equal(5, train.FeatureCount);
         for (int i = 0; i < train.Count; i++)

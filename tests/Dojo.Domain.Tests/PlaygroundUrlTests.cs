@@ -86,7 +86,7 @@ public class PlaygroundUrlTests
     {
         var state = PlaygroundState.Parse("https://playground.tensorflow.org/#learningRate=fast");
         Assert.True(double.IsNaN(state.LearningRate));
-        var errors = SpecValidator.Validate(PlaygroundSpec.ToJobSpec(state, 100).Spec, new SpecLimits());
+        var errors = PlaygroundSpec.ToJobSpec(state, 100).Spec.Validate(new SpecLimits());
         Assert.Contains("optimizer.learningRate", errors.Keys);
     }
 
@@ -115,22 +115,22 @@ public class PlaygroundUrlTests
         var result = PlaygroundSpec.ToJobSpec(PlaygroundState.Parse(UpstreamDefault.Replace("dataset=circle", "dataset=xor")), 300);
         var spec = result.Spec;
 
-        Assert.Equal(PlaygroundGenerator.Xor, spec.Dataset.Generator);
-        Assert.Equal(500, spec.Dataset.SampleCount);
-        Assert.Equal([InputFeature.X1, InputFeature.X2], spec.Dataset.Features);
+        Assert.Equal(PlaygroundGenerator.Xor, result.Dataset.Generator);
+        Assert.Equal(500, result.Dataset.SampleCount);
+        Assert.Equal([InputFeature.X1, InputFeature.X2], result.Dataset.Features);
         Assert.Equal(
             [new DenseLayer(4), new ActivationLayer(ActivationFunction.Tanh), new DenseLayer(2), new ActivationLayer(ActivationFunction.Tanh),
              new DenseLayer(1), new ActivationLayer(ActivationFunction.Tanh)],
             spec.Network.Layers);
         Assert.Equal(new InitSpec(InitKind.Playground), spec.Network.Init);
-        Assert.Equal("0.37934", spec.Dataset.SeedText);
+        Assert.Equal("0.37934", result.Dataset.SeedText);
         Assert.False(spec.Training.Shuffle);
         Assert.Equal(new OptimizerSpec { Kind = OptimizerKind.Sgd, LearningRate = 0.03 }, spec.Optimizer);
         Assert.Equal(LossFunction.HalfMse, spec.Training.Loss);
         Assert.Equal(10, spec.Training.BatchSize.Size);
         Assert.Equal(300, spec.Training.Epochs);
         Assert.Equal(PlaygroundSpec.StableSeed("0.37934"), spec.Dataset.Seed);
-        Assert.Empty(SpecValidator.Validate(spec, new SpecLimits()));
+        Assert.Empty(spec.Validate(new SpecLimits()));
     }
 
     [Fact]
@@ -148,9 +148,10 @@ public class PlaygroundUrlTests
     [Fact]
     public void Regression_gets_a_linear_output_and_its_data_set()
     {
-        var spec = PlaygroundSpec.ToJobSpec(PlaygroundState.Parse("https://playground.tensorflow.org/#problem=regression&regDataset=reg-gauss"), 10).Spec;
-        Assert.Equal(PlaygroundGenerator.MultiGauss, spec.Dataset.Generator);
-        Assert.Equal(1200, spec.Dataset.SampleCount);
+        var result = PlaygroundSpec.ToJobSpec(PlaygroundState.Parse("https://playground.tensorflow.org/#problem=regression&regDataset=reg-gauss"), 10);
+        var spec = result.Spec;
+        Assert.Equal(PlaygroundGenerator.MultiGauss, result.Dataset.Generator);
+        Assert.Equal(1200, result.Dataset.SampleCount);
         Assert.Equal(new ActivationLayer(ActivationFunction.Identity), spec.Network.Layers[^1]);
     }
 

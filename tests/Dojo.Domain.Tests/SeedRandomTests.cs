@@ -29,7 +29,7 @@ public class PlaygroundSeedTests
     [Fact]
     public void Url_seed_gives_the_pages_xor_points_in_the_pages_order()
     {
-        var data = PlaygroundData.Generate(new Dojo.Domain.Specs.DatasetSpec
+        var data = PlaygroundData.Generate(new Dojo.Domain.Specs.PlaygroundDatasetSpec
         {
             Generator = Dojo.Domain.Specs.PlaygroundGenerator.Xor, SeedText = "0.37934",
         });

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dojo.Domain.Kinds.Supervised;
 using Dojo.Domain.Specs;
 
 namespace Dojo.Domain.Tests;
@@ -7,9 +9,9 @@ public class SpecValidatorTests
 {
     private static readonly SpecLimits Limits = new();
 
-    private static JobSpec Xor(params LayerSpec[] layers) => new()
+    private static SupervisedSpec Xor(params LayerSpec[] layers) => new()
     {
-        Dataset = new DatasetSpec { Generator = PlaygroundGenerator.Xor },
+        Dataset = new PlaygroundDatasetSpec { Generator = PlaygroundGenerator.Xor },
         Network = new NetworkSpec { Layers = layers.Length > 0 ? layers : [new DenseLayer(4), new ActivationLayer(ActivationFunction.Tanh), new DenseLayer(1)] },
         Optimizer = new OptimizerSpec(),
         Training = new TrainingSpec(),
@@ -20,23 +22,17 @@ public class SpecValidatorTests
     {
         foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "samples"), "*.json"))
         {
-            using var json = JsonDocument.Parse(File.ReadAllText(file));
-            var root = json.RootElement;
-            var spec = new JobSpec
-            {
-                Dataset = root.GetProperty("dataset").Deserialize<DatasetSpec>(SpecJson.Options)!,
-                Network = root.GetProperty("network").Deserialize<NetworkSpec>(SpecJson.Options)!,
-                Optimizer = root.GetProperty("optimizer").Deserialize<OptimizerSpec>(SpecJson.Options)!,
-                Training = root.GetProperty("training").Deserialize<TrainingSpec>(SpecJson.Options)!,
-            };
-            Assert.Empty(SpecValidator.Validate(spec, Limits));
+            var request = JsonNode.Parse(File.ReadAllText(file))!.AsObject();
+            request.Remove("name");
+            var spec = SpecJson.Deserialize<JobSpec>(request);
+            Assert.Empty(spec.Validate(Limits));
         }
     }
 
     [Fact]
     public void Negative_learning_rate_is_named()
     {
-        var errors = SpecValidator.Validate(Xor() with { Optimizer = new OptimizerSpec { LearningRate = -0.1 } }, Limits);
+        var errors = (Xor() with { Optimizer = new OptimizerSpec { LearningRate = -0.1 } }).Validate(Limits);
         Assert.Contains("optimizer.learningRate", errors.Keys);
     }
 
@@ -44,7 +40,7 @@ public class SpecValidatorTests
     public void Output_width_that_does_not_fit_the_loss_names_the_last_layer()
     {
         var spec = Xor(new DenseLayer(4), new ActivationLayer(ActivationFunction.Tanh), new DenseLayer(3));
-        var errors = SpecValidator.Validate(spec, Limits);
+        var errors = spec.Validate(Limits);
         var message = Assert.Single(errors["network.layers[2]"]);
         Assert.Contains("3 outputs", message);
     }
@@ -54,15 +50,15 @@ public class SpecValidatorTests
     {
         var spec = Xor(new DenseLayer(4), new ActivationLayer(ActivationFunction.Relu), new DenseLayer(2), new ActivationLayer(ActivationFunction.Softmax))
             with { Training = new TrainingSpec { Loss = LossFunction.CrossEntropy } };
-        Assert.Empty(SpecValidator.Validate(spec, Limits));
+        Assert.Empty(spec.Validate(Limits));
         var wrong = spec with { Network = new NetworkSpec { Layers = [new DenseLayer(1)] } };
-        Assert.Contains("network.layers[0]", SpecValidator.Validate(wrong, Limits).Keys);
+        Assert.Contains("network.layers[0]", wrong.Validate(Limits).Keys);
     }
 
     [Fact]
     public void Zero_units_are_refused_at_their_path()
     {
-        var errors = SpecValidator.Validate(Xor(new DenseLayer(4), new DenseLayer(0), new DenseLayer(1)), Limits);
+        var errors = Xor(new DenseLayer(4), new DenseLayer(0), new DenseLayer(1)).Validate(Limits);
         Assert.Contains("network.layers[1].units", errors.Keys);
     }
 
@@ -71,7 +67,7 @@ public class SpecValidatorTests
     {
         // 2*8000 + 8000 + 8000*6000 + 6000 ≈ 48 million parameters.
         var spec = Xor(new DenseLayer(8000), new DenseLayer(6000), new DenseLayer(1));
-        var errors = SpecValidator.Validate(spec, Limits);
+        var errors = spec.Validate(Limits);
         Assert.Contains("limit is 5,000,000", Assert.Single(errors["network.layers[1]"]));
     }
 
@@ -79,11 +75,11 @@ public class SpecValidatorTests
     public void Epoch_and_sample_caps_are_configurable()
     {
         var tight = new SpecLimits { MaxEpochs = 10, MaxSamples = 100 };
-        var spec = Xor() with { Training = new TrainingSpec { Epochs = 11 }, Dataset = new DatasetSpec { Samples = 500 } };
-        var errors = SpecValidator.Validate(spec, tight);
+        var spec = Xor() with { Training = new TrainingSpec { Epochs = 11 }, Dataset = new PlaygroundDatasetSpec { Samples = 500 } };
+        var errors = spec.Validate(tight);
         Assert.Contains("training.epochs", errors.Keys);
         Assert.Contains("dataset.samples", errors.Keys);
-        Assert.Empty(SpecValidator.Validate(Xor(), Limits));
+        Assert.Empty(Xor().Validate(Limits));
     }
 
     [Fact]
@@ -91,10 +87,10 @@ public class SpecValidatorTests
     {
         var spec = Xor() with
         {
-            Dataset = new DatasetSpec { Generator = PlaygroundGenerator.Plane },
+            Dataset = new PlaygroundDatasetSpec { Generator = PlaygroundGenerator.Plane },
             Training = new TrainingSpec { Loss = LossFunction.BinaryCrossEntropy },
         };
-        Assert.Contains("training.loss", SpecValidator.Validate(spec, Limits).Keys);
+        Assert.Contains("training.loss", spec.Validate(Limits).Keys);
     }
 
     [Theory]
@@ -107,7 +103,15 @@ public class SpecValidatorTests
     [InlineData("cuda:x", false)]
     public void Device_names_are_parsed(string device, bool valid)
     {
-        var errors = SpecValidator.Validate(Xor() with { Training = new TrainingSpec { Device = device } }, Limits);
-        Assert.Equal(!valid, errors.ContainsKey("training.device"));
+        var json = SpecJson.ToJsonObject<JobSpec>(Xor());
+        json["training"]!["device"] = device;
+        if (valid)
+        {
+            Assert.Equal(device, SpecJson.Deserialize<JobSpec>(json).Device().ToString());
+            return;
+        }
+        var error = Assert.Throws<JsonException>(() => SpecJson.Deserialize<JobSpec>(json));
+        Assert.Equal("$.training.device", error.Path);
+        Assert.Contains("is not a device", error.Message);
     }
 }

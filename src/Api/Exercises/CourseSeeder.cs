@@ -4,19 +4,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Dojo.Api.Exercises;
 
-public static class CoursesExtensions
-{
-    /// <summary>Courses, exercises and submissions (with the monitor that records automatic grades), seeded with the deep-learning unit on the first start.</summary>
-    public static WebApplicationBuilder AddDojoCourses(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddHostedService<CourseSeeder>();
-        builder.Services.AddSingleton<SubmissionReading>();
-        builder.Services.AddSingleton<SubmissionExport>();
-        builder.Services.AddHostedService<SubmissionGradingMonitor>();
-        return builder;
-    }
-}
-
 /// <summary>On the first start (no course yet), creates the course AI概論, its unit 深層学習 and the unit's two exercises.</summary>
 public sealed class CourseSeeder(IDbContextFactory<DojoDb> contexts, TimeProvider clock) : IHostedService
 {

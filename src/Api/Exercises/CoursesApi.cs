@@ -68,7 +68,7 @@ public static class CoursesApi
         return TypedResults.Created($"/api/courses/{courseId}", new UnitDto(unit.Id, unit.Name, []));
     }
 
-    private static async Task<Results<Created<ExerciseDto>, NotFound, ValidationProblem, Conflict<string>>> CreateExerciseAsync(
+    private static async Task<Results<Created<ExerciseDto>, NotFound, ValidationProblem, ProblemHttpResult>> CreateExerciseAsync(
         Guid unitId, ExerciseDefinition definition, IDbContextFactory<DojoDb> contexts, TimeProvider clock, CancellationToken ct)
     {
         var errors = definition.Validate();
@@ -77,7 +77,7 @@ public static class CoursesApi
         var unit = await db.Set<Unit>().Include(u => u.Exercises).SingleOrDefaultAsync(u => u.Id == unitId, ct);
         if (unit is null) return TypedResults.NotFound();
         if (unit.Exercises.Any(e => e.Number == definition.Number))
-            return TypedResults.Conflict($"the unit already has exercise {definition.Number}");
+            return TypedResults.Problem($"the unit already has exercise {definition.Number}", statusCode: StatusCodes.Status409Conflict, title: "The exercise number is taken.");
         var exercise = unit.AddExercise(definition, clock.GetUtcNow().UtcDateTime);
         db.Add(exercise);
         await db.SaveChangesAsync(ct);

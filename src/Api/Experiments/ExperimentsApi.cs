@@ -63,19 +63,18 @@ public static class ExperimentsApi
         foreach (var run in runs)
         {
             string prefix = $"runs[{run.Index}] ({run.Label})";
-            SubmitJobRequest? job = null;
+            SubmitJobRequest job;
             try
             {
-                job = (run.Request.Deserialize<SubmitJobRequest>(SpecJson.Options) ?? new SubmitJobRequest()) with { Name = $"{request.Name}: {run.Label}" };
+                job = SubmitJobRequest.From(run.Request) with { Name = $"{request.Name}: {run.Label}" };
             }
             catch (JsonException ex)
             {
-                errors.Add($"{prefix}.{Extensions.BadRequestHandler.FieldOf(ex.Path ?? "$")}", ex.Message.Split(" Path:")[0]);
+                errors.Add($"{prefix}.{Extensions.BadRequestHandler.FieldOf(SpecJson.PathOf(ex))}", SpecJson.WithoutPath(ex.Message));
                 continue;
             }
             var checkedRun = await submission.SubmitAsync(job, viewer, ct, inGroup: true, checkOnly: true);
-            foreach (var (field, messages) in checkedRun.Errors)
-                foreach (var message in messages) errors.Add($"{prefix}.{field}", message);
+            errors.AddAll(checkedRun.Errors, $"{prefix}.");
             requests.Add(job);
         }
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors.ToDictionary(), title: "The experiment was not started; no job was queued.");

@@ -11,7 +11,7 @@ namespace Dojo.Api.Experiments;
 /// gRPC <c>dojo.v1.Experiments</c>: WatchExperiment follows every run as Jobs.WatchJob follows one job, all at
 /// once, and interleaves their events on the one stream (writes are serialized), each tagged with its run.
 /// </summary>
-public sealed class ExperimentsGrpcService(IDbContextFactory<DojoDb> contexts, JobStore store, JobEvents events) : Protos.V1.Experiments.ExperimentsBase
+public sealed class ExperimentsGrpcService(IDbContextFactory<DojoDb> contexts, JobEventStream jobs) : Protos.V1.Experiments.ExperimentsBase
 {
     public override async Task WatchExperiment(WatchExperimentRequest request, IServerStreamWriter<ExperimentEvent> stream, ServerCallContext context)
     {
@@ -23,7 +23,6 @@ public sealed class ExperimentsGrpcService(IDbContextFactory<DojoDb> contexts, J
         var experiment = await ExperimentsApi.Visible(db, viewer).SingleOrDefaultAsync(e => e.Id == id, ct)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"no experiment {id}"));
 
-        var jobs = new JobsGrpcService(contexts, store, events);
         using var writing = new SemaphoreSlim(1, 1);
         await Task.WhenAll(experiment.Runs.OrderBy(r => r.Index).Select(run => jobs.StreamAsync(run.JobId, 1, viewer, async e =>
         {

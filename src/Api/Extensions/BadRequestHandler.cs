@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Dojo.Domain.Specs;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -11,7 +11,7 @@ namespace Dojo.Api.Extensions;
 /// offending value (<c>network.layers[1].function</c>), never a 500. Bodies that endpoints read themselves
 /// (predictions, multipart uploads) get the same treatment.
 /// </summary>
-public sealed partial class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
+public sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
@@ -24,8 +24,8 @@ public sealed partial class BadRequestHandler(IProblemDetailsService problems) :
             _ => (0, null),
         };
         if (status == 0 || context.Response.HasStarted) return false;
-        string field = json?.Path is { } path ? FieldOf(path) : "body";
-        string message = json is not null ? PathSuffix().Replace(json.Message, "") : exception.Message;
+        string field = json is not null ? FieldOf(SpecJson.PathOf(json)) : "body";
+        string message = json is not null ? SpecJson.WithoutPath(json.Message) : exception.Message;
         context.Response.StatusCode = status;
         var details = new ValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
@@ -37,7 +37,4 @@ public sealed partial class BadRequestHandler(IProblemDetailsService problems) :
 
     /// <summary>"$.network.layers[1].function" → "network.layers[1].function"; "$" → "body".</summary>
     public static string FieldOf(string jsonPath) => jsonPath is "$" or "" ? "body" : jsonPath.StartsWith("$.") ? jsonPath[2..] : jsonPath.TrimStart('$');
-
-    [GeneratedRegex(@"\s*Path: \$.*$", RegexOptions.Singleline)]
-    private static partial Regex PathSuffix();
 }

@@ -1,9 +1,7 @@
 using System.Text.Json;
-using Dojo.Domain.Datasets;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
-using Dojo.Storage;
-using Dojo.Worker.Training;
+using Dojo.Worker.Training.Supervised;
 using SkiaSharp;
 using static TorchSharp.torch;
 
@@ -23,9 +21,10 @@ public sealed class PredictionInputException(string field, string message) : Exc
 /// <summary>
 /// Runs a finished job's network on new inputs: raw values as the data set has them (pixels 0…max for images,
 /// feature values for playground data), or images (PNG, JPEG) that are turned grey, resized to the data set's
-/// size and scaled like the training pixels. The weights are the job's stored TorchSharp file.
+/// size and scaled like the training pixels. The network comes from <see cref="ModelCache"/>, loaded once per job;
+/// its outputs are read by the same <see cref="OutputHead"/> that trained it.
 /// </summary>
-public sealed class JobPredictor(JobFiles files)
+public sealed class JobPredictor(ModelCache models)
 {
     public const int MaxInputs = 1000;
 
@@ -33,7 +32,9 @@ public sealed class JobPredictor(JobFiles files)
     public PredictResponse PredictValues(Job job, JsonElement inputs)
     {
         if (inputs.ValueKind != JsonValueKind.Array) throw new PredictionInputException("inputs", "must be an array of inputs");
-        var (spec, evaluation, shape) = Describe(job);
+        using var lease = models.Acquire(job);
+        var model = lease.Model;
+        var shape = model.InputShape;
         int size = shape.Aggregate(1, (a, b) => a * b);
         if (inputs.GetArrayLength() is 0 or > MaxInputs) throw new PredictionInputException("inputs", $"must hold 1 to {MaxInputs} inputs");
         var values = new float[inputs.GetArrayLength() * size];
@@ -44,18 +45,20 @@ public sealed class JobPredictor(JobFiles files)
             Flatten(input, flat, $"inputs[{n}]");
             if (flat.Count != size)
                 throw new PredictionInputException($"inputs[{n}]", $"has {flat.Count} values; the job's input is {ShapeInference.Format(shape)} ({size} values)");
-            var scaling = evaluation?.Input;
+            var scaling = model.Evaluation?.Input;
             for (int i = 0; i < size; i++) values[n * size + i] = scaling is null ? flat[i] : (flat[i] - scaling.Offset) * scaling.Scale;
             n++;
         }
-        return Run(spec, job, evaluation, shape, values, n);
+        return Run(model, values, n);
     }
 
     /// <summary>Images, decoded, made grey (luminance), resized to the data set's height and width, scaled as in training.</summary>
     public PredictResponse PredictImages(Job job, IReadOnlyList<byte[]> images, bool invert)
     {
-        var (spec, evaluation, shape) = Describe(job);
-        if (evaluation?.Input is not { } scaling || shape.Length != 3)
+        using var lease = models.Acquire(job);
+        var model = lease.Model;
+        var shape = model.InputShape;
+        if (model.Evaluation?.Input is not { } scaling || shape.Length != 3)
             throw new PredictionInputException("image", "this job was not trained on images; send numbers as { \"inputs\": [...] }");
         if (images.Count is 0 or > MaxInputs) throw new PredictionInputException("image", $"send 1 to {MaxInputs} images");
         int height = shape[1], width = shape[2], size = height * width;
@@ -78,34 +81,21 @@ public sealed class JobPredictor(JobFiles files)
                     values[n * size + y * width + x] = (float)((raw - scaling.Offset) * scaling.Scale);
                 }
         }
-        return Run(spec, job, evaluation, shape, values, images.Count);
+        return Run(model, values, images.Count);
     }
 
-    private (JobSpec Spec, Evaluation? Evaluation, int[] Shape) Describe(Job job)
-    {
-        var spec = SpecJson.Deserialize<JobSpec>(job.SpecJson);
-        var evaluation = job.EvaluationJson is null ? null : SpecJson.Deserialize<Evaluation>(job.EvaluationJson);
-        return (spec, evaluation, SpecValidator.InputShape(spec.Dataset));
-    }
-
-    private PredictResponse Run(JobSpec spec, Job job, Evaluation? evaluation, int[] shape, float[] values, int count)
+    private static PredictResponse Run(LoadedModel model, float[] values, int count)
     {
         using var scope = NewDisposeScope();
-        using var g1 = new Generator(0);
-        using var g2 = new Generator(0);
-        var model = ModelBuilder.Build(spec, g1, g2, spec.Dataset.IsPlayground ? PlaygroundData.Generate(spec.Dataset).Stream : null);
-        using var net = model.Net;
-        net.load(files.Model(job.Id, ModelFormat.TorchSharp));
-        net.eval();
         using var _ = no_grad();
-        var output = net.forward(tensor(values, [count, .. shape.Select(d => (long)d)]));
-        int classes = SpecValidator.ClassCount(spec.Dataset);
-        var names = evaluation?.Classes ?? (classes == 2 ? ["-1", "+1"] : Enumerable.Range(0, classes).Select(c => c.ToString()).ToList());
+        var output = model.Net.forward(tensor(values, [count, .. model.InputShape.Select(d => (long)d)]));
+        int classes = model.Spec.Dataset.ClassCount();
+        var names = model.Evaluation?.Classes ?? (classes == 2 ? ["-1", "+1"] : Enumerable.Range(0, classes).Select(c => c.ToString()).ToList());
         if (classes == 0)
             return new PredictResponse([], output.squeeze(1).data<float>().ToArray().Select(v => new Prediction(null, null, null, v)).ToList());
 
-        var probabilities = Probabilities(output, model, spec).cpu().data<float>().ToArray();
-        int k = (int)(probabilities.Length / count);
+        var probabilities = model.Head.Probabilities(output).cpu().data<float>().ToArray();
+        int k = probabilities.Length / count;
         var predictions = new List<Prediction>(count);
         for (int n = 0; n < count; n++)
         {
@@ -114,23 +104,6 @@ public sealed class JobPredictor(JobFiles files)
             predictions.Add(new Prediction(names[best], best, row, null));
         }
         return new PredictResponse(names, predictions);
-    }
-
-    /// <summary>
-    /// Class probabilities from the network's output: a softmax over several outputs (unless the network ends in
-    /// one), and for one output P(+1): the sigmoid of a logit, a sigmoid's own output, or (tanh, ±1) (o + 1) / 2.
-    /// </summary>
-    private static Tensor Probabilities(Tensor output, BuiltModel model, JobSpec spec)
-    {
-        var layers = spec.Network.Layers;
-        var last = layers.Count > 0 ? layers[^1] as ActivationLayer : null;
-        if (model.OutputWidth > 1)
-            return last?.Function == ActivationFunction.Softmax && model.OutputActivation is null ? output : output.softmax(1);
-        using TorchSharp.Scalar zero = 0, one = 1, two = 2; // held: TorchSharp leaves implicit Scalars to the GC
-        var p = model.OutputActivation == ActivationFunction.Sigmoid || (last is null && spec.Training.Loss == LossFunction.BinaryCrossEntropy) ? output.sigmoid()
-            : last?.Function == ActivationFunction.Sigmoid ? output
-            : output.add(one, one).div(two).clamp(zero, one);
-        return cat([p.neg().add(one, one), p], 1);
     }
 
     private static void Flatten(JsonElement element, List<float> into, string field)

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Dojo.Api.People;
 using Dojo.Domain.Datasets;
 using Dojo.Domain.Jobs;
@@ -11,8 +13,10 @@ using Microsoft.Extensions.Options;
 namespace Dojo.Api.Jobs;
 
 /// <summary>
-/// Turns a request into a stored, queued job: resolves saved specs, validates (ranges, shapes, limits),
-/// resolves the device against the live workers, stores the job, then hands it to the queue.
+/// Turns a request into a stored, queued job, for any kind: resolves saved parts given by id, reads the spec of
+/// its kind, fills in what the data set's upload says, validates (ranges, shapes, limits), checks a transfer source
+/// and that the data set is installed, resolves the device against the live workers, stores the job, then hands it
+/// to the queue. Nothing here knows a kind's fields beyond what <see cref="JobSpec"/> declares.
 /// </summary>
 public sealed class JobSubmission(
     IDbContextFactory<DojoDb> contexts,
@@ -26,7 +30,17 @@ public sealed class JobSubmission(
     public sealed record Result(Job? Job, IReadOnlyDictionary<string, string[]> Errors, string? LimitReached = null)
     {
         public bool Accepted => Errors.Count == 0 && LimitReached is null;
+
+        public static Result Refused(ValidationErrors errors) => new(null, errors.ToDictionary());
     }
+
+    /// <summary>The parts of a spec that may be given by a saved spec's id, by their type.</summary>
+    private static readonly Dictionary<Type, SpecKind> Saveable = new()
+    {
+        [typeof(NetworkSpec)] = SpecKind.Network,
+        [typeof(OptimizerSpec)] = SpecKind.Optimizer,
+        [typeof(DatasetSpec)] = SpecKind.Dataset,
+    };
 
     /// <summary>
     /// Stores and queues a job owned by <paramref name="owner"/>; the runs of a group (a grading, an experiment) pass
@@ -36,55 +50,67 @@ public sealed class JobSubmission(
     {
         var errors = new ValidationErrors();
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var dataset = await ResolveAsync(db, request.Dataset, request.DatasetId, SpecKind.Dataset, "dataset", required: true, errors, ct);
-        var network = await ResolveAsync(db, request.Network, request.NetworkId, SpecKind.Network, "network", required: true, errors, ct);
-        var optimizer = await ResolveAsync(db, request.Optimizer, request.OptimizerId, SpecKind.Optimizer, "optimizer", required: false, errors, ct) ?? new OptimizerSpec();
-        if (errors.Count > 0) return new Result(null, errors.ToDictionary());
+        var json = await ResolveSavedPartsAsync(db, request.Spec, errors, ct);
+        JobSpec spec;
+        try
+        {
+            spec = SpecJson.Deserialize<JobSpec>(json);
+        }
+        catch (JsonException ex) when (errors.Count == 0 || !ex.Message.Contains("missing required properties", StringComparison.Ordinal))
+        {
+            // A value of the wrong type, a misspelt member: that alone is the answer, as when the framework reads a body.
+            var unreadable = new ValidationErrors();
+            unreadable.Add(Extensions.BadRequestHandler.FieldOf(SpecJson.PathOf(ex)), SpecJson.WithoutPath(ex.Message));
+            return Result.Refused(unreadable);
+        }
+        catch (JsonException)
+        {
+            return Result.Refused(errors); // parts missing or unknown ids: named as such
+        }
+        if (errors.Count > 0) return Result.Refused(errors);
 
-        if (dataset is { Kind: DatasetSpec.UploadKind })
+        if (spec.TrainsOn() is UploadDatasetSpec dataset)
         {
             // The upload's shape and classes go into the spec, so that checks and workers need not look them up.
             var upload = dataset.UploadId is { } uploadId ? await Datasets.DatasetsApi.Visible(db, owner).SingleOrDefaultAsync(u => u.Id == uploadId, ct) : null;
             if (upload is null)
             {
                 errors.Add("dataset.uploadId", dataset.UploadId is null ? "is required for kind upload" : $"no data set upload {dataset.UploadId} that you can use");
-                return new Result(null, errors.ToDictionary());
+                return Result.Refused(errors);
             }
-            dataset = dataset with { Upload = upload.Info };
+            spec = spec.WithDataset(dataset with { Upload = upload.Info });
         }
-        var spec = new JobSpec { Dataset = dataset!, Network = network!, Optimizer = optimizer, Training = request.Training ?? new TrainingSpec() };
-        var problems = SpecValidator.Validate(spec, limits.Value);
+        var problems = spec.Validate(limits.Value);
         if (problems.Count > 0) return new Result(null, problems);
-        if (spec.Network.Transfer is { } transfer)
+        if (spec.TransfersFrom() is { } from)
         {
-            var source = await db.Jobs.AsNoTracking().VisibleTo(owner).SingleOrDefaultAsync(j => j.Id == transfer.FromJob, ct);
+            var source = await db.Jobs.AsNoTracking().VisibleTo(owner).SingleOrDefaultAsync(j => j.Id == from, ct);
             if (source is null || source.State != JobState.Succeeded)
             {
-                errors.Add("network.transfer.fromJob", source is null ? $"no job {transfer.FromJob}" : $"the job is {SpecJson.Name(source.State)}; transfer needs one that has succeeded");
-                return new Result(null, errors.ToDictionary());
+                errors.Add("network.transfer.fromJob", source is null ? $"no job {from}" : $"the job is {SpecJson.Name(source.State)}; transfer needs one that has succeeded");
+                return Result.Refused(errors);
             }
-            var mismatch = SpecValidator.ValidateTransferSource(spec, SpecJson.Deserialize<JobSpec>(source.SpecJson));
+            var mismatch = spec.CheckTransferSource(SpecJson.DeserializeStored<JobSpec>(source.SpecJson));
             if (mismatch.Count > 0) return new Result(null, mismatch);
         }
-        if (spec.Dataset is { Kind: DatasetSpec.BuiltinKind, Name: { } builtin }
+        if (spec.TrainsOn() is BuiltinDatasetSpec { Name: { } builtin }
             && BuiltinDatasets.All(Path.Combine(AppContext.BaseDirectory, "datasets")).Single(d => d.Name == builtin) is { Installed: false } missing)
         {
             errors.Add("dataset.name", $"{SpecJson.Name(builtin)} is not installed here ({missing.InstallHint})");
-            return new Result(null, errors.ToDictionary());
+            return Result.Refused(errors);
         }
 
         var live = await store.LiveDevicesAsync(TimeSpan.FromSeconds(workerOptions.Value.WorkerTimeoutSeconds), ct);
-        string? device = ResolveDevice(spec.Training.Device, live);
-        if (device is null)
+        if (ResolveDevice(spec.Device(), live) is not { } device)
         {
             string available = live.Count == 0 ? "none (no live worker)" : string.Join(", ", live);
-            errors.Add("training.device", $"no live worker offers '{spec.Training.Device}'; available: {available}");
-            return new Result(null, errors.ToDictionary());
+            errors.Add(JobSpec.DeviceField, $"no live worker offers '{spec.Device()}'; available: {available}");
+            return Result.Refused(errors);
         }
-        spec = spec with { Training = spec.Training with { Device = device } };
+        spec = spec.WithDevice(device);
         if (checkOnly) return new Result(null, new Dictionary<string, string[]>());
 
-        var job = Job.Create(request.Name, owner.UserId, device, SpecJson.Serialize(spec), clock.GetUtcNow().UtcDateTime, inGroup);
+        var job = Job.Create(request.Name, owner.UserId, device.ToString(), SpecJson.Serialize(spec), clock.GetUtcNow().UtcDateTime, inGroup);
         // Count and insert in one transaction: SQLite's transactions here are IMMEDIATE, so two racing
         // submissions of one student cannot both pass the count.
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
@@ -95,7 +121,7 @@ public sealed class JobSubmission(
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
         }
-        await queue.EnqueueAsync(job.Id, job.Device, ct);
+        await queue.EnqueueAsync(job.Id, device, ct);
         return new Result(job, new Dictionary<string, string[]>());
     }
 
@@ -116,33 +142,57 @@ public sealed class JobSubmission(
     }
 
     /// <summary>"auto" prefers the first CUDA device offered; "cuda" any CUDA device; else the exact name.</summary>
-    public static string? ResolveDevice(string requested, IReadOnlyList<string> live) => requested switch
+    public static DeviceName? ResolveDevice(DeviceName requested, IReadOnlyList<string> live)
     {
-        "auto" => live.FirstOrDefault(d => d.StartsWith("cuda", StringComparison.Ordinal)) ?? live.FirstOrDefault(d => d == "cpu"),
-        "cuda" => live.FirstOrDefault(d => d.StartsWith("cuda:", StringComparison.Ordinal)),
-        _ => live.Contains(requested) ? requested : null,
-    };
+        string? name = requested.ToString() switch
+        {
+            "auto" => live.FirstOrDefault(d => d.StartsWith("cuda", StringComparison.Ordinal)) ?? live.FirstOrDefault(d => d == "cpu"),
+            "cuda" => live.FirstOrDefault(d => d.StartsWith("cuda:", StringComparison.Ordinal)),
+            var exact => live.Contains(exact) ? exact : null,
+        };
+        return DeviceName.TryParse(name);
+    }
 
-    private static async Task<T?> ResolveAsync<T>(DojoDb db, T? inline, Guid? id, SpecKind kind, string field, bool required,
-        ValidationErrors errors, CancellationToken ct) where T : class
+    /// <summary>
+    /// The spec's JSON with every part given by id (<c>networkId</c>) replaced by the saved part; an unknown id, two
+    /// ways of giving one part, or a required part missing go into <paramref name="errors"/>. Which parts may be saved
+    /// ones comes from the kind's record: a property of type network, optimizer or data set.
+    /// </summary>
+    private static async Task<JsonObject> ResolveSavedPartsAsync(DojoDb db, JsonObject request, ValidationErrors errors, CancellationToken ct)
     {
-        if (inline is not null && id is not null)
+        var json = request.DeepClone().AsObject();
+        string kind = json["kind"] is JsonValue value && value.TryGetValue(out string? text) ? text : JobKinds.Supervised;
+        if (JobKinds.SpecType(kind) is not { } type) return json; // reading the spec names the kind as the problem
+        foreach (var property in SpecJson.Options.GetTypeInfo(type).Properties)
         {
-            errors.Add(field, $"give either {field} or {field}Id, not both");
-            return null;
+            string field = property.Name, idField = field + "Id";
+            bool isSaveable = Saveable.TryGetValue(property.PropertyType, out var saveable);
+            if (json[idField] is not { } idNode || !isSaveable) // an id for another part is left to the spec's reading: not a member
+            {
+                if (property.IsRequired && json[field] is null)
+                    errors.Add(field, isSaveable ? $"is required (inline, or a saved spec's id as {idField})" : "is required");
+                continue;
+            }
+            json.Remove(idField);
+            if (json[field] is not null)
+            {
+                errors.Add(field, $"give either {field} or {idField}, not both");
+                continue;
+            }
+            if (idNode is not JsonValue idValue || !idValue.TryGetValue(out string? idText) || !Guid.TryParse(idText, out var id))
+            {
+                errors.Add(idField, "must be the id (a UUID) of a saved spec");
+                continue;
+            }
+            var saved = await db.SavedSpecs.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id && s.Kind == saveable, ct);
+            if (saved is null)
+            {
+                errors.Add(idField, $"no saved {SpecJson.Name(saveable)} has id {id}");
+                continue;
+            }
+            // Read as stored (whichever build saved it), written back in today's shape.
+            json[field] = JsonSerializer.SerializeToNode(JsonSerializer.Deserialize(saved.Json, property.PropertyType, SpecJson.Stored), property.PropertyType, SpecJson.Options);
         }
-        if (inline is not null) return inline;
-        if (id is null)
-        {
-            if (required) errors.Add(field, $"is required (inline, or a saved spec's id as {field}Id)");
-            return null;
-        }
-        var saved = await db.SavedSpecs.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id && s.Kind == kind, ct);
-        if (saved is null)
-        {
-            errors.Add($"{field}Id", $"no saved {field} has id {id}");
-            return null;
-        }
-        return SpecJson.Deserialize<T>(saved.Json);
+        return json;
     }
 }

@@ -15,13 +15,15 @@ public static class JobsApi
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/jobs").WithTags("Jobs");
-        api.MapPost("/", SubmitAsync).WithName("SubmitJob").WithSummary("Submit a training job");
+        api.MapPost("/", SubmitAsync).WithName("SubmitJob")
+            .WithSummary("Submit a training job: { name?, kind? (default supervised), ...the kind's spec }; parts by saved id as networkId, datasetId, …")
+            .Accepts<SubmitJobRequest.Body>("application/json");
         api.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("List jobs, newest first, optionally by state");
         api.MapGet("/{id:guid}", GetAsync).WithName("GetJob").WithSummary("A job's state, spec, timestamps and final metrics");
         api.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob").WithSummary("Cancel a queued or running job");
         api.MapGet("/{id:guid}/metrics", MetricsAsync).WithName("GetJobMetrics").WithSummary("The job's stored metric points from a sequence number");
         api.MapGet("/{id:guid}/model", ModelAsync).WithName("GetJobModel")
-            .WithSummary("The trained weights: format=torchSharp (default), safetensors or pyTorch (torch.load)");
+            .WithSummary("A trained network's weights: name (default model; a GAN's generator, …), format=torchSharp (default), safetensors or pyTorch (torch.load)");
         api.MapPost("/{id:guid}/predict", PredictAsync).WithName("Predict").DisableAntiforgery()
             .WithSummary("Class probabilities for new inputs: JSON { \"inputs\": [...] } of raw values, or images (a PNG/JPEG body, or multipart parts); ?invert=true for dark-on-light images")
             .Accepts<PredictRequest>("application/json", "image/png", "image/jpeg", "multipart/form-data");
@@ -82,9 +84,9 @@ public static class JobsApi
     }
 
     private static async Task<Results<Created<JobDto>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
-        SubmitJobRequest request, Viewer viewer, JobSubmission submission, CancellationToken ct)
+        SubmitJobRequest.Body body, Viewer viewer, JobSubmission submission, CancellationToken ct)
     {
-        var result = await submission.SubmitAsync(request, viewer, ct);
+        var result = await submission.SubmitAsync(SubmitJobRequest.From(body), viewer, ct);
         if (result.LimitReached is not null)
             return TypedResults.Problem(result.LimitReached, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many jobs at once.");
         if (result.Job is null) return TypedResults.ValidationProblem(result.Errors);
@@ -119,7 +121,7 @@ public static class JobsApi
         return job is null ? TypedResults.NotFound() : TypedResults.Ok(JobDto.From(job));
     }
 
-    private static async Task<Results<Ok<JobDto>, NotFound, Conflict<string>>> CancelAsync(
+    private static async Task<Results<Ok<JobDto>, NotFound, ProblemHttpResult>> CancelAsync(
         Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobStore store, JobEvents events, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -127,7 +129,8 @@ public static class JobsApi
         var outcome = await store.RequestCancelAsync(id, ct);
         if (outcome == CancelOutcome.NotFound) return TypedResults.NotFound();
         var job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id, ct);
-        if (outcome == CancelOutcome.AlreadyEnded) return TypedResults.Conflict($"the job has already ended: {SpecJson.Name(job.State)}");
+        if (outcome == CancelOutcome.AlreadyEnded)
+            return TypedResults.Problem($"the job has already ended: {SpecJson.Name(job.State)}", statusCode: StatusCodes.Status409Conflict, title: "The job has ended.");
         if (outcome == CancelOutcome.Cancelled) events.Publish(new JobUpdate(job.Id, [], JobState.Cancelled));
         return TypedResults.Ok(JobDto.From(job));
     }
@@ -144,18 +147,24 @@ public static class JobsApi
         return TypedResults.Ok(new MetricPage(points.Select(MetricPointDto.From).ToList(), next));
     }
 
-    private static async Task<Results<PhysicalFileHttpResult, NotFound<string>, ValidationProblem>> ModelAsync(
-        Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct, string format = "torchSharp")
+    private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult, ValidationProblem>> ModelAsync(
+        Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct,
+        string name = ModelNames.Default, string format = "torchSharp")
     {
         var parsed = SpecJson.ParseName<ModelFormat>(format);
         if (parsed is null)
             return Invalid("format", $"'{format}' is not one of: {SpecJson.AllowedNames<ModelFormat>()}");
+        if (!ModelNames.IsValid(name)) return Invalid("name", $"'{name}' is not a model name");
         await using var db = await contexts.CreateDbContextAsync(ct);
         var state = await db.Jobs.VisibleTo(viewer).Where(j => j.Id == id).Select(j => (JobState?)j.State).SingleOrDefaultAsync(ct);
-        string path = files.Model(id, parsed.Value);
-        if (state != JobState.Succeeded || !File.Exists(path))
-            return TypedResults.NotFound(state is null ? "no such job" : $"the job is {state}; weights exist once it has succeeded");
-        return TypedResults.PhysicalFile(path, "application/octet-stream", $"dojo-{id:N}{JobFiles.Extension(parsed.Value)}");
+        if (state is null) return TypedResults.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);
+        if (state != JobState.Succeeded)
+            return TypedResults.Problem($"the job is {SpecJson.Name(state.Value)}; weights exist once it has succeeded", statusCode: StatusCodes.Status404NotFound);
+        string path = files.Model(id, name, parsed.Value);
+        if (!File.Exists(path))
+            return TypedResults.Problem($"the job has no model named '{name}'; it has: {string.Join(", ", files.ModelNames(id))}", statusCode: StatusCodes.Status404NotFound);
+        string fileName = name == ModelNames.Default ? $"dojo-{id:N}" : $"dojo-{id:N}-{name}";
+        return TypedResults.PhysicalFile(path, "application/octet-stream", fileName + JobFiles.Extension(parsed.Value));
     }
 }
 

@@ -11,6 +11,9 @@ public static class JobsExtensions
         builder.Services.Configure<SpecLimits>(builder.Configuration.GetSection("Dojo:Limits"));
         builder.Services.Configure<WatchOptions>(builder.Configuration.GetSection(WatchOptions.Section));
         builder.Services.AddSingleton<JobSubmission>();
+        builder.Services.AddSingleton<JobEventStream>();
+        builder.Services.Configure<PredictionOptions>(builder.Configuration.GetSection(PredictionOptions.Section));
+        builder.Services.AddSingleton<ModelCache>();
         builder.Services.AddSingleton<JobPredictor>();
         builder.Services.Configure<Playground.GradingOptions>(builder.Configuration.GetSection("Dojo:Grading"));
         builder.Services.AddSingleton<Playground.PlaygroundGrader>();

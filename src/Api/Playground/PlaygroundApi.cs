@@ -55,7 +55,7 @@ public static class PlaygroundApi
         {
             return Invalid("url", ex.Message);
         }
-        var errors = SpecValidator.Validate(result.Spec, limits.Value);
+        var errors = result.Spec.Validate(limits.Value);
         if (errors.Count > 0)
             return TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key == "training.epochs" ? "epochs" : $"url ({e.Key})", e => e.Value),
                 title: "The URL's setting cannot be trained as it is.");

@@ -4,6 +4,7 @@ using Dojo.Api.People;
 using Dojo.Domain.Exercises;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Playground;
+using Dojo.Domain.Kinds.Supervised;
 using Dojo.Domain.Specs;
 using Dojo.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -56,7 +57,7 @@ public sealed class PlaygroundGrader(
     {
         var rule = options.Value.Apply(exerciseRule);
         var errors = new ValidationErrors();
-        var plans = new List<(PlaygroundGenerator Dataset, string Url, int Seed, JobSpec Spec)>();
+        var plans = new List<(PlaygroundGenerator Dataset, string Url, int Seed, SupervisedSpec Spec)>();
         foreach (var requirement in rule.Requirements)
         {
             string key = $"urls.{SpecJson.Name(requirement.Dataset)}";
@@ -65,22 +66,23 @@ public sealed class PlaygroundGrader(
                 errors.Add(key, "a playground URL for this data set is required");
                 continue;
             }
-            JobSpec spec;
+            PlaygroundSpec.Result parsed;
             try
             {
-                spec = PlaygroundSpec.ToJobSpec(PlaygroundState.Parse(url), rule.Epochs).Spec;
+                parsed = PlaygroundSpec.ToJobSpec(PlaygroundState.Parse(url), rule.Epochs);
             }
             catch (PlaygroundUrlException ex)
             {
                 errors.Add(key, ex.Message);
                 continue;
             }
-            if (spec.Dataset.Generator != requirement.Dataset)
+            if (parsed.Dataset.Generator != requirement.Dataset)
             {
-                errors.Add(key, $"the URL's data set is {SpecJson.Name(spec.Dataset.Generator)}, not {SpecJson.Name(requirement.Dataset)}");
+                errors.Add(key, $"the URL's data set is {SpecJson.Name(parsed.Dataset.Generator)}, not {SpecJson.Name(requirement.Dataset)}");
                 continue;
             }
-            foreach (var (path, messages) in SpecValidator.Validate(spec, limits.Value))
+            var spec = parsed.Spec;
+            foreach (var (path, messages) in spec.Validate(limits.Value))
                 foreach (var message in messages) errors.Add($"{key} ({path})", message);
             for (int seed = 1; seed <= rule.Seeds; seed++) plans.Add((requirement.Dataset, url, seed, WithSeed(spec, seed)));
         }
@@ -92,11 +94,7 @@ public sealed class PlaygroundGrader(
         var grading = Grading.Start(rule, owner.UserId, clock.GetUtcNow().UtcDateTime);
         foreach (var (dataset, url, seed, spec) in plans)
         {
-            var request = new SubmitJobRequest
-            {
-                Name = $"exercise 1: {SpecJson.Name(dataset)}, seed {seed}",
-                Dataset = spec.Dataset, Network = spec.Network, Optimizer = spec.Optimizer, Training = spec.Training,
-            };
+            var request = SubmitJobRequest.For($"exercise 1: {SpecJson.Name(dataset)}, seed {seed}", spec);
             var submitted = await submission.SubmitAsync(request, owner, ct, inGroup: true);
             if (submitted.LimitReached is not null)
                 return new Started(null, new Dictionary<string, string[]> { ["urls"] = [submitted.LimitReached] });
@@ -153,7 +151,7 @@ public sealed class PlaygroundGrader(
     }
 
     /// <summary>Seed 1 is the page's own start; later seeds draw other weights from the same distribution.</summary>
-    private static JobSpec WithSeed(JobSpec spec, int seed)
+    private static SupervisedSpec WithSeed(SupervisedSpec spec, int seed)
     {
         if (seed == 1) return spec;
         var init = spec.Network.Init is { Kind: InitKind.Playground }

@@ -2,6 +2,7 @@ using Dojo.Domain.Specs;
 using Dojo.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Dojo.Api.Specs;
 
@@ -15,23 +16,26 @@ public static class SpecsApi
 {
     public static IEndpointRouteBuilder MapSpecsApi(this IEndpointRouteBuilder app)
     {
-        MapSaved<NetworkSpec>(app, "/api/networks", SpecKind.Network, "Networks", (_, _) => { });
+        // What can be checked without the rest of a job: a network's layers (not their fit to an input), an optimizer, a data set.
+        MapSaved<NetworkSpec>(app, "/api/networks", SpecKind.Network, "Networks",
+            (spec, limits, errors) => NetworkChecks.CheckLayers(spec, limits, errors, "spec"));
         MapSaved<OptimizerSpec>(app, "/api/optimizers", SpecKind.Optimizer, "Optimizers",
-            (spec, errors) => SpecValidator.ValidateOptimizer(spec, errors, "spec"));
+            (spec, _, errors) => spec.Validate(errors, "spec"));
         MapSaved<DatasetSpec>(app, "/api/datasets", SpecKind.Dataset, "Datasets",
-            (spec, errors) => SpecValidator.ValidateDataset(spec, new SpecLimits(), errors, "spec"));
+            (spec, limits, errors) => spec.Validate(limits, errors, "spec"));
         return app;
     }
 
-    private static void MapSaved<T>(IEndpointRouteBuilder app, string route, SpecKind kind, string tag, Action<T, ValidationErrors> validate) where T : class
+    private static void MapSaved<T>(IEndpointRouteBuilder app, string route, SpecKind kind, string tag, Action<T, SpecLimits, ValidationErrors> validate) where T : class
     {
         var api = app.MapGroup(route).WithTags(tag);
         api.MapPost("/", async Task<Results<Created<SavedSpecDto<T>>, ValidationProblem>> (
-            SaveSpecRequest<T> request, IDbContextFactory<DojoDb> contexts, TimeProvider clock, CancellationToken ct) =>
+            SaveSpecRequest<T> request, IDbContextFactory<DojoDb> contexts, IOptions<SpecLimits> limits, TimeProvider clock, CancellationToken ct) =>
         {
             var errors = new ValidationErrors();
             if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200) errors.Add("name", "must be 1 to 200 characters");
-            validate(request.Spec, errors);
+            if (request.Spec is null) errors.Add("spec", "is required");
+            else validate(request.Spec, limits.Value, errors);
             if (errors.Count > 0) return TypedResults.ValidationProblem(errors.ToDictionary());
             var saved = SavedSpec.Create(kind, request.Name, SpecJson.Serialize(request.Spec), clock.GetUtcNow().UtcDateTime);
             await using var db = await contexts.CreateDbContextAsync(ct);
@@ -55,5 +59,5 @@ public static class SpecsApi
         }).WithName($"Get{kind}").WithSummary($"A saved {kind.ToString().ToLowerInvariant()} spec");
     }
 
-    private static SavedSpecDto<T> ToDto<T>(SavedSpec saved) => new(saved.Id, saved.Name, saved.CreatedAt, SpecJson.Deserialize<T>(saved.Json));
+    private static SavedSpecDto<T> ToDto<T>(SavedSpec saved) => new(saved.Id, saved.Name, saved.CreatedAt, SpecJson.DeserializeStored<T>(saved.Json));
 }

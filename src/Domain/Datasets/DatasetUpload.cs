@@ -28,7 +28,7 @@ public sealed class DatasetUpload
     public long StoredBytes { get; private set; }
     public DateTime CreatedAt { get; private set; }
 
-    public UploadInfo Info => SpecJson.Deserialize<UploadInfo>(InfoJson);
+    public UploadInfo Info => SpecJson.DeserializeStored<UploadInfo>(InfoJson);
 
     public static DatasetUpload Create(Guid id, Guid ownerId, string name, string format, UploadInfo info, long storedBytes, DateTime now) => new()
     {

@@ -14,12 +14,13 @@ public sealed class DatasetUnavailableException(string message) : Exception(mess
 public static class ImageData
 {
     /// <param name="uploadsDirectory">Where uploaded data sets are stored (<c>{DataDirectory}/datasets</c>).</param>
-    public static TrainingData Load(DatasetSpec spec, string builtinDirectory, string? uploadsDirectory = null)
+    public static TrainingData Load(ImageDatasetSpec spec, string builtinDirectory, string? uploadsDirectory = null)
     {
-        var info = spec.Kind == DatasetSpec.UploadKind ? Uploaded(spec, uploadsDirectory) : BuiltinDatasets.All(builtinDirectory).Single(d => d.Name == spec.Name);
+        var info = spec is UploadDatasetSpec upload ? Uploaded(upload, uploadsDirectory)
+            : BuiltinDatasets.All(builtinDirectory).Single(d => d.Name == ((BuiltinDatasetSpec)spec).Name);
         if (!info.Installed)
             throw new DatasetUnavailableException(
-                $"{(spec.Kind == DatasetSpec.UploadKind ? $"upload {spec.UploadId}" : SpecJson.Name(info.Name))} is not available on this worker ({info.InstallHint})");
+                $"{(spec is UploadDatasetSpec u ? $"upload {u.UploadId}" : SpecJson.Name(info.Name))} is not available on this worker ({info.InstallHint})");
         var chosen = spec.Classes ?? Enumerable.Range(0, info.Classes).ToList();
         var labelOf = chosen.Select((label, index) => (label, index)).ToDictionary(x => x.label, x => x.index);
         var random = new Random(spec.Seed);
@@ -60,7 +61,7 @@ public static class ImageData
     }
 
     /// <summary>An upload described like a built-in data set (its files are in the same layout).</summary>
-    private static BuiltinInfo Uploaded(DatasetSpec spec, string? uploadsDirectory)
+    private static BuiltinInfo Uploaded(UploadDatasetSpec spec, string? uploadsDirectory)
     {
         var upload = spec.Upload ?? throw new InvalidOperationException("the upload's description is filled in at submit");
         string folder = Path.Combine(uploadsDirectory ?? throw new InvalidOperationException("no uploads directory"), spec.UploadId!.Value.ToString("N"));

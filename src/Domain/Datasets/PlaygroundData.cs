@@ -18,7 +18,7 @@ public sealed record PlaygroundDataset(DataSplit Train, DataSplit Test, bool IsR
 /// </summary>
 public static class PlaygroundData
 {
-    public static PlaygroundDataset Generate(DatasetSpec spec)
+    public static PlaygroundDataset Generate(PlaygroundDatasetSpec spec)
     {
         IRandomSource random = spec.SeedText is null ? new SystemRandomSource(spec.Seed) : new SeedRandom(spec.SeedText);
         double noise = spec.Noise / 100.0;

@@ -21,10 +21,14 @@ public sealed record TrainingData(DataSplit Train, DataSplit Validation, DataSpl
     /// <summary>Images: how pixels were scaled (predictions scale theirs the same way).</summary>
     public Jobs.InputScaling? Scaling { get; init; }
 
-    public static TrainingData Load(DatasetSpec spec, string builtinDirectory, string? uploadsDirectory = null) =>
-        spec.IsImages ? ImageData.Load(spec, builtinDirectory, uploadsDirectory) : FromPlayground(PlaygroundData.Generate(spec), spec);
+    public static TrainingData Load(DatasetSpec spec, string builtinDirectory, string? uploadsDirectory = null) => spec switch
+    {
+        PlaygroundDatasetSpec playground => FromPlayground(PlaygroundData.Generate(playground), playground),
+        ImageDatasetSpec images => ImageData.Load(images, builtinDirectory, uploadsDirectory),
+        _ => throw new NotSupportedException($"{spec.Kind} data sets are not supervised training data"),
+    };
 
-    public static TrainingData FromPlayground(PlaygroundDataset data, DatasetSpec spec) => new(
+    public static TrainingData FromPlayground(PlaygroundDataset data, PlaygroundDatasetSpec spec) => new(
         data.Train, data.Test, data.Test, [spec.Features.Count], data.IsRegression ? 0 : 2,
         data.IsRegression ? LabelEncoding.Value : LabelEncoding.PlusMinusOne, data.Stream);
 }

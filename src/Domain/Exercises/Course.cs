@@ -100,7 +100,7 @@ public sealed class Exercise
     public int Number { get; private set; }
     public DateTime CreatedAt { get; private set; }
 
-    public ExerciseDefinition Definition => SpecJson.Deserialize<ExerciseDefinition>(DefinitionJson);
+    public ExerciseDefinition Definition => SpecJson.DeserializeStored<ExerciseDefinition>(DefinitionJson);
 
     internal static Exercise Create(Guid unitId, ExerciseDefinition definition, DateTime now) => new()
     {

@@ -28,7 +28,7 @@ public sealed class Grading
         RuleJson = SpecJson.Serialize(rule),
     };
 
-    public PlaygroundGradingRule Rule => SpecJson.Deserialize<PlaygroundGradingRule>(RuleJson);
+    public PlaygroundGradingRule Rule => SpecJson.DeserializeStored<PlaygroundGradingRule>(RuleJson);
 
     public void AddRun(PlaygroundGenerator dataset, string url, int seed, Guid jobId) =>
         _runs.Add(new GradingRun { Dataset = dataset, Url = url, Seed = seed, JobId = jobId });

@@ -1,9 +1,10 @@
 namespace Dojo.Domain.Jobs;
 
 /// <summary>
-/// A training job: Dojo's own record of it is the truth (Hangfire only delivers work). Transitions
-/// made by workers that race with each other (claim, lease renewal, re-queue, finish) are conditional
-/// updates in the store, guarded by the same rules as the methods here.
+/// A job of any kind: Dojo's own record of it is the truth (Hangfire only delivers work). Its state changes
+/// (claim, lease renewal, checkpoint, re-queue, finish, cancel) are made by <c>JobStore</c>, each as one
+/// conditional update whose WHERE clause states the rule, because workers and API processes race for them;
+/// this class holds the record and how a job is created.
 /// </summary>
 public sealed class Job
 {
@@ -18,7 +19,7 @@ public sealed class Job
     public JobState State { get; private set; }
     /// <summary>The device asked for, resolved at submit ("cpu", "cuda:0").</summary>
     public string Device { get; private set; } = "cpu";
-    /// <summary>The resolved <see cref="Specs.JobSpec"/> as JSON.</summary>
+    /// <summary>The resolved <see cref="Specs.JobSpec"/> as JSON, its kind's record (<c>"kind"</c>; absent in jobs stored before kinds: supervised).</summary>
     public string SpecJson { get; private set; } = "";
     /// <summary>How many times a worker claimed the job (a resumed job has 2 or more).</summary>
     public int Attempts { get; private set; }

@@ -1,3 +1,4 @@
+using Dojo.Domain.Kinds.Supervised;
 using Dojo.Domain.Specs;
 
 namespace Dojo.Domain.Playground;
@@ -13,7 +14,10 @@ namespace Dojo.Domain.Playground;
 /// </summary>
 public static class PlaygroundSpec
 {
-    public sealed record Result(JobSpec Spec, IReadOnlyList<string> Notes);
+    public sealed record Result(SupervisedSpec Spec, IReadOnlyList<string> Notes)
+    {
+        public PlaygroundDatasetSpec Dataset => (PlaygroundDatasetSpec)Spec.Dataset;
+    }
 
     public static Result ToJobSpec(PlaygroundState state, int epochs)
     {
@@ -65,9 +69,9 @@ public static class PlaygroundSpec
         if (!double.IsFinite(state.PercTrainData) || state.PercTrainData != Math.Floor(state.PercTrainData))
             throw new PlaygroundUrlException($"percTrainData '{state.PercTrainData}' is not a whole percentage");
 
-        var spec = new JobSpec
+        var spec = new SupervisedSpec
         {
-            Dataset = new DatasetSpec
+            Dataset = new PlaygroundDatasetSpec
             {
                 Generator = regression
                     ? (state.RegDataset == "reg-gauss" ? PlaygroundGenerator.MultiGauss : PlaygroundGenerator.Plane)
@@ -98,7 +102,7 @@ public static class PlaygroundSpec
                 BatchSize = state.BatchFull ? BatchSize.Full : new BatchSize((int)state.BatchSize),
                 Epochs = epochs,
                 Seed = seed,
-                Device = "cpu",
+                Device = DeviceName.Cpu,
                 Shuffle = false,
             },
         };

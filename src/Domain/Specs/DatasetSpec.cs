@@ -1,67 +1,177 @@
 using System.Text.Json.Serialization;
+using Dojo.Domain.Datasets;
 
 namespace Dojo.Domain.Specs;
 
 /// <summary>
-/// The data to train on. <c>kind: playground</c> — a TensorFlow Playground 2-D data set: the generator's
-/// formula, <see cref="Samples"/> points (the playground uses 500 for classification and 1200 for
-/// regression), noise 0–50 (percent, as in the playground's URL), the share used for training (10–90 %)
-/// and the seed of the random stream. <c>kind: builtin</c> — an image data set by <see cref="Name"/>, split
-/// into train / validation / test by <see cref="Seed"/>, optionally only some <see cref="Classes"/>, scaled
-/// by <see cref="Normalization"/>. <c>kind: upload</c> — the same for an uploaded data set (<see cref="UploadId"/>).
+/// The data a job learns from, one record per kind (JSON's <c>"kind"</c>; <c>playground</c> when absent):
+/// <see cref="PlaygroundDatasetSpec"/>, <see cref="BuiltinDatasetSpec"/>, <see cref="UploadDatasetSpec"/>. Time
+/// series, text and other sources join as records beside these, each with one line in <see cref="Catalog"/>.
 /// </summary>
-public sealed record DatasetSpec
+public abstract record DatasetSpec
 {
+    /// <summary>
+    /// The kinds, and the members of the single record that described every data set before kinds existed (a
+    /// stored spec of that build has all of them; those a kind does not have are dropped when it is read back).
+    /// </summary>
+    internal static KindCatalog Catalog { get; } = new KindCatalog(PlaygroundKind,
+            ["generator", "samples", "noise", "trainPercent", "seedText", "features", "name", "trainCount", "testCount",
+             "validationPercent", "classes", "normalization", "uploadId", "upload"])
+        .Add(PlaygroundKind, typeof(PlaygroundDatasetSpec))
+        .Add(BuiltinKind, typeof(BuiltinDatasetSpec))
+        .Add(UploadKind, typeof(UploadDatasetSpec));
+
     public const string PlaygroundKind = "playground";
     public const string BuiltinKind = "builtin";
     public const string UploadKind = "upload";
 
-    public string Kind { get; init; } = PlaygroundKind;
+    [JsonPropertyOrder(-1)]
+    public string Kind => Catalog.NameOf(GetType());
+
+    /// <summary>The seed of the data's randomness: the playground's random stream, or the images' shuffle and split.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>The shape of one input sample: [features], or [1, height, width] for images.</summary>
+    public abstract int[] SampleShape();
+
+    /// <summary>How many classes the labels have (0: regression).</summary>
+    public abstract int ClassCount();
+
+    /// <summary>How the labels are written (±1, class indices, real values).</summary>
+    public abstract LabelEncoding Labels();
+
+    public abstract void Validate(SpecLimits limits, ValidationErrors errors, string path);
+}
+
+/// <summary>
+/// A TensorFlow Playground 2-D data set: the generator's formula, <see cref="Samples"/> points (the playground uses
+/// 500 for classification and 1200 for regression), noise 0–50 (percent, as in the playground's URL), the share used
+/// for training (10–90 %), and the features fed to the network, from the random stream of <see cref="DatasetSpec.Seed"/>.
+/// </summary>
+public sealed record PlaygroundDatasetSpec : DatasetSpec
+{
     public PlaygroundGenerator Generator { get; init; } = PlaygroundGenerator.Xor;
     public int? Samples { get; init; }
     public double Noise { get; init; }
     public int TrainPercent { get; init; } = 50;
-    public int Seed { get; init; } = 1;
 
     /// <summary>
-    /// A playground seed text (the URL's <c>seed</c>): when given, the data come from seedrandom's stream
-    /// for it, as on the page, instead of Dojo's own stream for <see cref="Seed"/>.
+    /// A playground seed text (the URL's <c>seed</c>): when given, the data come from seedrandom's stream for it, as
+    /// on the page, instead of Dojo's own stream for <see cref="DatasetSpec.Seed"/>.
     /// </summary>
     public string? SeedText { get; init; }
+
     public IReadOnlyList<InputFeature> Features { get; init; } = [InputFeature.X1, InputFeature.X2];
 
     [JsonIgnore]
     public int SampleCount => Samples ?? (Generator.IsRegression() ? 1200 : 500);
 
-    [JsonIgnore]
-    public bool IsPlayground => Kind == PlaygroundKind;
+    public override int[] SampleShape() => [Features.Count];
 
-    /// <summary>Built-in images: which data set.</summary>
-    public Datasets.BuiltinDataset? Name { get; init; }
+    public override int ClassCount() => Generator.IsRegression() ? 0 : 2;
 
-    /// <summary>Built-in images: training images (validation included); default all that are not test.</summary>
+    public override LabelEncoding Labels() => Generator.IsRegression() ? LabelEncoding.Value : LabelEncoding.PlusMinusOne;
+
+    public override void Validate(SpecLimits limits, ValidationErrors errors, string path)
+    {
+        if (SampleCount < 10 || SampleCount > limits.MaxSamples)
+            errors.Add($"{path}.samples", $"must be between 10 and {limits.MaxSamples}");
+        if (Noise is < 0 or > 50 || !double.IsFinite(Noise))
+            errors.Add($"{path}.noise", "must be between 0 and 50 (percent, as in the playground)");
+        if (TrainPercent is < 10 or > 90)
+            errors.Add($"{path}.trainPercent", "must be between 10 and 90");
+        if (Features.Count == 0)
+            errors.Add($"{path}.features", "needs at least one input feature");
+        else if (Features.Distinct().Count() != Features.Count)
+            errors.Add($"{path}.features", "names a feature twice");
+    }
+}
+
+/// <summary>
+/// Images (or rows of features), split by <see cref="DatasetSpec.Seed"/> into train / validation / test, optionally
+/// only some <see cref="Classes"/>, scaled by <see cref="Normalization"/>: built in or uploaded.
+/// </summary>
+public abstract record ImageDatasetSpec : DatasetSpec
+{
+    /// <summary>Training images (validation included); default all that are not test.</summary>
     public int? TrainCount { get; init; }
 
-    /// <summary>Built-in images: test images; default the official test split, or 20 % of the images.</summary>
+    /// <summary>Test images; default the official test split, or 20 % of the images.</summary>
     public int? TestCount { get; init; }
 
-    /// <summary>Built-in images: the share of the training images held out for per-epoch validation (0–50).</summary>
+    /// <summary>The share of the training images held out for per-epoch validation (0–50).</summary>
     public int ValidationPercent { get; init; } = 10;
 
-    /// <summary>Built-in images: only these labels, renumbered 0, 1, … in the order given (e.g. [5, 6, 7, 8, 9]).</summary>
+    /// <summary>Only these labels, renumbered 0, 1, … in the order given (e.g. [5, 6, 7, 8, 9]).</summary>
     public IReadOnlyList<int>? Classes { get; init; }
 
     public Normalization Normalization { get; init; } = Normalization.Unit;
 
-    /// <summary>An uploaded data set (<c>kind: upload</c>): its id from <c>POST /api/datasets/uploads</c>.</summary>
+    /// <summary>What the data set is called in messages, its labels, size and sample shape; null until it is named.</summary>
+    protected abstract (string Described, int Classes, int Count, int[] Shape)? Describe(ValidationErrors? errors, string path);
+
+    public override int[] SampleShape() => Described().Shape;
+
+    public override int ClassCount() => Classes?.Count ?? Described().Classes;
+
+    public override LabelEncoding Labels() => LabelEncoding.ClassIndex;
+
+    private (string Described, int Classes, int Count, int[] Shape) Described() =>
+        Describe(null, "") ?? throw new InvalidOperationException($"a {Kind} data set without its name; the spec should have been refused at submit");
+
+    public override void Validate(SpecLimits limits, ValidationErrors errors, string path)
+    {
+        if (Describe(errors, path) is not { } description) return;
+        var (described, allClasses, count, _) = description;
+        if (Classes is { } classes)
+        {
+            if (classes.Count < 2) errors.Add($"{path}.classes", "needs at least two labels");
+            if (classes.Any(c => c < 0 || c >= allClasses)) errors.Add($"{path}.classes", $"labels of {described} are 0 to {allClasses - 1}");
+            if (classes.Distinct().Count() != classes.Count) errors.Add($"{path}.classes", "names a label twice");
+        }
+        if (TrainCount is < 10) errors.Add($"{path}.trainCount", "must be at least 10");
+        if (TestCount is < 1) errors.Add($"{path}.testCount", "must be at least 1");
+        int available = count * (Classes?.Count ?? allClasses) / allClasses; // roughly: the classes are about balanced
+        if (TrainCount + (TestCount ?? 0) > available)
+            errors.Add($"{path}.trainCount", $"{described} has about {available} samples of the chosen classes; trainCount + testCount ask for more");
+        if (ValidationPercent is < 0 or > 50) errors.Add($"{path}.validationPercent", "must be between 0 and 50");
+    }
+}
+
+/// <summary>An image data set Dojo ships or installs from a package, by <see cref="Name"/>.</summary>
+public sealed record BuiltinDatasetSpec : ImageDatasetSpec
+{
+    public BuiltinDataset? Name { get; init; }
+
+    protected override (string, int, int, int[])? Describe(ValidationErrors? errors, string path)
+    {
+        if (Name is not { } name)
+        {
+            errors?.Add($"{path}.name", $"is required for a built-in data set: one of {SpecJson.AllowedNames<BuiltinDataset>()}");
+            return null;
+        }
+        var info = BuiltinDatasets.Describe(name);
+        return (SpecJson.Name(name), info.Classes, info.Count, info.SampleShape);
+    }
+}
+
+/// <summary>A data set a user uploaded (<c>POST /api/datasets/uploads</c>), by <see cref="UploadId"/>.</summary>
+public sealed record UploadDatasetSpec : ImageDatasetSpec
+{
     public Guid? UploadId { get; init; }
 
-    /// <summary>The upload's shape, classes and size, filled in at submit (so that checks and workers need not look it up).</summary>
-    public Datasets.UploadInfo? Upload { get; init; }
+    /// <summary>The upload's shape, classes and size, filled in at submit (so that checks and workers need not look them up).</summary>
+    public UploadInfo? Upload { get; init; }
 
-    /// <summary>Images (built in or uploaded): split, filtered and scaled the same way.</summary>
-    [JsonIgnore]
-    public bool IsImages => Kind is BuiltinKind or UploadKind;
+    protected override (string, int, int, int[])? Describe(ValidationErrors? errors, string path)
+    {
+        if (UploadId is null || Upload is not { } upload)
+        {
+            errors?.Add($"{path}.uploadId", "is required for an uploaded data set: the id POST /api/datasets/uploads gave");
+            return null;
+        }
+        return ($"upload {UploadId}", upload.Classes, upload.Count, upload.SampleShape);
+    }
 }
 
 /// <summary>How pixels reach the network: <c>unit</c> scales to [0, 1]; <c>standardize</c> to zero mean and unit variance (training set's); <c>none</c> keeps raw values.</summary>

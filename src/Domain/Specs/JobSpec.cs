@@ -1,10 +1,60 @@
+using System.Text.Json.Serialization;
+
 namespace Dojo.Domain.Specs;
 
-/// <summary>Everything a worker needs to train one model: the resolved, validated specification of a job.</summary>
-public sealed record JobSpec
+/// <summary>
+/// Everything a worker needs to run one job, for one kind of job (<see cref="Kind"/>: <c>supervised</c> when a
+/// request leaves it out). Each kind is a record in its own folder under src/Domain/Kinds with its validator, and
+/// a trainer in src/Worker/Training; the job machinery sees only what is declared here.
+/// </summary>
+public abstract record JobSpec
 {
-    public required DatasetSpec Dataset { get; init; }
-    public required NetworkSpec Network { get; init; }
-    public required OptimizerSpec Optimizer { get; init; }
-    public required TrainingSpec Training { get; init; }
+    /// <summary>Where every kind names its device (and seed): its <c>training</c> section.</summary>
+    public const string DeviceField = "training.device";
+
+    /// <summary>The kind's name in JSON (<c>"kind": "supervised"</c>).</summary>
+    [JsonPropertyOrder(-1)]
+    public string Kind => JobKinds.Catalog.NameOf(GetType());
+
+    /// <summary>The device the job asks for (at submit: cpu, cuda, cuda:N or auto; once stored: the one resolved).</summary>
+    public abstract DeviceName Device();
+
+    public abstract JobSpec WithDevice(DeviceName device);
+
+    /// <summary>Problems that keep the job from being stored, keyed by JSON path (<c>network.layers[3].units</c>).</summary>
+    public abstract IReadOnlyDictionary<string, string[]> Validate(SpecLimits limits);
+
+    /// <summary>The data set the job learns from, kept at <c>dataset</c>; null for a kind that learns otherwise (from an environment).</summary>
+    public virtual DatasetSpec? TrainsOn() => null;
+
+    /// <summary>The same job on <paramref name="dataset"/> (at submit: an upload's shape filled in).</summary>
+    public virtual JobSpec WithDataset(DatasetSpec dataset) => throw new NotSupportedException($"a {Kind} job has no data set");
+
+    /// <summary>The finished job whose trained networks this one starts from (transfer learning), if any.</summary>
+    public virtual Guid? TransfersFrom() => null;
+
+    /// <summary>Whether this job can start from <paramref name="source"/>'s trained networks; problems keyed by field.</summary>
+    public virtual IReadOnlyDictionary<string, string[]> CheckTransferSource(JobSpec source) => new Dictionary<string, string[]>();
+}
+
+/// <summary>
+/// The job kinds this process knows, by their JSON name. <c>supervised</c> is always known (it is the default, and
+/// what every job stored before kinds existed is); a worker registers the others with their trainers
+/// (<c>services.AddJobKind&lt;GanSpec, GanTrainer&gt;("gan")</c>), and so does a test with its own kind.
+/// </summary>
+public static class JobKinds
+{
+    public const string Supervised = "supervised";
+
+    internal static KindCatalog Catalog { get; } = new KindCatalog(Supervised).Add(Supervised, typeof(Kinds.Supervised.SupervisedSpec));
+
+    public static void Register<TSpec>(string name) where TSpec : JobSpec
+    {
+        if (!Jobs.ModelNames.IsValid(name)) throw new ArgumentException($"'{name}' is not a kind name (a lower-case letter, then letters and digits)", nameof(name));
+        Catalog.Add(name, typeof(TSpec));
+    }
+
+    public static Type? SpecType(string name) => Catalog.TypeOf(name);
+
+    public static IReadOnlyList<string> Names => Catalog.Names;
 }

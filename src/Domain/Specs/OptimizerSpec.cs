@@ -16,4 +16,16 @@ public sealed record OptimizerSpec
     public double Epsilon { get; init; } = 1e-8;
     public double L1 { get; init; }
     public double L2 { get; init; }
+
+    public void Validate(ValidationErrors errors, string path)
+    {
+        errors.Positive(LearningRate, $"{path}.learningRate");
+        errors.NonNegative(L1, $"{path}.l1");
+        errors.NonNegative(L2, $"{path}.l2");
+        if (Momentum is < 0 or >= 1) errors.Add($"{path}.momentum", "must be in [0, 1)");
+        if (Alpha is < 0 or >= 1) errors.Add($"{path}.alpha", "must be in [0, 1)");
+        if (Beta1 is < 0 or >= 1) errors.Add($"{path}.beta1", "must be in [0, 1)");
+        if (Beta2 is < 0 or >= 1) errors.Add($"{path}.beta2", "must be in [0, 1)");
+        errors.Positive(Epsilon, $"{path}.epsilon");
+    }
 }

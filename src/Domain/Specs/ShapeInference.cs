@@ -9,7 +9,8 @@ public readonly record struct LayerShape(int[]? Output, long Parameters, string?
 /// <summary>
 /// Shapes of one sample through the layers: flat [features] or an image [channels, height, width]. The same
 /// rules serve the check at submit (which names the layer, the incoming shape and the reason) and the model
-/// builder (which needs each layer's input channels and widths).
+/// builder (which needs each layer's input channels and widths). A layer's own settings (a positive kernel, …)
+/// are checked before, by <see cref="NetworkChecks"/>.
 /// </summary>
 public static class ShapeInference
 {
@@ -27,9 +28,12 @@ public static class ShapeInference
         _ => new LayerShape(input, 0), // activation, dropout: elementwise
     };
 
+    /// <summary>The shape a valid network gives for <paramref name="input"/>.</summary>
+    public static int[] Output(NetworkSpec network, int[] input) => network.Layers.Aggregate(input, (shape, layer) =>
+        Apply(layer, shape).Output ?? throw new InvalidOperationException($"{layer} does not fit {Format(shape)}; the spec should have been refused at submit"));
+
     private static LayerShape Dense(DenseLayer dense, int[] input)
     {
-        if (dense.Units < 1) return LayerShape.Refused($"must be at least 1 (got {dense.Units})", "units");
         if (input.Length != 1)
             return LayerShape.Refused($"dense needs a flat input; it gets {Format(input)} — add a flatten or globalAvgPool layer before it");
         return new LayerShape([dense.Units], (long)input[0] * dense.Units + (dense.Bias ? dense.Units : 0));
@@ -38,16 +42,11 @@ public static class ShapeInference
     private static LayerShape Conv(Conv2dLayer conv, int[] input)
     {
         if (input.Length != 3) return NeedsImage("conv2d", input);
-        if (conv.OutChannels < 1) return LayerShape.Refused($"must be at least 1 (got {conv.OutChannels})", "outChannels");
-        if (conv.Kernel < 1) return LayerShape.Refused($"must be at least 1 (got {conv.Kernel})", "kernel");
-        if (conv.Stride < 1) return LayerShape.Refused($"must be at least 1 (got {conv.Stride})", "stride");
-        if (conv.Padding.Same && (conv.Stride != 1 || conv.Kernel % 2 == 0))
-            return LayerShape.Refused("same padding needs stride 1 and an odd kernel; give the padding in pixels instead", "padding");
         int padding = conv.Padding.For(conv.Kernel);
-        int height = (input[1] + 2 * padding - conv.Kernel) / conv.Stride + 1;
-        int width = (input[2] + 2 * padding - conv.Kernel) / conv.Stride + 1;
         if (input[1] + 2 * padding < conv.Kernel || input[2] + 2 * padding < conv.Kernel)
             return LayerShape.Refused($"a {conv.Kernel}×{conv.Kernel} kernel does not fit the incoming {Format(input)} (padding {padding})", "kernel");
+        int height = (input[1] + 2 * padding - conv.Kernel) / conv.Stride + 1;
+        int width = (input[2] + 2 * padding - conv.Kernel) / conv.Stride + 1;
         long parameters = (long)conv.OutChannels * input[0] * conv.Kernel * conv.Kernel + (conv.Bias ? conv.OutChannels : 0);
         return new LayerShape([conv.OutChannels, height, width], parameters);
     }
@@ -55,9 +54,7 @@ public static class ShapeInference
     private static LayerShape Pool(string name, int kernel, int? stride, int[] input)
     {
         if (input.Length != 3) return NeedsImage(name, input);
-        if (kernel < 1) return LayerShape.Refused($"must be at least 1 (got {kernel})", "kernel");
         int step = stride ?? kernel;
-        if (step < 1) return LayerShape.Refused($"must be at least 1 (got {step})", "stride");
         if (input[1] < kernel || input[2] < kernel)
             return LayerShape.Refused($"a {kernel}×{kernel} window does not fit the incoming {Format(input)}", "kernel");
         return new LayerShape([input[0], (input[1] - kernel) / step + 1, (input[2] - kernel) / step + 1], 0);

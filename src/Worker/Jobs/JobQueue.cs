@@ -12,10 +12,9 @@ namespace Dojo.Worker.Jobs;
 /// </summary>
 public sealed class JobQueue(IBackgroundJobClient hangfire, JobStore store)
 {
-    public async Task EnqueueAsync(Guid jobId, string device, CancellationToken ct)
+    public async Task EnqueueAsync(Guid jobId, DeviceName device, CancellationToken ct)
     {
-        string queue = DeviceName.TryParse(device)?.Queue ?? "cpu";
-        string deliveryId = hangfire.Create<TrainingJob>(job => job.Run(jobId, CancellationToken.None), new EnqueuedState(queue));
+        string deliveryId = hangfire.Create<TrainingJob>(job => job.Run(jobId, CancellationToken.None), new EnqueuedState(device.Queue));
         await store.MarkDeliveredAsync(jobId, deliveryId, ct);
     }
 }

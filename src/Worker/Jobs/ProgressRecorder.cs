@@ -55,7 +55,7 @@ public sealed class ProgressRecorder : IAsyncDisposable
     public long NextSeq { get; private set; }
 
     /// <summary>Records an epoch's metrics; takes the trainer's state only when a checkpoint is due.</summary>
-    public void Record(int epoch, long step, IReadOnlyList<Metric> metrics, Func<byte[]> checkpointState)
+    public void Record(int epoch, long step, IReadOnlyList<Metric> metrics, Func<TrainingState> checkpointState)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
         List<MetricPoint> points;

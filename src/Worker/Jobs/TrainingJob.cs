@@ -54,13 +54,18 @@ public sealed class TrainingJob(
         try
         {
             using var trainingHere = events.TrainingHere(jobId, recorder.Uncommitted);
-            var checkpoint = ReadCheckpoint(job);
-            var session = new Session(job, checkpoint, stop.Token, recorder) { Transfer = checkpoint is null ? ReadTransferSource(job, shutdown) : null };
+            var session = new Session(job, stop.Token, recorder);
             TrainingOutcome? outcome = null;
             Exception? error = null;
             try
             {
-                outcome = services.GetRequiredKeyedService<ITrainer>(TrainerKinds.Supervised).Train(session);
+                // The spec is read once, here; a kind this worker has no trainer for fails the job with that reason.
+                var spec = SpecJson.DeserializeStored<JobSpec>(job.SpecJson);
+                var trainer = services.GetKeyedService<ITrainer>(spec.Kind)
+                    ?? throw new InvalidOperationException($"this worker has no trainer for {spec.Kind} jobs");
+                var checkpoint = ReadCheckpoint(job);
+                session.Start(spec, checkpoint, checkpoint is null ? ReadTransferSource(spec, shutdown) : null);
+                outcome = trainer.Train(session);
             }
             catch (Exception ex)
             {
@@ -88,9 +93,12 @@ public sealed class TrainingJob(
                 switch (outcome)
                 {
                     case TrainingOutcome.Completed completed:
-                        JobFiles.WriteAtomically(files.Model(jobId, ModelFormat.TorchSharp), completed.Weights.TorchSharp);
-                        JobFiles.WriteAtomically(files.Model(jobId, ModelFormat.Safetensors), completed.Weights.Safetensors);
-                        JobFiles.WriteAtomically(files.Model(jobId, ModelFormat.PyTorch), completed.Weights.PyTorch);
+                        foreach (var (name, weights) in completed.Models)
+                        {
+                            JobFiles.WriteAtomically(files.Model(jobId, name, ModelFormat.TorchSharp), weights.TorchSharp);
+                            JobFiles.WriteAtomically(files.Model(jobId, name, ModelFormat.Safetensors), weights.Safetensors);
+                            JobFiles.WriteAtomically(files.Model(jobId, name, ModelFormat.PyTorch), weights.PyTorch);
+                        }
                         var result = ResultJson(session.LastMetrics, completed.Final);
                         string? evaluation = completed.Evaluation is null ? null : SpecJson.Serialize(completed.Evaluation);
                         await recorder.FinishAsync(JobState.Succeeded, null, result, completed.Final, session.LastEpoch, session.LastStep, CancellationToken.None, evaluation);
@@ -125,13 +133,14 @@ public sealed class TrainingJob(
         }
     }
 
-    /// <summary>The source job of a transfer-learning job (checked at submit: it succeeded and its layers fit).</summary>
-    private TransferSource? ReadTransferSource(Job job, CancellationToken ct)
+    /// <summary>The finished job a transfer-learning job starts from (checked at submit: it succeeded and its networks fit).</summary>
+    private TransferSource? ReadTransferSource(JobSpec spec, CancellationToken ct)
     {
-        if (SpecJson.Deserialize<JobSpec>(job.SpecJson).Network.Transfer is not { } transfer) return null;
-        var source = store.FindAsync(transfer.FromJob, ct).GetAwaiter().GetResult()
-            ?? throw new InvalidOperationException($"the job to transfer from ({transfer.FromJob}) is gone");
-        return new TransferSource(SpecJson.Deserialize<JobSpec>(source.SpecJson), File.ReadAllBytes(files.Model(source.Id, ModelFormat.TorchSharp)));
+        if (spec.TransfersFrom() is not { } from) return null;
+        var source = store.FindAsync(from, ct).GetAwaiter().GetResult()
+            ?? throw new InvalidOperationException($"the job to transfer from ({from}) is gone");
+        return new TransferSource(SpecJson.DeserializeStored<JobSpec>(source.SpecJson),
+            name => File.ReadAllBytes(files.Model(source.Id, name, ModelFormat.TorchSharp)));
     }
 
     private Checkpoint? ReadCheckpoint(Job job) =>
@@ -140,26 +149,30 @@ public sealed class TrainingJob(
     private static string ResultJson(IReadOnlyList<Metric> lastEpoch, IReadOnlyList<Metric> final) =>
         JsonSerializer.Serialize(lastEpoch.Concat(final).Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Name, m => m.Value));
 
-    private sealed class Session(Job job, Checkpoint? resumeFrom, CancellationToken stopping, ProgressRecorder recorder) : ITrainingSession
+    /// <summary>The job as its trainer sees it, and how far it got (for the final record, however it ends).</summary>
+    private sealed class Session(Job job, CancellationToken stopping, ProgressRecorder recorder) : ITrainingSession
     {
+        private JobSpec? _spec;
+
         public Guid JobId => job.Id;
-        public JobSpec Spec { get; } = SpecJson.Deserialize<JobSpec>(job.SpecJson);
-        public Checkpoint? ResumeFrom => resumeFrom;
-        public TransferSource? Transfer { get; init; }
+        public JobSpec Spec => _spec ?? throw new InvalidOperationException("the session has not started");
+        public Checkpoint? ResumeFrom { get; private set; }
+        public TransferSource? Transfer { get; private set; }
         public CancellationToken Stopping => stopping;
         public int LastEpoch { get; private set; } = job.CheckpointEpoch;
-        public long LastStep { get; private set; } = resumeFrom?.Step ?? 0;
+        public long LastStep { get; private set; }
         public IReadOnlyList<Metric> LastMetrics { get; private set; } = [];
 
-        public void EpochCompleted(int epoch, long step, IReadOnlyList<Metric> metrics, Func<byte[]> checkpointState)
+        public void Start(JobSpec spec, Checkpoint? resumeFrom, TransferSource? transfer)
+        {
+            (_spec, ResumeFrom, Transfer) = (spec, resumeFrom, transfer);
+            LastStep = resumeFrom?.Step ?? 0;
+        }
+
+        public void EpochCompleted(int epoch, long step, IReadOnlyList<Metric> metrics, Func<TrainingState> checkpointState)
         {
             recorder.Record(epoch, step, metrics, checkpointState);
             (LastEpoch, LastStep, LastMetrics) = (epoch, step, metrics);
         }
     }
-}
-
-public static class TrainerKinds
-{
-    public const string Supervised = "supervised";
 }

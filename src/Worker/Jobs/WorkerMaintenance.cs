@@ -1,3 +1,4 @@
+using Dojo.Domain.Specs;
 using Dojo.Storage;
 using Dojo.Worker.Training;
 using Microsoft.Extensions.Hosting;
@@ -48,12 +49,12 @@ public sealed class WorkerMaintenance(
             await store.HeartbeatAsync(_options.ResolvedName, OfferedDevices, _options.Slots, _startedAt, stoppingToken);
             foreach (var job in await store.RequeueExpiredAsync(stoppingToken))
             {
-                await queue.EnqueueAsync(job.Id, job.Device, stoppingToken);
+                await queue.EnqueueAsync(job.Id, DeviceName.Parse(job.Device), stoppingToken);
                 logger.LogWarning("Job {JobId}: lease of {Worker} expired; re-queued to resume from epoch {Epoch}", job.Id, job.LeaseOwner, job.CheckpointEpoch);
             }
             foreach (var job in await store.UndeliveredAsync(TimeSpan.FromSeconds(_options.UndeliveredGraceSeconds), stoppingToken))
             {
-                await queue.EnqueueAsync(job.Id, job.Device, stoppingToken);
+                await queue.EnqueueAsync(job.Id, DeviceName.Parse(job.Device), stoppingToken);
                 logger.LogWarning("Job {JobId}: stored but never handed to the queue; handed over now", job.Id);
             }
         }

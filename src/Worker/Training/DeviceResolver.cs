@@ -8,12 +8,11 @@ public sealed class DeviceResolver
 {
     public IReadOnlyList<string> Available { get; } = Detect();
 
-    public Device Resolve(string name)
+    public Device Resolve(DeviceName name)
     {
-        var parsed = DeviceName.TryParse(name) ?? throw new ArgumentException($"'{name}' is not a device", nameof(name));
-        if (parsed.Kind == "cpu" || (parsed.Kind == "auto" && !cuda.is_available())) return CPU;
+        if (name.Kind == "cpu" || (name.Kind == "auto" && !cuda.is_available())) return CPU;
         if (!cuda.is_available()) throw new InvalidOperationException($"device {name} asked for, but CUDA is not available on this worker");
-        return new Device(TorchSharp.DeviceType.CUDA, parsed.Index ?? 0);
+        return new Device(TorchSharp.DeviceType.CUDA, name.Index ?? 0);
     }
 
     private static List<string> Detect()

@@ -1,6 +1,18 @@
+using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
 
 namespace Dojo.Worker.Training;
+
+/// <summary>
+/// Trains one kind of job. A trainer states its own loop; <see cref="TrainingRun"/> gives it the rest (device,
+/// seeded generators, resume, checkpoints of its named networks, divergence, cancellation, weight export).
+/// Registered per kind with one line: <c>services.AddJobKind&lt;SupervisedSpec, SupervisedTrainer&gt;("supervised")</c>.
+/// </summary>
+public interface ITrainer
+{
+    /// <summary>Runs on the job's own thread; throws <see cref="OperationCanceledException"/> when stopped.</summary>
+    TrainingOutcome Train(ITrainingSession session);
+}
 
 /// <summary>One metric value of an epoch, before it gets its sequence number.</summary>
 public readonly record struct Metric(string Name, double Value);
@@ -17,34 +29,41 @@ public interface ITrainingSession
     /// <summary>Fires when the job must stop: cancelled, lease lost, or the worker shutting down.</summary>
     CancellationToken Stopping { get; }
 
-    /// <summary>Records an epoch's metrics with the state to resume from after it.</summary>
-    void EpochCompleted(int epoch, long step, IReadOnlyList<Metric> metrics, Func<byte[]> checkpointState);
+    /// <summary>Records an epoch's metrics with the state to resume from after it (taken only when a checkpoint is due).</summary>
+    void EpochCompleted(int epoch, long step, IReadOnlyList<Metric> metrics, Func<TrainingState> checkpointState);
 
-    /// <summary>For a transfer-learning job starting fresh: the finished job it starts from (its spec and trained weights).</summary>
+    /// <summary>For a job that starts from a finished one's trained networks (transfer learning): that job.</summary>
     TransferSource? Transfer => null;
 }
 
-/// <summary>The finished job a transfer-learning job takes its first layers from.</summary>
-public sealed record TransferSource(JobSpec Spec, byte[] Weights);
+/// <summary>The finished job a transfer-learning job starts from: its spec, and its trained networks by name (TorchSharp's format).</summary>
+public sealed record TransferSource(JobSpec Spec, Func<string, byte[]> Weights);
 
-/// <summary>The state a job resumes from: the last completed epoch, the global step, and the trainer's serialized state.</summary>
-public sealed record Checkpoint(int Epoch, long Step, byte[] State);
+/// <summary>A state a job resumes from: the last completed epoch, the global step, and what the trainer saved.</summary>
+public sealed record Checkpoint(int Epoch, long Step, TrainingState State);
+
+/// <summary>
+/// What a trainer saves in a checkpoint: each named network's state (its weights and buffers, then its optimizer's
+/// when it has one) and the trainer's own bytes (a replay buffer, an environment, …).
+/// </summary>
+public sealed record TrainingState(IReadOnlyList<NetworkState> Networks, byte[] Own);
+
+public sealed record NetworkState(string Name, byte[] State);
+
+/// <summary>A trained network, by the name it is kept and downloaded under (<see cref="ModelNames"/>).</summary>
+public sealed record TrainedModel(string Name, TrainedWeights Weights);
 
 public abstract record TrainingOutcome
 {
     /// <summary>
-    /// Training finished; <paramref name="Final"/> holds test metrics, <paramref name="Weights"/> the trained model,
-    /// <paramref name="Evaluation"/> a classifier's confusion matrix and per-class precision and recall.
+    /// Training finished: <paramref name="Final"/> holds the closing metrics (test loss, …), <paramref name="Models"/>
+    /// the trained networks by name, <paramref name="Evaluation"/> a classifier's confusion matrix and precision/recall.
     /// </summary>
-    public sealed record Completed(IReadOnlyList<Metric> Final, TrainedWeights Weights, Domain.Jobs.Evaluation? Evaluation = null) : TrainingOutcome;
+    public sealed record Completed(IReadOnlyList<Metric> Final, IReadOnlyList<TrainedModel> Models, Evaluation? Evaluation = null) : TrainingOutcome
+    {
+        public TrainedWeights Model(string name = ModelNames.Default) => Models.Single(m => m.Name == name).Weights;
+    }
 
     /// <summary>The loss became NaN or infinite.</summary>
     public sealed record Diverged(string Reason) : TrainingOutcome;
-}
-
-/// <summary>Trains one kind of job (supervised now; sequence, GAN and DQN trainers plug in beside it).</summary>
-public interface ITrainer
-{
-    /// <summary>Runs on the job's own thread; throws <see cref="OperationCanceledException"/> when stopped.</summary>
-    TrainingOutcome Train(ITrainingSession session);
 }

@@ -8,35 +8,28 @@ using static TorchSharp.torch;
 namespace Dojo.Worker.Training;
 
 /// <summary>
-/// A network built from its spec. A trailing softmax (for cross-entropy) or sigmoid (for binary
-/// cross-entropy) is kept out of <see cref="Net"/> and applied by the loss on logits, which is the
-/// numerically stable form; <see cref="OutputActivation"/> says which one predictions must apply.
+/// Where a network's starting weights come from: the job's generator (and, for <see cref="InitKind.Playground"/>
+/// weights, the playground data's random stream), or nowhere when trained weights are loaded next; and the generator
+/// its dropout masks come from (none: the network only runs in eval mode, as for predictions).
 /// </summary>
-/// <remarks><see cref="Weights"/> are the dense and convolution weights (not biases): what L1/L2 penalise.</remarks>
-public sealed record BuiltModel(Sequential Net, ActivationFunction? OutputActivation, IReadOnlyList<Linear> DenseLayers,
-    IReadOnlyList<Tensor> Weights, int OutputWidth);
+public sealed record NetworkInit(Generator? Weights, Generator? Dropout, IRandomSource? PlaygroundStream = null)
+{
+    public static NetworkInit ForLoading { get; } = new(null, null);
+}
 
+/// <summary>A network built from its spec, the dense and convolution weights (not biases: what L1/L2 penalise), and its output shape.</summary>
+public sealed record BuiltModel(Sequential Net, IReadOnlyList<Tensor> Weights, int[] OutputShape);
+
+/// <summary>Builds a network spec for an input shape: one module per layer, named by its kind and index (the state dict's keys).</summary>
 public static class ModelBuilder
 {
-    /// <param name="dataStream">The data set's random stream, for <see cref="InitKind.Playground"/> weights.</param>
-    public static BuiltModel Build(JobSpec spec, Generator initGenerator, Generator dropoutGenerator, IRandomSource? dataStream = null)
+    public static BuiltModel Build(NetworkSpec network, int[] inputShape, NetworkInit init)
     {
-        var layers = spec.Network.Layers;
-        int count = layers.Count;
-        ActivationFunction? stripped = null;
-        if (count > 0 && layers[^1] is ActivationLayer { Function: var last } &&
-            ((last == ActivationFunction.Softmax && spec.Training.Loss == LossFunction.CrossEntropy) ||
-             (last == ActivationFunction.Sigmoid && spec.Training.Loss == LossFunction.BinaryCrossEntropy)))
-        {
-            stripped = last;
-            count--;
-        }
-
+        var layers = network.Layers;
         var modules = new List<(string, nn.Module<Tensor, Tensor>)>();
-        var dense = new List<Linear>();
         var weights = new List<Tensor>();
-        int[] shape = SpecValidator.InputShape(spec.Dataset);
-        for (int i = 0; i < count; i++)
+        int[] shape = inputShape;
+        for (int i = 0; i < layers.Count; i++)
         {
             var next = ShapeInference.Apply(layers[i], shape).Output
                 ?? throw new InvalidOperationException($"layer {i} does not fit {ShapeInference.Format(shape)}; the spec should have been refused at submit");
@@ -44,14 +37,13 @@ public static class ModelBuilder
             {
                 case DenseLayer d:
                     var linear = nn.Linear(shape[0], d.Units, hasBias: d.Bias);
-                    Initialize(linear.weight!, linear.bias, d.Init ?? spec.Network.Init ?? InitSpec.Default, initGenerator, dataStream);
+                    Initialize(linear.weight!, linear.bias, d.Init ?? network.Init ?? InitSpec.Default, init);
                     modules.Add(($"dense{i}", linear));
-                    dense.Add(linear);
                     weights.Add(linear.weight!);
                     break;
                 case Conv2dLayer c:
                     var conv = nn.Conv2d(shape[0], c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding.For(c.Kernel), bias: c.Bias);
-                    Initialize(conv.weight!, conv.bias, c.Init ?? spec.Network.Init ?? InitSpec.Default, initGenerator, dataStream);
+                    Initialize(conv.weight!, conv.bias, c.Init ?? network.Init ?? InitSpec.Default, init);
                     modules.Add(($"conv{i}", conv));
                     weights.Add(conv.weight!);
                     break;
@@ -71,7 +63,7 @@ public static class ModelBuilder
                     modules.Add(($"{SpecJson.Name(a.Function)}{i}", Activation(a.Function)));
                     break;
                 case DropoutLayer drop:
-                    modules.Add(($"dropout{i}", new SeededDropout(drop.Rate, dropoutGenerator)));
+                    modules.Add(($"dropout{i}", new SeededDropout(drop.Rate, init.Dropout)));
                     break;
                 case BatchNormLayer norm:
                     modules.Add(($"batchnorm{i}", shape.Length == 3
@@ -83,8 +75,7 @@ public static class ModelBuilder
             }
             shape = next;
         }
-        long width = shape[0];
-        return new BuiltModel(nn.Sequential(modules), stripped, dense, weights, (int)width);
+        return new BuiltModel(nn.Sequential(modules), weights, shape);
     }
 
     public static nn.Module<Tensor, Tensor> Activation(ActivationFunction function) => function switch
@@ -107,38 +98,39 @@ public static class ModelBuilder
     /// Drawn with rand/randn, which honour the generator (TorchSharp 0.107's nn.init.uniform_/normal_
     /// ignore theirs and use the process-wide one, which would make jobs irreproducible).
     /// </summary>
-    private static void Initialize(Tensor weight, Tensor? biasTensor, InitSpec init, Generator generator, IRandomSource? dataStream)
+    private static void Initialize(Tensor weight, Tensor? biasTensor, InitSpec spec, NetworkInit init)
     {
+        if (init.Weights is not { } generator) return; // trained weights are loaded next
         using var _ = no_grad();
         // Fans as PyTorch computes them: [out, in] for dense, [out, in, k, k] for conv (times the kernel's area).
         long receptive = weight.shape.Skip(2).Aggregate(1L, (a, b) => a * b);
         double fanIn = weight.shape[1] * receptive, fanOut = weight.shape[0] * receptive;
-        switch (init.Kind)
+        switch (spec.Kind)
         {
             case InitKind.Normal:
-                Normal(weight, init.Std, generator);
+                Normal(weight, spec.Std, generator);
                 break;
             case InitKind.Uniform:
-                Uniform(weight, init.A, init.B, generator);
+                Uniform(weight, spec.A, spec.B, generator);
                 break;
             case InitKind.Zeros:
                 weight.zero_();
                 break;
             case InitKind.Playground:
                 // Node by node, link by link: row-major over [out, in], as the playground's buildNetwork draws them.
-                var stream = dataStream ?? throw new InvalidOperationException("playground init needs the data set's random stream");
+                var stream = init.PlaygroundStream ?? throw new InvalidOperationException("playground init needs the data set's random stream");
                 var values = new float[weight.numel()];
                 for (int k = 0; k < values.Length; k++) values[k] = (float)(stream.NextDouble() - 0.5);
                 using (var drawn = tensor(values, weight.shape, dtype: weight.dtype)) weight.copy_(drawn);
                 using (Scalar playgroundBias = 0.1) biasTensor?.fill_(playgroundBias);
                 return;
             case InitKind.Xavier or InitKind.He:
-                double variance = init.Kind == InitKind.Xavier ? 2.0 / (fanIn + fanOut) : 2.0 / fanIn;
-                if (init.Distribution == InitDistribution.Normal) Normal(weight, Math.Sqrt(variance), generator);
+                double variance = spec.Kind == InitKind.Xavier ? 2.0 / (fanIn + fanOut) : 2.0 / fanIn;
+                if (spec.Distribution == InitDistribution.Normal) Normal(weight, Math.Sqrt(variance), generator);
                 else Uniform(weight, -Math.Sqrt(3 * variance), Math.Sqrt(3 * variance), generator);
                 break;
         }
-        using Scalar bias = init.BiasValue; // Scalars held in using: TorchSharp leaves implicit ones to the GC
+        using Scalar bias = spec.BiasValue; // held: see Held
         biasTensor?.fill_(bias);
     }
 
@@ -153,6 +145,6 @@ public static class ModelBuilder
     {
         using var draw = rand(weight.shape, dtype: weight.dtype, generator: generator);
         using Scalar width = high - low, offset = low;
-        weight.copy_(draw.mul_(width).add_(offset));
+        weight.copy_(draw.mul_(width).add_(offset, Held.One));
     }
 }

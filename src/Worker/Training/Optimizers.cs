@@ -27,12 +27,11 @@ public abstract class TrainingOptimizer : IDisposable
         _rates = parameters.Select(p => p.LearningRate).ToArray();
         var held = _rates.Distinct().ToDictionary(rate => rate, rate => Hold(-rate));
         _negativeRates = _rates.Select(rate => held[rate]).ToArray();
-        One = Hold(1);
     }
 
     protected IReadOnlyList<Parameter> Parameters { get; }
     /// <summary>1, held: pass it as the alpha of add_ (its one-argument overloads convert an implicit 1 that the GC may free).</summary>
-    protected Scalar One { get; }
+    protected static Scalar One => Held.One;
     protected double LearningRate(int index) => _rates[index];
     protected Scalar NegativeLearningRate(int index) => _negativeRates[index];
     protected long Steps { get; private set; }
@@ -133,12 +132,12 @@ public abstract class TrainingOptimizer : IDisposable
     /// <summary>s ← s + g²; p ← p − lr·g / (√s + 1e-10) (PyTorch's Adagrad defaults).</summary>
     private sealed class Adagrad : TrainingOptimizer
     {
-        private readonly Scalar _one, _epsilon;
+        private readonly Scalar _epsilon;
         private readonly List<Tensor> _sums;
 
         public Adagrad(IReadOnlyList<(Parameter, double)> parameters) : base(parameters)
         {
-            (_one, _epsilon) = (Hold(1), Hold(1e-10));
+            _epsilon = Hold(1e-10);
             _sums = ZerosLikeParameters();
         }
 
@@ -146,7 +145,7 @@ public abstract class TrainingOptimizer : IDisposable
 
         protected override void Update(int index, Parameter parameter, Tensor grad)
         {
-            var sum = _sums[index].addcmul_(grad, grad, _one);
+            var sum = _sums[index].addcmul_(grad, grad, One);
             parameter.addcdiv_(grad, sum.sqrt().add_(_epsilon, One), NegativeLearningRate(index));
         }
     }

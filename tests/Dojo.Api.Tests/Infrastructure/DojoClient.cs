@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dojo.Api.Jobs;
 using Dojo.Domain.Jobs;
+using Dojo.Domain.Kinds.Supervised;
 using Dojo.Domain.Specs;
 
 namespace Dojo.Api.Tests.Infrastructure;
@@ -65,5 +66,19 @@ public sealed class DojoClient(HttpClient http)
             node[parts[^1]] = value;
         }
         return copy;
+    }
+}
+
+public static class JobDtoExtensions
+{
+    /// <summary>A supervised job's spec (every job of these tests but the test kind's).</summary>
+    public static SupervisedSpec Supervised(this JobDto job) => Assert.IsType<SupervisedSpec>(job.Spec);
+
+    /// <summary>A finished supervised job's network as the worker built it, weights not drawn: ready for downloaded weights.</summary>
+    public static TorchSharp.Modules.Sequential NetworkForLoading(this JobDto job)
+    {
+        var spec = job.Supervised();
+        return Dojo.Worker.Training.ModelBuilder.Build(new Dojo.Worker.Training.Supervised.OutputHead(spec).Network, spec.Dataset.SampleShape(),
+            Dojo.Worker.Training.NetworkInit.ForLoading).Net;
     }
 }

@@ -1,64 +1,91 @@
-using TorchSharp;
 using Dojo.Domain.Datasets;
+using Dojo.Domain.Kinds.Supervised;
 using Dojo.Domain.Specs;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Dojo.Worker.Training.Supervised;
 
 /// <summary>
-/// How a network's output meets the labels: the target encoding, the loss and the predicted class.
-/// Playground labels are ±1. One output with mse/mae/huber learns ±1 (0/1 behind a sigmoid), as in the
-/// playground; two outputs learn one-hot (or class indices with cross-entropy); binary cross-entropy
-/// learns 0/1 from a logit. Image labels are class indices 0…K−1: cross-entropy learns them directly,
-/// the other losses as one-hot rows; the predicted class is the largest output. Regression learns the
-/// label itself.
+/// How a supervised network's output is read — in training and in predictions alike: the target encoding, the
+/// loss, the predicted class and the class probabilities. Playground labels are ±1. One output with mse/mae/huber
+/// learns ±1 (0/1 behind a sigmoid), as in the playground; two outputs learn one-hot (or class indices with
+/// cross-entropy); binary cross-entropy learns 0/1 from a logit. Image labels are class indices 0…K−1: cross-entropy
+/// learns them directly, the other losses as one-hot rows; the predicted class is the largest output. Regression
+/// learns the label itself.
+/// <para>
+/// A trailing softmax (for cross-entropy) or sigmoid (for binary cross-entropy) is kept out of the built network
+/// (<see cref="Network"/>) and applied by the loss on logits, the numerically stable form; <see cref="Stripped"/>
+/// says which, so that probabilities apply it.
+/// </para>
 /// </summary>
-public sealed class OutputHead(TrainingSpec training, BuiltModel model, TrainingData data) : IDisposable
+public sealed class OutputHead
 {
-    private readonly bool isRegression = data.IsRegression;
-    private readonly bool _classIndex = data.Labels == LabelEncoding.ClassIndex;
+    private readonly TrainingSpec _training;
+    private readonly LabelEncoding _labels;
+    private readonly int _classes;
+    private readonly bool _sigmoidOutput;
+    private readonly ActivationFunction? _lastActivation;
 
-    private readonly bool _sigmoidOutput = model.Net.Count > 0 && LastIsSigmoid(model);
+    public OutputHead(SupervisedSpec spec)
+    {
+        _training = spec.Training;
+        _labels = spec.Dataset.Labels();
+        _classes = spec.Dataset.ClassCount();
+        var layers = spec.Network.Layers;
+        _lastActivation = layers.Count > 0 && layers[^1] is ActivationLayer last ? last.Function : null;
+        if ((_lastActivation == ActivationFunction.Softmax && _training.Loss == LossFunction.CrossEntropy) ||
+            (_lastActivation == ActivationFunction.Sigmoid && _training.Loss == LossFunction.BinaryCrossEntropy))
+        {
+            Stripped = _lastActivation;
+            Network = spec.Network with { Layers = layers.Take(layers.Count - 1).ToList() };
+        }
+        else Network = spec.Network;
+        Width = ShapeInference.Output(spec.Network, spec.Dataset.SampleShape())[0];
+        _sigmoidOutput = Network.Layers.Count > 0 && Network.Layers[^1] is ActivationLayer { Function: ActivationFunction.Sigmoid };
+    }
 
-    // Scalars used every step are held here: TorchSharp leaves implicitly converted Scalars to the GC,
-    // whose finalizer can free one while libtorch still reads it (seen: "Expected false to be true ... toFloat").
-    private readonly Scalar _zero = 0, _one = 1, _half = 0.5;
-    private Scalar? _threshold;
-    private Scalar ThresholdScalar => _threshold ??= Threshold;
+    /// <summary>The network to build: the spec's, less the output activation the loss applies itself.</summary>
+    public NetworkSpec Network { get; }
 
-    public bool IsClassification => !isRegression;
+    public ActivationFunction? Stripped { get; }
 
-    /// <summary>Turns raw ±1 labels into the targets the loss compares with.</summary>
+    /// <summary>The number of outputs.</summary>
+    public int Width { get; }
+
+    public bool IsClassification => _classes > 0;
+
+    /// <summary>Turns raw labels (±1, class indices, values) into the targets the loss compares with.</summary>
     public Tensor Targets(Tensor labels)
     {
-        if (isRegression) return labels.unsqueeze(1);
+        if (!IsClassification) return labels.unsqueeze(1);
         using var scope = NewDisposeScope();
-        if (_classIndex)
+        if (_labels == LabelEncoding.ClassIndex)
         {
             var indices = labels.to_type(ScalarType.Int64);
-            var encoded = training.Loss == LossFunction.CrossEntropy ? indices
-                : model.OutputWidth == 1 ? labels.unsqueeze(1) // two classes as 0/1 (binary cross-entropy)
-                : nn.functional.one_hot(indices, data.Classes).to_type(labels.dtype);
+            var encoded = _training.Loss == LossFunction.CrossEntropy ? indices
+                : Width == 1 ? labels.unsqueeze(1) // two classes as 0/1 (binary cross-entropy)
+                : nn.functional.one_hot(indices, _classes).to_type(labels.dtype);
             return encoded.MoveToOuterDisposeScope();
         }
-        var positive = labels.gt(_zero);
-        var targets = training.Loss == LossFunction.CrossEntropy ? positive.to_type(ScalarType.Int64)
-            : model.OutputWidth == 2 ? nn.functional.one_hot(positive.to_type(ScalarType.Int64), 2).to_type(labels.dtype)
-            : training.Loss == LossFunction.BinaryCrossEntropy || _sigmoidOutput ? positive.to_type(labels.dtype).unsqueeze(1)
+        var positive = labels.gt(Held.Zero);
+        var targets = _training.Loss == LossFunction.CrossEntropy ? positive.to_type(ScalarType.Int64)
+            : Width == 2 ? nn.functional.one_hot(positive.to_type(ScalarType.Int64), 2).to_type(labels.dtype)
+            : _training.Loss == LossFunction.BinaryCrossEntropy || _sigmoidOutput ? positive.to_type(labels.dtype).unsqueeze(1)
             : labels.unsqueeze(1);
         return targets.MoveToOuterDisposeScope();
     }
 
-    public Tensor Loss(Tensor output, Tensor targets) => training.Loss switch
+    public Tensor Loss(Tensor output, Tensor targets) => _training.Loss switch
     {
         LossFunction.Mse => nn.functional.mse_loss(output, targets),
-        LossFunction.HalfMse => nn.functional.mse_loss(output, targets).mul_(_half),
+        LossFunction.HalfMse => nn.functional.mse_loss(output, targets).mul_(Held.Half),
         LossFunction.Mae => nn.functional.l1_loss(output, targets),
-        LossFunction.Huber => nn.functional.huber_loss(output, targets, training.HuberDelta),
+        LossFunction.Huber => nn.functional.huber_loss(output, targets, _training.HuberDelta),
         LossFunction.CrossEntropy => nn.functional.cross_entropy(output, targets),
         // The validator lets binary cross-entropy end only in a (stripped) sigmoid or in raw logits.
         LossFunction.BinaryCrossEntropy => nn.functional.binary_cross_entropy_with_logits(output, targets),
-        _ => throw new ArgumentOutOfRangeException(nameof(training), training.Loss, null),
+        _ => throw new ArgumentOutOfRangeException(nameof(targets), _training.Loss, null),
     };
 
     /// <summary>
@@ -75,8 +102,9 @@ public sealed class OutputHead(TrainingSpec training, BuiltModel model, Training
     public Tensor PredictedClass(Tensor output)
     {
         using var scope = NewDisposeScope();
-        int width = model.OutputWidth;
-        var predicted = width > 1 ? output.argmax(1) : output.squeeze(1).ge(ThresholdScalar).to_type(ScalarType.Int64);
+        // Logits and ±1 outputs split at 0; a sigmoid's 0/1 output at 0.5.
+        var threshold = _training.Loss != LossFunction.BinaryCrossEntropy && _sigmoidOutput ? Held.Half : Held.Zero;
+        var predicted = Width > 1 ? output.argmax(1) : output.squeeze(1).ge(threshold).to_type(ScalarType.Int64);
         return predicted.MoveToOuterDisposeScope();
     }
 
@@ -87,23 +115,27 @@ public sealed class OutputHead(TrainingSpec training, BuiltModel model, Training
     public Tensor TrueClass(Tensor targets)
     {
         using var scope = NewDisposeScope();
-        var truth = training.Loss == LossFunction.CrossEntropy ? targets.alias()
-            : model.OutputWidth > 1 ? targets.argmax(1)
-            : targets.squeeze(1).gt(_zero).to_type(ScalarType.Int64);
+        var truth = _training.Loss == LossFunction.CrossEntropy ? targets.alias()
+            : Width > 1 ? targets.argmax(1)
+            : targets.squeeze(1).gt(Held.Zero).to_type(ScalarType.Int64);
         return truth.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Logits and ±1 outputs split at 0; a sigmoid's 0/1 output at 0.5.</summary>
-    private double Threshold => training.Loss != LossFunction.BinaryCrossEntropy && _sigmoidOutput ? 0.5 : 0.0;
-
-    private static bool LastIsSigmoid(BuiltModel model) =>
-        model.Net.children().LastOrDefault() is TorchSharp.Modules.Sigmoid;
-
-    public void Dispose()
+    /// <summary>
+    /// Class probabilities from the built network's output: a softmax over several outputs (unless the network ends in
+    /// one), and for one output P(+1): the sigmoid of a logit, a sigmoid's own output, or (tanh, ±1) (o + 1) / 2.
+    /// </summary>
+    public Tensor Probabilities(Tensor output)
     {
-        _zero.Dispose();
-        _one.Dispose();
-        _half.Dispose();
-        _threshold?.Dispose();
+        using var scope = NewDisposeScope();
+        if (Width > 1)
+        {
+            var probabilities = _lastActivation == ActivationFunction.Softmax && Stripped is null ? output.alias() : output.softmax(1);
+            return probabilities.MoveToOuterDisposeScope();
+        }
+        var p = Stripped == ActivationFunction.Sigmoid || (_lastActivation is null && _training.Loss == LossFunction.BinaryCrossEntropy) ? output.sigmoid()
+            : _lastActivation == ActivationFunction.Sigmoid ? output.alias()
+            : output.add(Held.One, Held.One).div(Held.Two).clamp(Held.Zero, Held.One);
+        return cat([p.neg().add(Held.One, Held.One), p], 1).MoveToOuterDisposeScope();
     }
 }

@@ -1,0 +1,119 @@
+using Dojo.Domain.Jobs;
+using Dojo.Domain.Kinds.Supervised;
+using Dojo.Domain.Specs;
+using Dojo.Storage;
+using Dojo.Worker.Training;
+using Dojo.Worker.Training.Supervised;
+using Microsoft.Extensions.Options;
+using TorchSharp.Modules;
+
+namespace Dojo.Api.Jobs;
+
+/// <summary>How many finished jobs' networks predictions keep loaded (section <c>Dojo:Predictions</c>).</summary>
+public sealed class PredictionOptions
+{
+    public const string Section = "Dojo:Predictions";
+
+    public int CachedModels { get; set; } = 8;
+}
+
+/// <summary>A finished supervised job's network, loaded for predictions, with what reading its outputs needs.</summary>
+public sealed record LoadedModel(SupervisedSpec Spec, Evaluation? Evaluation, OutputHead Head, Sequential Net, int[] InputShape);
+
+/// <summary>
+/// Finished jobs' networks, each loaded once (its spec read, its network built without drawing weights or rebuilding
+/// its data set, its weights read) and kept for the predictions that follow; the least recently used one that no
+/// request is using leaves when more than <see cref="PredictionOptions.CachedModels"/> are loaded. A trained
+/// network never changes, so nothing needs invalidating.
+/// </summary>
+public sealed class ModelCache(JobFiles files, IOptions<PredictionOptions> options) : IDisposable
+{
+    private sealed class Entry(Guid jobId, LoadedModel model)
+    {
+        public Guid JobId => jobId;
+        public LoadedModel Model => model;
+        public int Users { get; set; }
+        public long LastUsed { get; set; }
+    }
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Guid, Entry> _entries = [];
+    private long _uses;
+
+    /// <summary>The job's network, held for the caller until the lease is disposed.</summary>
+    public Lease Acquire(Job job)
+    {
+        lock (_gate)
+        {
+            // Loaded under the lock: two requests racing for one job load it once.
+            if (!_entries.TryGetValue(job.Id, out var entry)) _entries[job.Id] = entry = new Entry(job.Id, Load(job));
+            entry.Users++;
+            entry.LastUsed = ++_uses;
+            Evict();
+            return new Lease(this, entry);
+        }
+    }
+
+    private LoadedModel Load(Job job)
+    {
+        if (SpecJson.DeserializeStored<JobSpec>(job.SpecJson) is not SupervisedSpec spec)
+            throw new PredictionInputException("job", "predictions are for supervised jobs");
+        var evaluation = job.EvaluationJson is null ? null : SpecJson.DeserializeStored<Evaluation>(job.EvaluationJson);
+        var head = new OutputHead(spec);
+        var shape = spec.Dataset.SampleShape();
+        var net = ModelBuilder.Build(head.Network, shape, NetworkInit.ForLoading).Net;
+        try
+        {
+            net.load(files.Model(job.Id, ModelNames.Default, ModelFormat.TorchSharp));
+        }
+        catch
+        {
+            net.Dispose();
+            throw;
+        }
+        net.eval();
+        return new LoadedModel(spec, evaluation, head, net, shape);
+    }
+
+    private void Evict()
+    {
+        while (_entries.Count > Math.Max(1, options.Value.CachedModels)
+               && _entries.Values.Where(e => e.Users == 0).MinBy(e => e.LastUsed) is { } idle)
+        {
+            _entries.Remove(idle.JobId);
+            idle.Model.Net.Dispose();
+        }
+    }
+
+    private void Release(Entry entry)
+    {
+        lock (_gate)
+        {
+            entry.Users--;
+            Evict();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var entry in _entries.Values) entry.Model.Net.Dispose();
+            _entries.Clear();
+        }
+    }
+
+    public sealed class Lease(ModelCache cache, object entry) : IDisposable
+    {
+        private bool _released;
+
+        public LoadedModel Model => ((Entry)entry).Model;
+
+        public void Dispose()
+        {
+            if (_released) return;
+            _released = true;
+            cache.Release((Entry)entry);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+using System.Text.RegularExpressions;
+
+namespace Dojo.Domain.Jobs;
+
+/// <summary>
+/// The names a job's trained networks are kept and downloaded under: <see cref="Default"/> for a job of one network;
+/// a kind with several names each (<c>generator</c> and <c>discriminator</c>; <c>q</c> and <c>target</c>). A name is
+/// also a file name, so it is a lower-case letter followed by letters and digits (kind names follow the same rule).
+/// </summary>
+public static partial class ModelNames
+{
+    public const string Default = "model";
+
+    public static bool IsValid(string? name) => name is not null && Pattern().IsMatch(name);
+
+    [GeneratedRegex("^[a-z][A-Za-z0-9]{0,31}$")]
+    private static partial Regex Pattern();
+}

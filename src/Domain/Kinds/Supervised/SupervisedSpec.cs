@@ -1,0 +1,29 @@
+using Dojo.Domain.Specs;
+
+namespace Dojo.Domain.Kinds.Supervised;
+
+/// <summary>
+/// The default kind: a network learns labelled data — playground points, images, uploads — by gradient descent on
+/// a loss. Given as <c>{ "kind": "supervised", "dataset", "network", "optimizer", "training" }</c> (kind optional).
+/// </summary>
+public sealed record SupervisedSpec : JobSpec
+{
+    public required DatasetSpec Dataset { get; init; }
+    public required NetworkSpec Network { get; init; }
+    public OptimizerSpec Optimizer { get; init; } = new();
+    public TrainingSpec Training { get; init; } = new();
+
+    public override DeviceName Device() => Training.Device;
+
+    public override JobSpec WithDevice(DeviceName device) => this with { Training = Training with { Device = device } };
+
+    public override IReadOnlyDictionary<string, string[]> Validate(SpecLimits limits) => SupervisedValidator.Validate(this, limits);
+
+    public override DatasetSpec TrainsOn() => Dataset;
+
+    public override JobSpec WithDataset(DatasetSpec dataset) => this with { Dataset = dataset };
+
+    public override Guid? TransfersFrom() => Network.Transfer?.FromJob;
+
+    public override IReadOnlyDictionary<string, string[]> CheckTransferSource(JobSpec source) => SupervisedValidator.CheckTransferSource(this, source);
+}

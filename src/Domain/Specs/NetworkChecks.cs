@@ -1,0 +1,126 @@
+namespace Dojo.Domain.Specs;
+
+/// <summary>
+/// Checks a network spec, for any kind that has one (a supervised model, a GAN's generator, a Q-network): each
+/// layer's own settings, unique names, transfer settings, then — given the input shape — the shapes through the
+/// layers and the parameter cap. Problems are keyed by JSON path under the network's own path.
+/// </summary>
+public static class NetworkChecks
+{
+    /// <summary>What can be checked without an input: a saved network's check, and the first half of <see cref="Check"/>.</summary>
+    public static void CheckLayers(NetworkSpec network, SpecLimits limits, ValidationErrors errors, string path)
+    {
+        var layers = network.Layers;
+        if (layers.Count > limits.MaxLayers)
+        {
+            errors.Add($"{path}.layers", $"has {layers.Count} layers; the limit is {limits.MaxLayers}");
+            return;
+        }
+        CheckInit(network.Init, $"{path}.init", errors);
+        foreach (var duplicate in layers.Select(l => l?.Name).OfType<string>().GroupBy(n => n).Where(g => g.Count() > 1))
+            errors.Add($"{path}.layers", $"two layers are named '{duplicate.Key}'");
+        if (network.Transfer is { } transfer) CheckTransfer(transfer, layers, errors, $"{path}.transfer");
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (layers[i] is null) errors.Add($"{path}.layers[{i}]", "is null");
+            else CheckLayer(layers[i], last: i == layers.Count - 1, errors, $"{path}.layers[{i}]");
+        }
+    }
+
+    /// <summary>
+    /// The whole check for a network fed <paramref name="input"/>; returns its output shape, or null (with the
+    /// problems in <paramref name="errors"/>) when a layer is wrong or does not fit what reaches it.
+    /// </summary>
+    public static int[]? Check(NetworkSpec network, int[] input, SpecLimits limits, ValidationErrors errors, string path)
+    {
+        int before = errors.Count;
+        CheckLayers(network, limits, errors, path);
+        if (errors.Count > before) return null;
+        var shape = input;
+        long parameters = 0;
+        for (int i = 0; i < network.Layers.Count; i++)
+        {
+            string at = $"{path}.layers[{i}]";
+            var result = ShapeInference.Apply(network.Layers[i], shape);
+            if (result.Output is null)
+            {
+                errors.Add(result.Field is null ? at : $"{at}.{result.Field}", $"{result.Problem} (incoming {ShapeInference.Format(shape)})");
+                return null;
+            }
+            shape = result.Output;
+            parameters += result.Parameters;
+            if (parameters > limits.MaxParameters)
+            {
+                errors.Add(at, $"brings the network to {parameters:N0} parameters; the limit is {limits.MaxParameters:N0}");
+                return null;
+            }
+        }
+        return shape;
+    }
+
+    private static void CheckLayer(LayerSpec layer, bool last, ValidationErrors errors, string path)
+    {
+        switch (layer)
+        {
+            case DenseLayer dense:
+                AtLeastOne(dense.Units, $"{path}.units", errors);
+                CheckInit(dense.Init, $"{path}.init", errors);
+                break;
+            case Conv2dLayer conv:
+                AtLeastOne(conv.OutChannels, $"{path}.outChannels", errors);
+                AtLeastOne(conv.Kernel, $"{path}.kernel", errors);
+                AtLeastOne(conv.Stride, $"{path}.stride", errors);
+                if (conv.Padding.Same && (conv.Stride != 1 || conv.Kernel % 2 == 0))
+                    errors.Add($"{path}.padding", "same padding needs stride 1 and an odd kernel; give the padding in pixels instead");
+                CheckInit(conv.Init, $"{path}.init", errors);
+                if (conv.Init?.Kind == InitKind.Playground) errors.Add($"{path}.init.kind", "playground init is for dense layers");
+                break;
+            case MaxPool2dLayer pool:
+                AtLeastOne(pool.Kernel, $"{path}.kernel", errors);
+                if (pool.Stride is { } maxStride) AtLeastOne(maxStride, $"{path}.stride", errors);
+                break;
+            case AvgPool2dLayer pool:
+                AtLeastOne(pool.Kernel, $"{path}.kernel", errors);
+                if (pool.Stride is { } avgStride) AtLeastOne(avgStride, $"{path}.stride", errors);
+                break;
+            case DropoutLayer dropout when dropout.Rate is < 0 or >= 1 || !double.IsFinite(dropout.Rate):
+                errors.Add($"{path}.rate", "must be in [0, 1)");
+                break;
+            case BatchNormLayer norm:
+                if (norm.Momentum is <= 0 or > 1) errors.Add($"{path}.momentum", "must be in (0, 1]");
+                errors.Positive(norm.Epsilon, $"{path}.epsilon");
+                break;
+            case ActivationLayer { Function: ActivationFunction.Softmax } when !last:
+                errors.Add($"{path}.function", "softmax is allowed only as the last layer");
+                break;
+        }
+    }
+
+    private static void CheckTransfer(TransferSpec transfer, IReadOnlyList<LayerSpec> layers, ValidationErrors errors, string path)
+    {
+        if (transfer.Keep < 1 || transfer.Keep >= layers.Count)
+            errors.Add($"{path}.keep", $"must be between 1 and {layers.Count - 1}: at least one layer is kept and at least one is new");
+        if (transfer.FreezeFirst < 0 || transfer.FreezeFirst > transfer.Keep)
+            errors.Add($"{path}.freezeFirst", $"must be between 0 and keep ({transfer.Keep}): only kept layers can be frozen");
+        foreach (var name in transfer.Freeze)
+        {
+            int index = layers.ToList().FindIndex(l => l?.Name == name);
+            if (index < 0) errors.Add($"{path}.freeze", $"no layer is named '{name}'");
+            else if (index >= transfer.Keep) errors.Add($"{path}.freeze", $"'{name}' is layer {index}, a new layer; only the first {transfer.Keep} (kept) can be frozen");
+        }
+        if (transfer.FineTuneLearningRate is { } rate) errors.Positive(rate, $"{path}.fineTuneLearningRate");
+    }
+
+    private static void CheckInit(InitSpec? init, string path, ValidationErrors errors)
+    {
+        if (init is null) return;
+        if (init.Kind == InitKind.Normal) errors.Positive(init.Std, $"{path}.std");
+        if (init.Kind == InitKind.Uniform && !(init.A < init.B))
+            errors.Add($"{path}.b", "must be greater than a");
+    }
+
+    private static void AtLeastOne(int value, string path, ValidationErrors errors)
+    {
+        if (value < 1) errors.Add(path, $"must be at least 1 (got {value})");
+    }
+}

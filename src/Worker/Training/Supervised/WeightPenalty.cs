@@ -1,0 +1,29 @@
+using Dojo.Domain.Specs;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dojo.Worker.Training.Supervised;
+
+/// <summary>The L1 and L2 penalties on the dense and convolution weights (not the biases), added to the loss: λ₁·Σ|w| + λ₂/2·Σw².</summary>
+public sealed class WeightPenalty(OptimizerSpec optimizer, IReadOnlyList<Tensor> weights) : IDisposable
+{
+    private readonly Scalar _l1 = optimizer.L1, _halfL2 = optimizer.L2 / 2;
+
+    public Tensor AddTo(Tensor loss)
+    {
+        if (optimizer.L1 == 0 && optimizer.L2 == 0) return loss;
+        var total = loss;
+        foreach (var w in weights)
+        {
+            if (optimizer.L1 > 0) total = total.add(w.abs().sum().mul_(_l1), Held.One);
+            if (optimizer.L2 > 0) total = total.add(w.square().sum().mul_(_halfL2), Held.One);
+        }
+        return total;
+    }
+
+    public void Dispose()
+    {
+        _l1.Dispose();
+        _halfL2.Dispose();
+    }
+}
