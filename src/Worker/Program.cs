@@ -10,7 +10,10 @@ namespace Dojo.Worker;
 /// </summary>
 public static class WorkerProgram
 {
-    public static void Main(string[] args)
+    public static void Main(string[] args) => Run(args);
+
+    /// <summary>Runs a worker; <paramref name="configure"/> adds to it (a test's own job kind, registered with <c>AddJobKind</c>).</summary>
+    public static void Run(string[] args, Action<IHostApplicationBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(args);
         builder.Services.AddSerilog((services, logger) => logger
@@ -22,6 +25,7 @@ public static class WorkerProgram
             .WriteTo.Console());
         builder.AddDojoStorage();
         builder.AddDojoWorker();
+        configure?.Invoke(builder);
         builder.Build().Run();
     }
 }

@@ -15,9 +15,9 @@ public sealed class DojoProcess : IDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private DojoProcess(string project, IReadOnlyDictionary<string, string> environment)
+    private DojoProcess(string arguments, IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("dotnet", Dll(project))
+        var start = new ProcessStartInfo("dotnet", arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -34,12 +34,16 @@ public sealed class DojoProcess : IDisposable
     }
 
     public static DojoProcess Api(string dataDirectory, int restPort, int grpcPort, bool inProcessWorker, params (string, string)[] settings) =>
-        new("Api", Settings(dataDirectory, settings, ("Dojo__Worker__InProcess", inProcessWorker ? "true" : "false"),
+        new(Dll("Api"), Settings(dataDirectory, settings, ("Dojo__Worker__InProcess", inProcessWorker ? "true" : "false"),
             ("Kestrel__Endpoints__Rest__Url", $"http://127.0.0.1:{restPort}"),
             ("Kestrel__Endpoints__Grpc__Url", $"http://127.0.0.1:{grpcPort}")));
 
     public static DojoProcess Worker(string dataDirectory, params (string, string)[] settings) =>
-        new("Worker", Settings(dataDirectory, settings));
+        new(Dll("Worker"), Settings(dataDirectory, settings));
+
+    /// <summary>A worker that also trains the tests' own job kind: this test assembly run as a program (<see cref="TestProgram"/>).</summary>
+    public static DojoProcess TestWorker(string dataDirectory, params (string, string)[] settings) =>
+        new($"\"{typeof(TestProgram).Assembly.Location}\" worker", Settings(dataDirectory, settings));
 
     public string Output => string.Join('\n', _output);
     public bool HasExited => _process.HasExited;

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Dojo.Api.Tests.Infrastructure;
+using Dojo.Domain.Jobs;
+using Dojo.Worker;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dojo.Api.Tests.Kinds.Line;
+
+/// <summary>
+/// The seam, shown with a kind the product does not have: registered by this test project alone, it goes through
+/// submit → queue → claim → checkpoint → SIGKILL of its worker → resume on another → finish → download by name,
+/// and ends exactly as an uninterrupted run does — its two networks, its optimizer and its own state included.
+/// </summary>
+public sealed class LineKindTests : IDisposable
+{
+    /// <summary>The API in-process, knowing the kind by its one registration line; workers are separate processes.</summary>
+    private sealed class ApiOnly : DojoFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("Dojo:Worker:InProcess", "false");
+            builder.ConfigureServices(services => services.AddJobKind<LineSpec, LineTrainer>(LineSpec.KindName));
+        }
+    }
+
+    private readonly ApiOnly _api = new();
+    private readonly List<DojoProcess> _workers = [];
+
+    private DojoProcess StartWorker()
+    {
+        var worker = DojoProcess.TestWorker(_api.DataDirectory, ("Dojo__Worker__CheckpointMinSeconds", "0"));
+        _workers.Add(worker);
+        return worker;
+    }
+
+    private static JsonObject Line(string name) => new()
+    {
+        ["name"] = name,
+        ["kind"] = "line",
+        ["training"] = new JsonObject { ["epochs"] = 30, ["seed"] = 4, ["pauseMilliseconds"] = 150 },
+    };
+
+    [Fact]
+    public async Task A_kind_registered_by_a_test_runs_through_the_job_machinery_and_survives_a_killed_worker()
+    {
+        var client = new DojoClient(_api.CreateClient());
+        var first = StartWorker();
+        await WaitReadyAsync(client);
+
+        var job = await client.SubmitAsync(Line("interrupted"));
+        Assert.Equal("line", job.Spec.Kind);
+        await client.WaitAsync(job.Id, j => j.CheckpointEpoch >= 5, TimeSpan.FromSeconds(90));
+        first.Kill();
+        int killedAfter = (await client.GetAsync(job.Id)).CheckpointEpoch;
+        Assert.True(killedAfter < 30, "the job finished before its worker was killed");
+
+        var second = StartWorker();
+        var resumed = await client.WaitFinishedAsync(job.Id, TimeSpan.FromSeconds(120));
+        Assert.True(resumed.State == JobState.Succeeded, $"{resumed.State}: {resumed.Reason}");
+        Assert.Equal(2, resumed.Attempts);
+        var claim = await second.WaitForOutputAsync(@$"Job {job.Id}: claimed by .*, attempt 2, resuming after epoch (\d+)", TimeSpan.FromSeconds(5));
+        Assert.True(int.Parse(claim.Groups[1].Value) >= killedAfter, claim.Value);
+        var points = await client.AllMetricsAsync(job.Id);
+        Assert.Equal(Enumerable.Range(1, points.Count).Select(i => (long)i), points.Select(p => p.Seq));
+        Assert.Equal(Enumerable.Range(1, 30), points.Where(p => p.Name == "loss").Select(p => p.Epoch));
+
+        // An uninterrupted run of the same spec: the same figures — loss_sum is the trainer's own state — and the same weights.
+        var uninterrupted = await client.WaitFinishedAsync((await client.SubmitAsync(Line("uninterrupted"))).Id, TimeSpan.FromSeconds(120));
+        Assert.True(uninterrupted.State == JobState.Succeeded, $"{uninterrupted.State}: {uninterrupted.Reason}");
+        Assert.Equal(uninterrupted.Result, resumed.Result);
+        foreach (string name in new[] { "fit", "average" })
+            Assert.Equal(await client.Http.GetByteArrayAsync($"/api/jobs/{uninterrupted.Id}/model?name={name}"),
+                         await client.Http.GetByteArrayAsync($"/api/jobs/{resumed.Id}/model?name={name}"));
+
+        // The networks come by name; the fit learned y = 2x + 1 and the average follows it.
+        Assert.Equal(2.0, Slope(await client.Http.GetByteArrayAsync($"/api/jobs/{resumed.Id}/model?name=fit")), 1);
+        Assert.Equal(2.0, Slope(await client.Http.GetByteArrayAsync($"/api/jobs/{resumed.Id}/model?name=average&format=torchSharp")), 1);
+        var none = await client.Http.GetAsync($"/api/jobs/{resumed.Id}/model");
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+        Assert.Contains("it has: average, fit", (await none.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
+    }
+
+    [Fact]
+    public async Task The_kinds_own_validation_answers_a_400_naming_the_field()
+    {
+        var client = _api.CreateClient();
+        var request = Line("bad");
+        request["training"]!["learningRate"] = -1;
+        var response = await client.PostAsJsonAsync("/api/jobs", request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("training.learningRate", (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys);
+    }
+
+    private static double Slope(byte[] weights)
+    {
+        using var linear = nn.Linear(1, 1);
+        linear.load(new MemoryStream(weights));
+        return linear.weight!.item<float>();
+    }
+
+    private static async Task WaitReadyAsync(DojoClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(await client.Http.GetAsync("/health/ready")).IsSuccessStatusCode)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("no live worker");
+            await Task.Delay(100);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var worker in _workers) worker.Dispose();
+        _api.Dispose();
+    }
+}
