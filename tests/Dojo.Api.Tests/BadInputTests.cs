@@ -145,4 +145,72 @@ public sealed class BadInputTests(DojoFactory factory) : IClassFixture<DojoFacto
         var fine = await _http.PostAsJsonAsync($"/api/jobs/{job.Id}/predict", new { inputs = new[] { new[] { 1.0, 1.0 }, new[] { 1.0, -1.0 } } });
         Assert.Equal(2, (await fine.Content.ReadFromJsonAsync<Dojo.Api.Jobs.PredictResponse>(Dojo.Domain.Specs.SpecJson.Options))!.Predictions.Count);
     }
+
+    [Fact]
+    public async Task A_layer_without_a_type_is_a_400_naming_its_type_field_in_jobs_networks_and_experiments()
+    {
+        var untyped = JsonNode.Parse("""[{ "units": 4 }, { "type": "dense", "units": 1 }]""");
+        var problem = await PostExpecting400Async(Xor(("network.layers", untyped)));
+        var message = Assert.Single(problem.Errors["network.layers[0].type"]);
+        Assert.Contains("is required: one of dense, activation, dropout", message);
+
+        var saved = await _http.PostAsJsonAsync("/api/networks", new { name = "untyped", spec = new { layers = new[] { new { units = 4 } } } });
+        Assert.Equal(HttpStatusCode.BadRequest, saved.StatusCode);
+        Assert.Contains("spec.layers[0].type", (await saved.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys);
+
+        var experiment = new JsonObject
+        {
+            ["name"] = "untyped",
+            ["base"] = DojoClient.With(DojoClient.Sample("xor"), ("network.layers", untyped!.DeepClone())),
+            ["vary"] = new JsonObject { ["training.epochs"] = new JsonArray(1, 2) },
+        };
+        var refused = await _http.PostAsJsonAsync("/api/experiments", experiment);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains((await refused.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys, k => k.EndsWith("network.layers[0].type", StringComparison.Ordinal));
+
+        var varied = new JsonObject
+        {
+            ["name"] = "untyped vary",
+            ["base"] = DojoClient.Sample("xor"),
+            ["vary"] = new JsonObject { ["network.layers[1]"] = new JsonArray(new JsonObject { ["function"] = "relu" }) },
+        };
+        var refusedVary = await _http.PostAsJsonAsync("/api/experiments", varied);
+        Assert.Equal(HttpStatusCode.BadRequest, refusedVary.StatusCode);
+        Assert.Contains((await refusedVary.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys, k => k.EndsWith("network.layers[1].type", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("1e999")]
+    [InlineData("Infinity")]
+    public async Task A_playground_url_with_a_non_finite_number_is_read_not_a_500(string value)
+    {
+        var response = await _http.PostAsJsonAsync("/api/playground/parse", new { url = $"https://playground.tensorflow.org/#dataset=xor&regularizationRate={value}" });
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        var parsed = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(0, parsed["spec"]!["optimizer"]!["l2"]!.GetValue<double>()); // no regularization chosen: its rate is not used, as on the page
+
+        var used = await _http.PostAsJsonAsync("/api/playground/parse", new { url = $"https://playground.tensorflow.org/#dataset=xor&regularization=L2&regularizationRate={value}" });
+        Assert.Equal(HttpStatusCode.BadRequest, used.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_page_far_past_the_end_is_empty_not_page_one()
+    {
+        await new DojoClient(_http).SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 1)));
+        var page = (await _http.GetFromJsonAsync<JsonObject>("/api/jobs?page=2147483647&pageSize=500"))!;
+        Assert.Empty(page["items"]!.AsArray());
+        Assert.Equal(int.MaxValue, page["page"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("/api/jobs")]
+    [InlineData("/api/experiments")]
+    public async Task A_body_that_is_not_json_is_a_415(string path)
+    {
+        int before = await JobCountAsync();
+        var response = await _http.PostAsync(path, new StringContent(DojoClient.Sample("xor").ToJsonString(), Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal(before, await JobCountAsync());
+    }
 }

@@ -87,7 +87,7 @@ public class SpecJsonTests
         Assert.Contains("'gam' is not one of: supervised", job.Message);
         var dataset = Assert.Throws<JsonException>(() => SpecJson.Deserialize<JobSpec>(Xor.Replace("\"generator\": \"xor\"", "\"kind\": \"images\"")));
         Assert.Equal("$.dataset.kind", dataset.Path);
-        Assert.Contains("builtin, playground, upload", dataset.Message);
+        Assert.Contains("playground, builtin, upload", dataset.Message);
     }
 
     [Theory]

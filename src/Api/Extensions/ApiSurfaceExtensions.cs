@@ -29,6 +29,8 @@ public static class ApiSurfaceExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(RefuseOversizedBodies);
+        var unsupported = new UnsupportedMediaType(app.Services.GetRequiredService<EndpointDataSource>());
+        app.Use(unsupported.InvokeAsync);
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs").AllowAnonymous();
         return app;

@@ -109,8 +109,9 @@ public static class JobsApi
         var query = db.Jobs.AsNoTracking().VisibleTo(viewer);
         if (filter is not null) query = query.Where(j => j.State == filter);
         int total = await query.CountAsync(ct);
-        var jobs = await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        long skip = (long)(page - 1) * pageSize; // in 64 bits: a page far past the end is empty, not page 1 again
+        var jobs = skip >= total ? [] : await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id)
+            .Skip((int)skip).Take(pageSize).ToListAsync(ct);
         return TypedResults.Ok(new JobPage(jobs.Select(JobDto.From).ToList(), page, pageSize, total));
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace Dojo.Domain.Playground;
 
@@ -15,6 +16,7 @@ public sealed class PlaygroundUrlException(string message) : FormatException(mes
 /// numbers follow JavaScript's <c>+value</c> (so <c>learningRate=abc</c> is NaN, refused later by
 /// validation); a boolean is false only for the text "false"; <c>networkShape=</c> means no hidden layer.
 /// </summary>
+[JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] // a URL may say NaN or Infinity, as the page reads it
 public sealed record PlaygroundState
 {
     public PlaygroundSite Site { get; init; }

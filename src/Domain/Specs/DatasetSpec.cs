@@ -14,7 +14,7 @@ public abstract record DatasetSpec
     /// The kinds, and the members of the single record that described every data set before kinds existed (a
     /// stored spec of that build has all of them; those a kind does not have are dropped when it is read back).
     /// </summary>
-    internal static KindCatalog Catalog { get; } = new KindCatalog(PlaygroundKind,
+    internal static KindCatalog Catalog { get; } = new KindCatalog("kind", PlaygroundKind,
             ["generator", "samples", "noise", "trainPercent", "seedText", "features", "name", "trainCount", "testCount",
              "validationPercent", "classes", "normalization", "uploadId", "upload"])
         .Add(PlaygroundKind, typeof(PlaygroundDatasetSpec))

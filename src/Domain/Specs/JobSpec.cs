@@ -46,7 +46,7 @@ public static class JobKinds
 {
     public const string Supervised = "supervised";
 
-    internal static KindCatalog Catalog { get; } = new KindCatalog(Supervised).Add(Supervised, typeof(Kinds.Supervised.SupervisedSpec));
+    internal static KindCatalog Catalog { get; } = new KindCatalog("kind", Supervised).Add(Supervised, typeof(Kinds.Supervised.SupervisedSpec));
 
     public static void Register<TSpec>(string name) where TSpec : JobSpec
     {

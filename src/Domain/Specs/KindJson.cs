@@ -5,17 +5,21 @@ using System.Text.Json.Serialization;
 namespace Dojo.Domain.Specs;
 
 /// <summary>
-/// The kinds of one family of records (job specs, data sets): the name each kind has in JSON's <c>"kind"</c>, the
-/// kind meant when <c>"kind"</c> is absent, and the members an earlier build wrote into that family's JSON that a
-/// kind's record may no longer have (dropped when Dojo reads back what it stored itself).
+/// The kinds of one family of records (job specs, data sets, layers): the member that names the kind
+/// (<c>"kind"</c>, <c>"type"</c>), each kind's name there, the kind meant when that member is absent (none: it is
+/// required), and the members an earlier build wrote into that family's JSON that a kind's record may no longer have
+/// (dropped when Dojo reads back what it stored itself).
 /// </summary>
-public sealed class KindCatalog(string defaultKind, IReadOnlyCollection<string>? legacyMembers = null)
+public sealed class KindCatalog(string discriminator, string? defaultKind, IReadOnlyCollection<string>? legacyMembers = null)
 {
+    private readonly List<string> _order = [];
     private readonly Dictionary<string, Type> _types = [];
     private readonly Dictionary<Type, string> _names = [];
     private readonly Lock _gate = new();
 
-    public string Default => defaultKind;
+    public string Discriminator => discriminator;
+
+    public string? Default => defaultKind;
 
     public IReadOnlyCollection<string> LegacyMembers { get; } = legacyMembers ?? [];
 
@@ -31,6 +35,7 @@ public sealed class KindCatalog(string defaultKind, IReadOnlyCollection<string>?
             }
             _types[name] = type;
             _names[type] = name;
+            _order.Add(name);
         }
         return this;
     }
@@ -45,17 +50,19 @@ public sealed class KindCatalog(string defaultKind, IReadOnlyCollection<string>?
         lock (_gate) return _names.TryGetValue(type, out var name) ? name : throw new InvalidOperationException($"{type.Name} is not a registered kind");
     }
 
+    /// <summary>The kinds in the order they were added (the commonest first).</summary>
     public IReadOnlyList<string> Names
     {
-        get { lock (_gate) return _types.Keys.Order(StringComparer.Ordinal).ToList(); }
+        get { lock (_gate) return _order.ToList(); }
     }
 }
 
 /// <summary>
-/// Reads and writes a family of records told apart by <c>"kind"</c>, as [JsonPolymorphic] does for layers, with
-/// what that family needs beyond it: a default kind when <c>"kind"</c> is absent, a catalogue that can grow while
-/// the process runs (job kinds a worker registers), and — reading what Dojo stored itself — tolerance of members an
-/// earlier build wrote. A problem inside the value keeps its full path (<see cref="SpecJson.PathOf"/>).
+/// Reads and writes a family of records told apart by a member (<c>"kind"</c>, <c>"type"</c>), as [JsonPolymorphic]
+/// does, with what Dojo's families need beyond it: a default kind where the member may be absent, a clear 400 where it
+/// may not, a catalogue that can grow while the process runs (job kinds a worker registers), and — reading what Dojo
+/// stored itself — tolerance of members an earlier build wrote. A problem inside the value keeps its full path
+/// (<see cref="SpecJson.PathOf"/>).
 /// </summary>
 internal sealed class KindJsonConverter<TBase>(KindCatalog catalog, bool stored) : JsonConverter<TBase> where TBase : class
 {
@@ -63,13 +70,14 @@ internal sealed class KindJsonConverter<TBase>(KindCatalog catalog, bool stored)
     {
         var nodeOptions = new JsonNodeOptions { PropertyNameCaseInsensitive = options.PropertyNameCaseInsensitive };
         if (JsonNode.Parse(ref reader, nodeOptions) is not JsonObject node) throw new JsonException("must be an object");
-        string kind = node["kind"] switch
+        string member = catalog.Discriminator, names = string.Join(", ", catalog.Names);
+        string kind = node[member] switch
         {
-            null => catalog.Default,
+            null => catalog.Default ?? throw new SpecJsonException(member, $"is required: one of {names}"),
             JsonValue value when value.TryGetValue(out string? text) => text,
-            _ => throw new SpecJsonException("kind", $"must be a string, one of: {string.Join(", ", catalog.Names)}"),
+            _ => throw new SpecJsonException(member, $"must be a string, one of: {names}"),
         };
-        var type = catalog.TypeOf(kind) ?? throw new SpecJsonException("kind", $"'{kind}' is not one of: {string.Join(", ", catalog.Names)}");
+        var type = catalog.TypeOf(kind) ?? throw new SpecJsonException(member, $"'{kind}' is not one of: {names}");
         if (stored)
         {
             var members = options.GetTypeInfo(type).Properties.Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);

@@ -31,18 +31,23 @@ public sealed record TransferSpec(Guid FromJob, int Keep)
         Enumerable.Range(0, layers.Count).Where(i => i < FreezeFirst || (layers[i].Name is { } name && Freeze.Contains(name))).ToHashSet();
 }
 
-[JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
-[JsonDerivedType(typeof(DenseLayer), "dense")]
-[JsonDerivedType(typeof(ActivationLayer), "activation")]
-[JsonDerivedType(typeof(DropoutLayer), "dropout")]
-[JsonDerivedType(typeof(BatchNormLayer), "batchNorm")]
-[JsonDerivedType(typeof(Conv2dLayer), "conv2d")]
-[JsonDerivedType(typeof(MaxPool2dLayer), "maxPool2d")]
-[JsonDerivedType(typeof(AvgPool2dLayer), "avgPool2d")]
-[JsonDerivedType(typeof(FlattenLayer), "flatten")]
-[JsonDerivedType(typeof(GlobalAvgPoolLayer), "globalAvgPool")]
+/// <summary>A layer, one record per <c>"type"</c> (required; a layer without one is a 400 listing the types).</summary>
 public abstract record LayerSpec
 {
+    internal static KindCatalog Catalog { get; } = new KindCatalog("type", null)
+        .Add("dense", typeof(DenseLayer))
+        .Add("activation", typeof(ActivationLayer))
+        .Add("dropout", typeof(DropoutLayer))
+        .Add("batchNorm", typeof(BatchNormLayer))
+        .Add("conv2d", typeof(Conv2dLayer))
+        .Add("maxPool2d", typeof(MaxPool2dLayer))
+        .Add("avgPool2d", typeof(AvgPool2dLayer))
+        .Add("flatten", typeof(FlattenLayer))
+        .Add("globalAvgPool", typeof(GlobalAvgPoolLayer));
+
+    [JsonPropertyOrder(-1)]
+    public string Type => Catalog.NameOf(GetType());
+
     /// <summary>An optional name, to refer to the layer (e.g. to freeze it); unique within the network.</summary>
     public string? Name { get; init; }
 }

@@ -9,7 +9,7 @@ namespace Dojo.Domain.Specs;
 /// <summary>
 /// The one JSON shape of Dojo's specs: camelCase, enums as camelCase strings, unknown members refused
 /// (a misspelt "actvation" is an error, not a silent default), required constructor values enforced,
-/// job specs and data sets told apart by their <c>"kind"</c>. <see cref="Options"/> reads what people send;
+/// job specs and data sets told apart by their <c>"kind"</c>, layers by their <c>"type"</c>. <see cref="Options"/> reads what people send;
 /// <see cref="Stored"/> reads what Dojo wrote itself, including what an earlier build wrote.
 /// </summary>
 public static partial class SpecJson
@@ -39,6 +39,7 @@ public static partial class SpecJson
         options.Converters.Insert(0, new StrictEnumConverterFactory());
         options.Converters.Add(new KindJsonConverter<JobSpec>(JobKinds.Catalog, stored));
         options.Converters.Add(new KindJsonConverter<DatasetSpec>(DatasetSpec.Catalog, stored));
+        options.Converters.Add(new KindJsonConverter<LayerSpec>(LayerSpec.Catalog, stored));
         return options;
     }
 
