@@ -116,7 +116,39 @@ public sealed class AccessTests(DojoFactory factory) : IClassFixture<DojoFactory
 
         string listed = await factory.CreateClient().GetStringAsync($"/api/users/{issued.User.Id}/tokens");
         Assert.DoesNotContain(issued.Secret, listed);
-        Assert.Contains(issued.Secret[..8], listed); // the hint tells tokens apart
+        // The hint tells tokens apart without a character of the secret: it comes from the token's id.
+        Assert.DoesNotContain(issued.Secret[ApiToken.Prefix.Length..(ApiToken.Prefix.Length + 4)], stored.Hint);
+        Assert.Equal(issued.Token.Hint, stored.Hint);
+        Assert.EndsWith(stored.Id.ToString("N")[^6..], stored.Hint);
+        Assert.Contains(stored.Hint, listed);
+    }
+
+    [Fact]
+    public async Task Users_created_at_once_with_one_number_are_stored_once_and_the_others_answer_409()
+    {
+        var http = factory.CreateClient();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            http.PostAsJsonAsync("/api/users", new { name = $"同時 {i}", role = "student", number = "RACE-01" })));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Created), r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<DojoDb>>().CreateDbContextAsync();
+        Assert.Equal(1, await db.Users.CountAsync(u => u.Number == "RACE-01"));
+    }
+
+    [Fact]
+    public async Task One_extension_granted_at_once_is_stored_once_and_no_answer_is_a_500()
+    {
+        var instructor = factory.CreateClient();
+        var (_, issued) = await factory.CreateStudentAsync("延長 同時", "RACE-02");
+        var exercise = await CourseHelpers.SeededExerciseAsync(instructor, 2);
+        var until = DateTime.UtcNow.AddDays(3);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            instructor.PutAsJsonAsync($"/api/exercises/{exercise}/extensions/{issued.User.Id}", new { until = until.AddMinutes(i) })));
+
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict, $"{(int)r.StatusCode}"));
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<DojoDb>>().CreateDbContextAsync();
+        Assert.Equal(1, await db.Extensions.CountAsync(e => e.ExerciseId == exercise && e.StudentId == issued.User.Id));
     }
 
     [Fact]

@@ -74,6 +74,11 @@ public sealed class PreviousBuildTests : IDisposable
         var onUpload = await http.PostAsJsonAsync($"/api/jobs/{_ids["onupload"]}/predict", new { inputs = new[] { new[] { 2.0, 2.0, 2.0, 2.0 } } });
         Assert.True(onUpload.IsSuccessStatusCode, await onUpload.Content.ReadAsStringAsync());
 
+        // The previous build's token hints held the secret's first characters; they are replaced at start.
+        var me = (await http.GetFromJsonAsync<JsonObject>("/api/me"))!;
+        string tokens = await http.GetStringAsync($"/api/users/{me["id"]!.GetValue<Guid>()}/tokens");
+        Assert.DoesNotContain(DojoFactory.InstructorToken[5..11], tokens);
+
         var weights = await http.GetAsync($"/api/jobs/{digits.Id}/model");
         Assert.Equal(HttpStatusCode.OK, weights.StatusCode);
         Assert.Equal(File.ReadAllBytes(Path.Combine(Fixture, "jobs", digits.Id.ToString("N"), "model.bin")), await weights.Content.ReadAsByteArrayAsync());

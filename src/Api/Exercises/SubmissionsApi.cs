@@ -212,7 +212,15 @@ public static class SubmissionsApi
         var extension = await db.Extensions.SingleOrDefaultAsync(e => e.ExerciseId == id && e.StudentId == studentId, ct);
         if (extension is null) db.Extensions.Add(extension = Extension.Grant(id, studentId, until, now));
         else extension.Change(until, now);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException race) when (race.IsUniqueViolation())
+        {
+            return TypedResults.Problem("another request granted this student an extension at the same moment; read it and grant again to change it",
+                statusCode: StatusCodes.Status409Conflict, title: "Granted meanwhile.");
+        }
         return TypedResults.Ok(new ExtensionDto(id, studentId, extension.Until, extension.GrantedAt));
     }
 

@@ -58,23 +58,33 @@ public static class PeopleApi
             .Select(UserDto.From).ToList());
     }
 
-    private static async Task<Results<Created<IssuedTokenDto>, ValidationProblem>> CreateAsync(
+    private static async Task<Results<Created<IssuedTokenDto>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         CreateUserRequest request, IDbContextFactory<DojoDb> contexts, TimeProvider clock, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         foreach (var (field, message) in User.Check(request.Name, request.Number)) errors.Add(field, message);
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        if (errors.Count == 0 && request.Number is { } number && await db.Users.AnyAsync(u => u.Number == number.Trim(), ct))
-            errors.Add("number", $"a user with number {number.Trim()} exists already");
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors.ToDictionary());
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (request.Number is { } number && await db.Users.AnyAsync(u => u.Number == number.Trim(), ct))
+            return NumberTaken(number);
 
         var now = clock.GetUtcNow().UtcDateTime;
         var issued = Add(db, User.Create(request.Name, request.Role, request.Number, now), now);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException race) when (race.IsUniqueViolation())
+        {
+            return NumberTaken(request.Number!); // another request stored the number between the check and the insert
+        }
         return TypedResults.Created($"/api/users/{issued.User.Id}", issued);
     }
 
-    private static async Task<Results<Created<List<IssuedTokenDto>>, ValidationProblem>> ImportRosterAsync(
+    private static ProblemHttpResult NumberTaken(string number) => TypedResults.Problem(
+        $"a user with number {number.Trim()} exists already", statusCode: StatusCodes.Status409Conflict, title: "The number is taken.");
+
+    private static async Task<Results<Created<List<IssuedTokenDto>>, ValidationProblem, ProblemHttpResult>> ImportRosterAsync(
         HttpRequest request, IDbContextFactory<DojoDb> contexts, TimeProvider clock, CancellationToken ct)
     {
         Stream body = request.Body;
@@ -95,7 +105,15 @@ public static class PeopleApi
 
         var now = clock.GetUtcNow().UtcDateTime;
         var issued = entries.Select(e => Add(db, User.Create(e.Name, Role.Student, e.Number, now), now)).ToList();
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct); // one transaction: all of the roster or nothing
+        }
+        catch (DbUpdateException race) when (race.IsUniqueViolation())
+        {
+            return TypedResults.Problem("another request added a user with one of these numbers meanwhile; nothing was added",
+                statusCode: StatusCodes.Status409Conflict, title: "A number is taken.");
+        }
         return TypedResults.Created("/api/users", issued);
     }
 

@@ -61,6 +61,10 @@ public sealed class InstructorBootstrap(IDbContextFactory<DojoDb> contexts, IOpt
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
+        // An earlier build kept the first characters of each secret as its hint: replace them with id-based ones.
+        var revealing = (await db.ApiTokens.ToListAsync(ct)).Where(t => t.HintShowsSecret).ToList();
+        foreach (var stale in revealing) stale.HideSecretInHint();
+        if (revealing.Count > 0) await db.SaveChangesAsync(ct);
         var settings = options.Value;
         if (!string.IsNullOrEmpty(settings.BootstrapToken))
         {

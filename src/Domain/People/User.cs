@@ -52,7 +52,7 @@ public sealed class ApiToken
     public Guid UserId { get; private set; }
     /// <summary>SHA-256 of the token, lower-case hex.</summary>
     public string Hash { get; private set; } = "";
-    /// <summary>The token's first characters, to tell tokens apart in a list (dojo_AbC1234…).</summary>
+    /// <summary>To tell tokens apart in a list: the prefix and the end of the token's id (<c>dojo_…3f9a1c</c>), nothing of the secret.</summary>
     public string Hint { get; private set; } = "";
     public string? Label { get; private set; }
     public DateTime CreatedAt { get; private set; }
@@ -66,15 +66,19 @@ public sealed class ApiToken
     }
 
     /// <summary>A token whose text is given (the bootstrap instructor's, from configuration).</summary>
-    public static ApiToken FromSecret(Guid userId, string secret, string? label, DateTime now) => new()
+    public static ApiToken FromSecret(Guid userId, string secret, string? label, DateTime now)
     {
-        Id = Guid.CreateVersion7(now),
-        UserId = userId,
-        Hash = HashOf(secret),
-        Hint = secret[..Math.Min(secret.Length, Prefix.Length + 6)] + "…",
-        Label = label,
-        CreatedAt = now,
-    };
+        var id = Guid.CreateVersion7(now);
+        return new ApiToken { Id = id, UserId = userId, Hash = HashOf(secret), Hint = HintOf(id), Label = label, CreatedAt = now };
+    }
+
+    /// <summary>Whether the hint is of the kind an earlier build stored: the secret's first characters.</summary>
+    public bool HintShowsSecret => Hint != HintOf(Id);
+
+    /// <summary>Replaces a hint that holds characters of the secret with one made from the id.</summary>
+    public void HideSecretInHint() => Hint = HintOf(Id);
+
+    private static string HintOf(Guid id) => $"{Prefix}…{id.ToString("N")[^6..]}";
 
     public static string HashOf(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
