@@ -72,6 +72,7 @@ public static class SubmissionsApi
                     return Invalid("playgroundUrls", "this exercise takes playground URLs by data set: { \"playgroundUrls\": { \"xor\": \"...\", \"spiral\": \"...\" } }");
                 var rule = exercise.Definition.PlaygroundRule ?? PlaygroundGradingRule.Exercise1;
                 var started = await grader.StartAsync(rule, urls, viewer, ct);
+                if (started.LimitReached is { } limit) return TooManyJobs(limit);
                 if (started.Grading is null)
                     return TypedResults.ValidationProblem(started.Errors.ToDictionary(e => e.Key.Replace("urls.", "playgroundUrls.", StringComparison.Ordinal), e => e.Value));
                 // The newest attempt counts: an earlier attempt still training would only take workers from it.

@@ -57,44 +57,31 @@ public static class ExperimentsApi
             return Invalid(ex.Field, ex.Message);
         }
 
-        // Check every run first: the experiment is stored whole or not at all.
-        var requests = new List<SubmitJobRequest>();
+        // Check every run first; then the runs and the experiment are stored together, or not at all.
+        var jobs = new List<Job>();
         var errors = new ValidationErrors();
         foreach (var run in runs)
         {
             string prefix = $"runs[{run.Index}] ({run.Label})";
-            SubmitJobRequest job;
             try
             {
-                job = SubmitJobRequest.From(run.Request) with { Name = $"{request.Name}: {run.Label}" };
+                var prepared = await submission.PrepareAsync(SubmitJobRequest.From(run.Request) with { Name = $"{request.Name}: {run.Label}" }, viewer, inGroup: true, ct);
+                errors.AddAll(prepared.Errors, $"{prefix}.");
+                if (prepared.Job is { } job) jobs.Add(job);
             }
             catch (JsonException ex)
             {
                 errors.Add($"{prefix}.{Extensions.BadRequestHandler.FieldOf(SpecJson.PathOf(ex))}", SpecJson.WithoutPath(ex.Message));
-                continue;
             }
-            var checkedRun = await submission.SubmitAsync(job, viewer, ct, inGroup: true, checkOnly: true);
-            errors.AddAll(checkedRun.Errors, $"{prefix}.");
-            requests.Add(job);
         }
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors.ToDictionary(), title: "The experiment was not started; no job was queued.");
-        await using (var check = await contexts.CreateDbContextAsync(ct))
-            if (await submission.LimitReachedAsync(check, viewer, inGroup: true, adding: runs.Count, ct) is { } limit)
-                return TypedResults.Problem(limit, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many jobs at once.");
 
         var experiment = Experiment.Create(request.Name.Trim(), viewer.UserId,
             new JsonObject { ["base"] = request.Base.DeepClone(), ["vary"] = request.Vary!.DeepClone() }.ToJsonString(), clock.GetUtcNow().UtcDateTime);
-        for (int i = 0; i < runs.Count; i++)
-        {
-            var submitted = await submission.SubmitAsync(requests[i], viewer, ct, inGroup: true);
-            if (submitted.LimitReached is not null)
-                return TypedResults.Problem(submitted.LimitReached, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many jobs at once.");
-            if (submitted.Job is null) return TypedResults.ValidationProblem(submitted.Errors); // a worker left between check and submit
-            experiment.AddRun(i, runs[i].Label, submitted.Job.Id);
-        }
+        for (int i = 0; i < runs.Count; i++) experiment.AddRun(i, runs[i].Label, jobs[i].Id);
+        if (await submission.StoreAsync(jobs, viewer, inGroup: true, alongside: db => db.Experiments.Add(experiment), ct) is { } limit)
+            return TooManyJobs(limit);
         await using var db = await contexts.CreateDbContextAsync(ct);
-        db.Experiments.Add(experiment);
-        await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/experiments/{experiment.Id}", await ReadAsync(db, experiment, ct));
     }
 

@@ -42,11 +42,42 @@ public sealed class JobSubmission(
         [typeof(DatasetSpec)] = SpecKind.Dataset,
     };
 
+    /// <summary>A single job: checked, stored and queued (<see cref="Result.LimitReached"/>: the student must wait).</summary>
+    public async Task<Result> SubmitAsync(SubmitJobRequest request, Viewer owner, CancellationToken ct)
+    {
+        var prepared = await PrepareAsync(request, owner, inGroup: false, ct);
+        if (prepared.Job is not { } job) return prepared;
+        if (await StoreAsync([job], owner, inGroup: false, alongside: null, ct) is { } limit) return new Result(null, new Dictionary<string, string[]>(), limit);
+        return prepared;
+    }
+
     /// <summary>
-    /// Stores and queues a job owned by <paramref name="owner"/>; the runs of a group (a grading, an experiment) pass
-    /// <paramref name="inGroup"/>. With <paramref name="checkOnly"/> it stops after the checks (a group is stored whole or not at all).
+    /// Stores jobs — one, or every run of a group — together with what belongs with them (<paramref name="alongside"/>:
+    /// the experiment or grading row), in one transaction that checks the owner's limit inside it, then hands them to
+    /// the queue. SQLite's transactions here are IMMEDIATE, so racing requests of one student are serialized: a group
+    /// is stored whole or not at all. Returns why the student must wait, or null.
     /// </summary>
-    public async Task<Result> SubmitAsync(SubmitJobRequest request, Viewer owner, CancellationToken ct, bool inGroup = false, bool checkOnly = false)
+    public async Task<string?> StoreAsync(IReadOnlyList<Job> jobs, Viewer owner, bool inGroup, Action<DojoDb>? alongside, CancellationToken ct)
+    {
+        await using (var db = await contexts.CreateDbContextAsync(ct))
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            if (await LimitReachedAsync(db, owner, inGroup, adding: jobs.Count, ct) is { } limit) return limit;
+            db.Jobs.AddRange(jobs);
+            alongside?.Invoke(db);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+        // After the commit: a job stored but not handed over (the process stopped here) is handed over by a worker later.
+        foreach (var job in jobs) await queue.EnqueueAsync(job.Id, DeviceName.Parse(job.Device), ct);
+        return null;
+    }
+
+    /// <summary>
+    /// Checks a request and makes its job, owned by <paramref name="owner"/> (a group's runs: <paramref name="inGroup"/>),
+    /// without storing it: the job, or the problems keyed by field.
+    /// </summary>
+    public async Task<Result> PrepareAsync(SubmitJobRequest request, Viewer owner, bool inGroup, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -108,20 +139,7 @@ public sealed class JobSubmission(
             return Result.Refused(errors);
         }
         spec = spec.WithDevice(device);
-        if (checkOnly) return new Result(null, new Dictionary<string, string[]>());
-
         var job = Job.Create(request.Name, owner.UserId, device.ToString(), SpecJson.Serialize(spec), clock.GetUtcNow().UtcDateTime, inGroup);
-        // Count and insert in one transaction: SQLite's transactions here are IMMEDIATE, so two racing
-        // submissions of one student cannot both pass the count.
-        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
-        {
-            if (!owner.IsInstructor && await LimitReachedAsync(db, owner, inGroup, adding: 1, ct) is { } limit)
-                return new Result(null, new Dictionary<string, string[]>(), limit);
-            db.Jobs.Add(job);
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
-        }
-        await queue.EnqueueAsync(job.Id, device, ct);
         return new Result(job, new Dictionary<string, string[]>());
     }
 
@@ -129,7 +147,7 @@ public sealed class JobSubmission(
     /// Why a student may not add <paramref name="adding"/> more jobs now, or null: their own jobs count against
     /// <c>MaxActiveJobsPerStudent</c>, the runs of their gradings and experiments against <c>MaxActiveGroupJobsPerStudent</c>.
     /// </summary>
-    public async Task<string?> LimitReachedAsync(DojoDb db, Viewer owner, bool inGroup, int adding, CancellationToken ct)
+    private async Task<string?> LimitReachedAsync(DojoDb db, Viewer owner, bool inGroup, int adding, CancellationToken ct)
     {
         if (owner.IsInstructor) return null;
         int active = await db.Jobs.CountAsync(j => j.OwnerId == owner.UserId && j.InGroup == inGroup

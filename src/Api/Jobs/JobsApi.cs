@@ -88,7 +88,7 @@ public static class JobsApi
     {
         var result = await submission.SubmitAsync(SubmitJobRequest.From(body), viewer, ct);
         if (result.LimitReached is not null)
-            return TypedResults.Problem(result.LimitReached, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many jobs at once.");
+            return TooManyJobs(result.LimitReached);
         if (result.Job is null) return TypedResults.ValidationProblem(result.Errors);
         return TypedResults.Created($"/api/jobs/{result.Job.Id}", JobDto.From(result.Job));
     }

@@ -31,10 +31,11 @@ public static class PlaygroundApi
         return app;
     }
 
-    private static async Task<Results<Created<GradingDto>, ValidationProblem>> StartGradingAsync(
+    private static async Task<Results<Created<GradingDto>, ValidationProblem, ProblemHttpResult>> StartGradingAsync(
         GradePlaygroundRequest request, Viewer viewer, PlaygroundGrader grader, CancellationToken ct)
     {
         var started = await grader.StartAsync(PlaygroundGradingRule.Exercise1, request.Urls, viewer, ct);
+        if (started.LimitReached is { } limit) return TooManyJobs(limit);
         if (started.Grading is null) return TypedResults.ValidationProblem(started.Errors);
         return TypedResults.Created($"/api/playground/gradings/{started.Grading.Id}", await grader.ReadAsync(started.Grading.Id, ct));
     }

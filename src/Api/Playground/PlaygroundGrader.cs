@@ -50,7 +50,8 @@ public sealed class PlaygroundGrader(
     IOptions<SpecLimits> limits,
     TimeProvider clock)
 {
-    public sealed record Started(Grading? Grading, IReadOnlyDictionary<string, string[]> Errors);
+    /// <summary>The grading with its runs queued; or the problems with the URLs; or (<see cref="LimitReached"/>) why the student must wait.</summary>
+    public sealed record Started(Grading? Grading, IReadOnlyDictionary<string, string[]> Errors, string? LimitReached = null);
 
     /// <summary>Checks every URL first (nothing is queued if one is wrong), then queues the runs as jobs owned by <paramref name="owner"/>.</summary>
     public async Task<Started> StartAsync(PlaygroundGradingRule exerciseRule, IReadOnlyDictionary<string, string> urls, Viewer owner, CancellationToken ct)
@@ -88,22 +89,18 @@ public sealed class PlaygroundGrader(
         }
         if (errors.Count > 0) return new Started(null, errors.ToDictionary());
 
-        await using (var check = await contexts.CreateDbContextAsync(ct))
-            if (await submission.LimitReachedAsync(check, owner, inGroup: true, adding: plans.Count, ct) is { } limit)
-                return new Started(null, new Dictionary<string, string[]> { ["urls"] = [limit] });
+        // The runs and the grading are stored together, or not at all.
         var grading = Grading.Start(rule, owner.UserId, clock.GetUtcNow().UtcDateTime);
+        var jobs = new List<Job>();
         foreach (var (dataset, url, seed, spec) in plans)
         {
-            var request = SubmitJobRequest.For($"exercise 1: {SpecJson.Name(dataset)}, seed {seed}", spec);
-            var submitted = await submission.SubmitAsync(request, owner, ct, inGroup: true);
-            if (submitted.LimitReached is not null)
-                return new Started(null, new Dictionary<string, string[]> { ["urls"] = [submitted.LimitReached] });
-            if (submitted.Job is null) return new Started(null, submitted.Errors);
-            grading.AddRun(dataset, url, seed, submitted.Job.Id);
+            var prepared = await submission.PrepareAsync(SubmitJobRequest.For($"exercise 1: {SpecJson.Name(dataset)}, seed {seed}", spec), owner, inGroup: true, ct);
+            if (prepared.Job is not { } job) return new Started(null, prepared.Errors);
+            grading.AddRun(dataset, url, seed, job.Id);
+            jobs.Add(job);
         }
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        db.Gradings.Add(grading);
-        await db.SaveChangesAsync(ct);
+        if (await submission.StoreAsync(jobs, owner, inGroup: true, alongside: db => db.Gradings.Add(grading), ct) is { } limit)
+            return new Started(null, new Dictionary<string, string[]>(), limit);
         return new Started(grading, new Dictionary<string, string[]>());
     }
 
