@@ -213,6 +213,13 @@ public sealed class JobStore(IDbContextFactory<DojoDb> contexts, TimeProvider cl
         return live.SelectMany(d => d.Split(',', StringSplitOptions.RemoveEmptyEntries)).Distinct().Order().ToList();
     }
 
+    /// <summary>The stored points of one epoch (the checkpoint's, for a job that resumes after it).</summary>
+    public async Task<IReadOnlyList<MetricPoint>> EpochPointsAsync(Guid jobId, int epoch, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.MetricPoints.AsNoTracking().Where(p => p.JobId == jobId && p.Epoch == epoch).OrderBy(p => p.Seq).ToListAsync(ct);
+    }
+
     public async Task<IReadOnlyList<MetricPoint>> PointsAsync(Guid jobId, long fromSeq, int limit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);

@@ -64,7 +64,10 @@ public sealed class TrainingJob(
                 var trainer = services.GetKeyedService<ITrainer>(spec.Kind)
                     ?? throw new InvalidOperationException($"this worker has no trainer for {spec.Kind} jobs");
                 var checkpoint = ReadCheckpoint(job);
-                session.Start(spec, checkpoint, checkpoint is null ? ReadTransferSource(spec, shutdown) : null);
+                // A job resumed after its last epoch runs none: its result's epoch figures are the checkpoint's, as stored.
+                var checkpointed = checkpoint is null ? [] : store.EpochPointsAsync(job.Id, checkpoint.Epoch, shutdown).GetAwaiter().GetResult()
+                    .Select(p => new Metric(p.Name, p.Value)).ToList();
+                session.Start(spec, checkpoint, checkpointed, checkpoint is null ? ReadTransferSource(spec, shutdown) : null);
                 outcome = trainer.Train(session);
             }
             catch (Exception ex)
@@ -163,10 +166,10 @@ public sealed class TrainingJob(
         public long LastStep { get; private set; }
         public IReadOnlyList<Metric> LastMetrics { get; private set; } = [];
 
-        public void Start(JobSpec spec, Checkpoint? resumeFrom, TransferSource? transfer)
+        public void Start(JobSpec spec, Checkpoint? resumeFrom, IReadOnlyList<Metric> checkpointedMetrics, TransferSource? transfer)
         {
             (_spec, ResumeFrom, Transfer) = (spec, resumeFrom, transfer);
-            LastStep = resumeFrom?.Step ?? 0;
+            (LastStep, LastMetrics) = (resumeFrom?.Step ?? 0, checkpointedMetrics);
         }
 
         public void EpochCompleted(int epoch, long step, IReadOnlyList<Metric> metrics, Func<TrainingState> checkpointState)

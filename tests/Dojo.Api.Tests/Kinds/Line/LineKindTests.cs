@@ -87,6 +87,30 @@ public sealed class LineKindTests : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_killed_after_the_last_epochs_checkpoint_leaves_the_resumed_job_a_whole_result()
+    {
+        var client = new DojoClient(_api.CreateClient());
+        var first = StartWorker();
+        await WaitReadyAsync(client);
+        var request = Line("killed at the end");
+        request["training"]!["epochs"] = 4;
+        request["training"]!["pauseMilliseconds"] = 2000; // after each epoch's checkpoint, the last one's too
+
+        var job = await client.SubmitAsync(request);
+        await client.WaitAsync(job.Id, j => j.CheckpointEpoch == 4, TimeSpan.FromSeconds(90));
+        first.Kill();
+        Assert.Equal(JobState.Running, (await client.GetAsync(job.Id)).State);
+
+        StartWorker();
+        var resumed = await client.WaitFinishedAsync(job.Id, TimeSpan.FromSeconds(120));
+        Assert.True(resumed.State == JobState.Succeeded, $"{resumed.State}: {resumed.Reason}");
+        var lastEpoch = (await client.AllMetricsAsync(job.Id)).Where(p => p.Epoch == 4 && p.Name != "test_loss").ToDictionary(p => p.Name, p => p.Value);
+        Assert.Equal(["intercept", "loss", "loss_sum", "slope"], lastEpoch.Keys.Order());
+        foreach (var (name, value) in lastEpoch) Assert.Equal(value, resumed.Result![name]);
+        Assert.True(resumed.Result!.ContainsKey("test_loss"));
+    }
+
+    [Fact]
     public async Task The_kinds_own_validation_answers_a_400_naming_the_field()
     {
         var client = _api.CreateClient();
