@@ -92,6 +92,52 @@ public sealed class ImageJobsTests(DojoFactory factory) : IClassFixture<DojoFact
         var notImage = await _client.Http.PostAsync($"/api/jobs/{jobId}/predict", new ByteArrayContent("hello"u8.ToArray()) { Headers = { { "Content-Type", "image/png" } } });
         Assert.True(notImage.StatusCode == HttpStatusCode.BadRequest, await notImage.Content.ReadAsStringAsync());
         Assert.Contains("image", (await notImage.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys);
+
+        // A small file that says it is 30000 × 30000 is refused by its header, before anything is decoded.
+        var huge = await _client.Http.PostAsync($"/api/jobs/{jobId}/predict", new ByteArrayContent(PngHeaderOnly(30_000, 30_000)) { Headers = { { "Content-Type", "image/png" } } });
+        Assert.True(huge.StatusCode == HttpStatusCode.BadRequest, await huge.Content.ReadAsStringAsync());
+        var message = Assert.Single((await huge.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors["image"]);
+        Assert.Contains("30000×30000", message);
+    }
+
+    /// <summary>A grey PNG that declares <paramref name="width"/> × <paramref name="height"/> and holds one row of data.</summary>
+    private static byte[] PngHeaderOnly(int width, int height)
+    {
+        using var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var header = new byte[13];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = 8; // bits per sample; colour type 0 (grey), no interlace
+        Chunk(png, "IHDR", header);
+        using var row = new MemoryStream();
+        using (var zlib = new System.IO.Compression.ZLibStream(row, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true)) zlib.Write(new byte[width + 1]);
+        Chunk(png, "IDAT", row.ToArray());
+        Chunk(png, "IEND", []);
+        return png.ToArray();
+    }
+
+    private static void Chunk(Stream png, string type, byte[] data)
+    {
+        var length = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
+        png.Write(length);
+        byte[] typed = [.. System.Text.Encoding.ASCII.GetBytes(type), .. data];
+        png.Write(typed);
+        var crc = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32(typed));
+        png.Write(crc);
+    }
+
+    private static uint Crc32(byte[] bytes)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (byte b in bytes)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
+        }
+        return ~crc;
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
 using Dojo.Worker.Training.Supervised;
+using Microsoft.Extensions.Options;
 using SkiaSharp;
 using static TorchSharp.torch;
 
@@ -24,7 +25,7 @@ public sealed class PredictionInputException(string field, string message) : Exc
 /// size and scaled like the training pixels. The network comes from <see cref="ModelCache"/>, loaded once per job;
 /// its outputs are read by the same <see cref="OutputHead"/> that trained it.
 /// </summary>
-public sealed class JobPredictor(ModelCache models)
+public sealed class JobPredictor(ModelCache models, IOptions<PredictionOptions> options)
 {
     public const int MaxInputs = 1000;
 
@@ -67,8 +68,12 @@ public sealed class JobPredictor(ModelCache models)
         {
             string field = images.Count == 1 ? "image" : $"image[{n}]";
             using var data = SKData.CreateCopy(images[n]);
-            using var codec = images[n].Length == 0 ? null : SKCodec.Create(data); // null: not an image Skia can read
-            using var decoded = (codec is null ? null : SKBitmap.Decode(codec)) ?? throw new PredictionInputException(field, "is not a PNG, JPEG, GIF, BMP or WebP image");
+            using var codec = (images[n].Length == 0 ? null : SKCodec.Create(data)) // null: not an image Skia can read
+                ?? throw new PredictionInputException(field, "is not a PNG, JPEG, GIF, BMP or WebP image");
+            // The header's size, before a byte is decoded: a small file can declare a huge image.
+            if ((long)codec.Info.Width * codec.Info.Height > options.Value.MaxImagePixels)
+                throw new PredictionInputException(field, $"is {codec.Info.Width}×{codec.Info.Height} pixels; the limit is {options.Value.MaxImagePixels:N0} (Dojo:Predictions:MaxImagePixels)");
+            using var decoded = SKBitmap.Decode(codec) ?? throw new PredictionInputException(field, "could not be decoded");
             using var resized = decoded.Resize(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear))
                 ?? throw new PredictionInputException(field, "could not be resized");
             for (int y = 0; y < height; y++)

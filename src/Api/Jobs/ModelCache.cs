@@ -15,6 +15,9 @@ public sealed class PredictionOptions
     public const string Section = "Dojo:Predictions";
 
     public int CachedModels { get; set; } = 8;
+
+    /// <summary>The largest image (width × height) a prediction decodes; checked from the file's header, before decoding.</summary>
+    public long MaxImagePixels { get; set; } = 4096L * 4096;
 }
 
 /// <summary>A finished supervised job's network, loaded for predictions, with what reading its outputs needs.</summary>
