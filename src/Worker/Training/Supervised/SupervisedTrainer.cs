@@ -120,21 +120,22 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
         net.eval();
         using var _ = no_grad();
         double lossSum = 0;
-        long correct = 0;
+        long elements = 0, correct = 0;
         for (long start = 0; start < count; start += EvaluationChunk)
         {
             using var scope = NewDisposeScope();
             long size = Math.Min(EvaluationChunk, count - start);
             var output = net.forward(x.narrow(0, start, size));
             var target = targets.narrow(0, start, size);
-            lossSum += head.Loss(output, target).item<float>() * size;
+            var (sum, summed) = head.LossSum(output, target);
+            (lossSum, elements) = (lossSum + sum, elements + summed);
             if (head.IsClassification) correct += head.Correct(output, target).item<long>();
             if (confusion is null) continue;
             var predicted = head.PredictedClass(output).cpu().data<long>().ToArray();
             var truth = head.TrueClass(target).cpu().data<long>().ToArray();
             for (int i = 0; i < predicted.Length; i++) confusion[truth[i], predicted[i]]++;
         }
-        return (lossSum / count, head.IsClassification ? (double)correct / count : double.NaN);
+        return (lossSum / elements, head.IsClassification ? (double)correct / count : double.NaN);
     }
 
     /// <summary>The splits as tensors on the job's device, with their targets encoded for the loss.</summary>
