@@ -92,4 +92,25 @@ public sealed class WatchJobTests(DojoFactory factory) : IClassFixture<DojoFacto
         var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
         Assert.Contains("dojo.v1.Jobs", services);
     }
+
+    [Theory]
+    [InlineData("GetJob", MethodType.Unary)]
+    [InlineData("WatchJob", MethodType.ServerStreaming)]
+    public async Task A_request_that_is_not_protobuf_is_InvalidArgument(string name, MethodType type)
+    {
+        var bytes = Marshallers.Create<byte[]>(b => b, b => b);
+        var method = new Method<byte[], byte[]>(type, "dojo.v1.Jobs", name, bytes, bytes);
+        var invoker = factory.CreateGrpcChannel().CreateCallInvoker();
+        byte[] garbage = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            if (type == MethodType.Unary) await invoker.AsyncUnaryCall(method, null, new CallOptions(), garbage);
+            else await invoker.AsyncServerStreamingCall(method, null, new CallOptions(), garbage).ResponseStream.MoveNext(CancellationToken.None);
+        });
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("dojo.v1.", error.Status.Detail);
+        Assert.DoesNotContain("\n", error.Status.Detail);
+    }
 }

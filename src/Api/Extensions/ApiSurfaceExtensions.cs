@@ -12,7 +12,13 @@ public static class ApiSurfaceExtensions
     public static WebApplicationBuilder AddDojoApiSurface(this WebApplicationBuilder builder)
     {
         long maxBody = builder.Configuration.GetValue("Dojo:Limits:MaxRequestBodyBytes", 1L << 20);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBody);
+        // A watch is a stream that lasts as long as its job: one client watching a class's jobs needs more than Kestrel's 100 at once.
+        int maxStreams = builder.Configuration.GetValue("Dojo:Grpc:MaxStreamsPerConnection", 1000);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = maxBody;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = maxStreams;
+        });
         builder.Services.Configure<JsonOptions>(options => SpecJson.Configure(options.SerializerOptions));
         // Binding failures (malformed JSON, an unknown enum value) throw, so BadRequestHandler can name the field.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -20,6 +26,7 @@ public static class ApiSurfaceExtensions
         builder.Services.AddExceptionHandler<BadRequestHandler>();
         builder.Services.AddOpenApi();
         builder.Services.AddGrpc();
+        builder.Services.AddSingleton<GrpcRequestCheck>();
         builder.Services.AddGrpcReflection();
         return builder;
     }
@@ -31,6 +38,7 @@ public static class ApiSurfaceExtensions
         app.Use(RefuseOversizedBodies);
         var unsupported = new UnsupportedMediaType(app.Services.GetRequiredService<EndpointDataSource>());
         app.Use(unsupported.InvokeAsync);
+        app.Use(app.Services.GetRequiredService<GrpcRequestCheck>().InvokeAsync);
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs").AllowAnonymous();
         return app;

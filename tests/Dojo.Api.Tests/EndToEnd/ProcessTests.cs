@@ -134,6 +134,30 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_hundred_and_fifty_watchers_on_one_connection_all_get_points()
+    {
+        var client = await StartApiAsync(inProcessWorker: true);
+        await WaitReadyAsync(client);
+        var job = await client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 10000)));
+        await client.WaitAsync(job.Id, j => j.State == Domain.Jobs.JobState.Running);
+
+        // One channel, one HTTP/2 connection: Kestrel's default of 100 streams would leave 50 of these waiting.
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpc}", new GrpcChannelOptions
+        {
+            HttpHandler = new BearerHandler(DojoFactory.InstructorToken) { InnerHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false } },
+        });
+        var jobs = new Protos.V1.Jobs.JobsClient(channel);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var calls = Enumerable.Range(0, 150).Select(_ => jobs.WatchJob(new WatchJobRequest { JobId = job.Id.ToString(), FromSeq = 1 }, cancellationToken: stop.Token)).ToList();
+        var first = await Task.WhenAll(calls.Select(async call => await call.ResponseStream.MoveNext(stop.Token) && call.ResponseStream.Current.Metric is not null));
+
+        Assert.All(first, Assert.True);
+        await stop.CancelAsync();
+        foreach (var call in calls) call.Dispose();
+        await client.Http.PostAsync($"/api/jobs/{job.Id}/cancel", null);
+    }
+
+    [Fact]
     public async Task Api_without_a_live_worker_is_not_ready_and_refuses_jobs()
     {
         var client = await StartApiAsync(inProcessWorker: false);
