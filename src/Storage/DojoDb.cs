@@ -141,6 +141,7 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
             spec.HasKey(s => s.Id);
             spec.Property(s => s.Kind).HasConversion<string>().HasMaxLength(16);
             spec.HasIndex(s => new { s.Kind, s.Name });
+            spec.HasIndex(s => s.OwnerId);
         });
     }
 }

@@ -64,6 +64,7 @@ public static class StorageExtensions
                 await pragma.ExecuteNonQueryAsync(ct);
             }
             await db.Database.EnsureCreatedAsync(ct);
+            if (db.Database.IsSqlite()) await SqliteUpgrades.ApplyAsync(db, ct);
         }
 
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

@@ -124,6 +124,37 @@ public sealed class AccessTests(DojoFactory factory) : IClassFixture<DojoFactory
     }
 
     [Fact]
+    public async Task Saved_specs_are_their_owners_until_an_instructor_publishes_one()
+    {
+        var (alice, _) = await factory.CreateStudentAsync("保存 A");
+        var (bob, _) = await factory.CreateStudentAsync("保存 B");
+        var network = DojoClient.Sample("xor")["network"]!;
+        var saved = await alice.PostAsJsonAsync("/api/networks", new JsonObject { ["name"] = "alice's answer", ["spec"] = network.DeepClone() });
+        Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+        var id = (await saved.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
+
+        // Bob can neither list, read nor use it; Alice and the instructor can.
+        Assert.DoesNotContain((await bob.GetFromJsonAsync<JsonArray>("/api/networks"))!, n => n!["id"]!.GetValue<Guid>() == id);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/networks/{id}")).StatusCode);
+        var borrowing = DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 1));
+        borrowing.Remove("network");
+        borrowing["networkId"] = id.ToString();
+        var refused = await bob.PostAsJsonAsync("/api/jobs", borrowing);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("networkId", (await refused.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys);
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/networks/{id}")).StatusCode);
+        Assert.Contains((await factory.CreateClient().GetFromJsonAsync<JsonArray>("/api/networks"))!, n => n!["id"]!.GetValue<Guid>() == id);
+
+        // A student may not publish; an instructor's published spec is everyone's.
+        var studentPublish = await alice.PostAsJsonAsync("/api/networks", new JsonObject { ["name"] = "for all", ["spec"] = network.DeepClone(), ["published"] = true });
+        Assert.Equal(HttpStatusCode.Forbidden, studentPublish.StatusCode);
+        var published = await factory.CreateClient().PostAsJsonAsync("/api/networks", new JsonObject { ["name"] = "course network", ["spec"] = network.DeepClone(), ["published"] = true });
+        var publishedId = (await published.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
+        borrowing["networkId"] = publishedId.ToString();
+        Assert.Equal(HttpStatusCode.Created, (await bob.PostAsJsonAsync("/api/jobs", borrowing)).StatusCode);
+    }
+
+    [Fact]
     public async Task Users_created_at_once_with_one_number_are_stored_once_and_the_others_answer_409()
     {
         var http = factory.CreateClient();

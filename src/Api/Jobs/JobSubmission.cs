@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dojo.Api.People;
+using Dojo.Api.Specs;
 using Dojo.Domain.Datasets;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
@@ -81,7 +82,7 @@ public sealed class JobSubmission(
     {
         var errors = new ValidationErrors();
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var json = await ResolveSavedPartsAsync(db, request.Spec, errors, ct);
+        var json = await ResolveSavedPartsAsync(db, request.Spec, owner, errors, ct);
         JobSpec spec;
         try
         {
@@ -176,7 +177,7 @@ public sealed class JobSubmission(
     /// ways of giving one part, or a required part missing go into <paramref name="errors"/>. Which parts may be saved
     /// ones comes from the kind's record: a property of type network, optimizer or data set.
     /// </summary>
-    private static async Task<JsonObject> ResolveSavedPartsAsync(DojoDb db, JsonObject request, ValidationErrors errors, CancellationToken ct)
+    private static async Task<JsonObject> ResolveSavedPartsAsync(DojoDb db, JsonObject request, Viewer owner, ValidationErrors errors, CancellationToken ct)
     {
         var json = request.DeepClone().AsObject();
         string kind = json["kind"] is JsonValue value && value.TryGetValue(out string? text) ? text : JobKinds.Supervised;
@@ -202,10 +203,10 @@ public sealed class JobSubmission(
                 errors.Add(idField, "must be the id (a UUID) of a saved spec");
                 continue;
             }
-            var saved = await db.SavedSpecs.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id && s.Kind == saveable, ct);
+            var saved = await db.SavedSpecs.AsNoTracking().VisibleTo(owner).SingleOrDefaultAsync(s => s.Id == id && s.Kind == saveable, ct);
             if (saved is null)
             {
-                errors.Add(idField, $"no saved {SpecJson.Name(saveable)} has id {id}");
+                errors.Add(idField, $"no saved {SpecJson.Name(saveable)} that you can use has id {id}");
                 continue;
             }
             // Read as stored (whichever build saved it), written back in today's shape.

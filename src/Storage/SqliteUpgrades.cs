@@ -1,0 +1,34 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dojo.Storage;
+
+/// <summary>
+/// Columns added since a data directory's database was created (EnsureCreated makes new tables, never new columns),
+/// added to an existing SQLite file at start, each once. A stopgap until EF Core migrations take this over (the
+/// several-machines issue); each line says what an older row gets.
+/// </summary>
+internal static class SqliteUpgrades
+{
+    private static readonly (string Table, string Column, string Definition)[] Columns =
+    [
+        // Saved specs of the build before owners were everyone's: they stay so, published, with no owner.
+        ("SavedSpecs", "OwnerId", "TEXT NULL"),
+        ("SavedSpecs", "Published", "INTEGER NOT NULL DEFAULT 1"),
+    ];
+
+    public static async Task ApplyAsync(DojoDb db, CancellationToken ct)
+    {
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open) await db.Database.OpenConnectionAsync(ct);
+        foreach (var (table, column, definition) in Columns)
+        {
+            await using var check = connection.CreateCommand();
+            check.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
+            if ((long)(await check.ExecuteScalarAsync(ct))! > 0) continue;
+            await using var add = connection.CreateCommand();
+            add.CommandText = $"ALTER TABLE \"{table}\" ADD COLUMN \"{column}\" {definition}";
+            await add.ExecuteNonQueryAsync(ct);
+        }
+    }
+}
