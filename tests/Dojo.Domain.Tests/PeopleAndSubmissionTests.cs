@@ -19,7 +19,9 @@ public sealed class PeopleAndSubmissionTests
         Assert.Equal(ApiToken.HashOf(secret1), first.Hash);
         Assert.Equal(64, first.Hash.Length);
         Assert.DoesNotContain(secret1, first.Hash + first.Hint);
-        Assert.StartsWith(secret1[..11], first.Hint);
+        // The hint holds no run of five of the secret's characters; it ends with the token's id.
+        for (int i = ApiToken.Prefix.Length; i + 5 <= secret1.Length; i++) Assert.DoesNotContain(secret1.Substring(i, 5), first.Hint);
+        Assert.Equal($"dojo_…{first.Id.ToString("N")[^6..]}", first.Hint);
     }
 
     [Fact]

@@ -53,22 +53,22 @@ public static class DatasetsApi
         if (name.Length is 0 or > 200) return Invalid("name", "must be 1 to 200 characters");
         long maxBytes = configuration.GetValue("Dojo:Limits:MaxDatasetBytes", 512L << 20);
         int maxSamples = limits.Value.MaxSamples;
+        var id = Guid.CreateVersion7(clock.GetUtcNow());
+        // Written into a folder beside, checked, then moved into place: a data set is there whole or not at all.
+        string incoming = Path.Combine(storage.Value.FullDataDirectory, "datasets", "incoming", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(incoming);
         try
         {
             int? classes = OptionalInt(form, "classes");
-            (IdxFile.Content Images, IdxFile.Content Labels, UploadInfo Info, string Format) parsed;
+            (UploadInfo Info, string Format) parsed;
             if (form.Files.GetFile("csv") is { } csv)
-                parsed = ReadCsv(csv, form["labelColumn"].ToString(), OptionalInt(form, "height"), OptionalInt(form, "width"), classes, maxSamples, maxBytes);
+                parsed = (StoreCsv(csv, incoming, form["labelColumn"].ToString(), OptionalInt(form, "height"), OptionalInt(form, "width"), classes, maxSamples, maxBytes), "csv");
             else if (form.Files.GetFile("images") is { } imagesFile && form.Files.GetFile("labels") is { } labelsFile)
-            {
-                var images = ReadIdx(imagesFile, "images", maxBytes);
-                var labels = ReadIdx(labelsFile, "labels", maxBytes);
-                parsed = (images, labels, DatasetUpload.CheckIdx(images, labels, maxSamples, classes), "idx");
-            }
+                parsed = (StoreIdx(imagesFile, labelsFile, incoming, classes, maxSamples, maxBytes), "idx");
             else return Invalid("images", "send the parts images and labels (IDX), or csv");
 
-            var id = Guid.CreateVersion7(clock.GetUtcNow());
-            long stored = Store(storage.Value, id, parsed.Images, parsed.Labels);
+            long stored = new DirectoryInfo(incoming).EnumerateFiles().Sum(f => f.Length);
+            Directory.Move(incoming, Folder(storage.Value, id));
             var upload = DatasetUpload.Create(id, viewer.UserId, name, parsed.Format, parsed.Info, stored, clock.GetUtcNow().UtcDateTime);
             await using var db = await contexts.CreateDbContextAsync(ct);
             db.DatasetUploads.Add(upload);
@@ -86,6 +86,10 @@ public static class DatasetsApi
         catch (UploadException ex)
         {
             return Invalid(ex.Field, ex.Message);
+        }
+        finally
+        {
+            if (Directory.Exists(incoming)) Directory.Delete(incoming, recursive: true);
         }
     }
 
@@ -111,46 +115,43 @@ public static class DatasetsApi
 
     public static string Folder(DojoOptions storage, Guid id) => Path.Combine(storage.FullDataDirectory, "datasets", id.ToString("N"));
 
-    /// <summary>Writes the IDX pair into a folder beside, then moves it into place: a data set is there whole or not at all.</summary>
-    private static long Store(DojoOptions storage, Guid id, IdxFile.Content images, IdxFile.Content labels)
+    /// <summary>
+    /// An IDX pair: the labels (one byte a sample) read and checked, the images streamed through into the stored gzip
+    /// file with their size checked on the way — never held whole in memory, however far they unpack.
+    /// </summary>
+    private static UploadInfo StoreIdx(IFormFile imagesFile, IFormFile labelsFile, string folder, int? classes, int maxSamples, long maxBytes)
     {
-        string incoming = Path.Combine(storage.FullDataDirectory, "datasets", "incoming", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(incoming);
+        IdxFile.Content labels;
+        IdxFile.Header images;
         try
         {
-            using (var file = File.Create(Path.Combine(incoming, "images.idx.gz")))
-                IdxFile.Write(file, images.Dimensions, images.Floats is null ? images.Data : null, images.Floats);
-            using (var file = File.Create(Path.Combine(incoming, "labels.idx.gz")))
-                IdxFile.Write(file, labels.Dimensions, labels.Data);
-            long bytes = new DirectoryInfo(incoming).EnumerateFiles().Sum(f => f.Length);
-            Directory.Move(incoming, Folder(storage, id));
-            return bytes;
-        }
-        catch
-        {
-            Directory.Delete(incoming, recursive: true);
-            throw;
-        }
-    }
-
-    private static IdxFile.Content ReadIdx(IFormFile file, string field, long maxBytes)
-    {
-        try
-        {
-            using var stream = file.OpenReadStream();
-            return IdxFile.Read(stream, maxBytes);
+            using var labelStream = labelsFile.OpenReadStream();
+            labels = IdxFile.Read(labelStream, maxBytes: maxSamples);
         }
         catch (IdxFormatException ex)
         {
-            throw new UploadException(field, ex.Message);
+            throw new UploadException("labels", ex.Message);
         }
+        try
+        {
+            using var imageStream = imagesFile.OpenReadStream();
+            using var file = File.Create(Path.Combine(folder, "images.idx.gz"));
+            images = IdxFile.CopyChecked(imageStream, file, maxBytes);
+        }
+        catch (IdxFormatException ex)
+        {
+            throw new UploadException("images", ex.Message);
+        }
+        var info = DatasetUpload.CheckIdx(images, labels, maxSamples, classes);
+        using (var file = File.Create(Path.Combine(folder, "labels.idx.gz"))) IdxFile.Write(file, labels.Dimensions, labels.Data);
+        return info;
     }
 
     /// <summary>
     /// A CSV with a header row (or none: then the label is column 0): one sample a row, the label column an integer
     /// 0–255, every other column a number. Integer pixels 0–255 are kept as bytes (pixel range 255), anything else as floats.
     /// </summary>
-    private static (IdxFile.Content, IdxFile.Content, UploadInfo, string) ReadCsv(IFormFile file, string labelColumn, int? height, int? width,
+    private static UploadInfo StoreCsv(IFormFile file, string folder, string labelColumn, int? height, int? width,
         int? classes, int maxSamples, long maxBytes)
     {
         using var reader = new StreamReader(file.OpenReadStream());
@@ -206,9 +207,12 @@ public static class DatasetsApi
                 throw new UploadException("height", $"height × width must equal the {featureCount} feature columns");
             dims = [labels.Count, height.Value, width.Value];
         }
-        var images = integral ? new IdxFile.Content(dims, features.Select(f => (byte)f).ToArray()) : new IdxFile.Content(dims, [], features.ToArray());
         var labelContent = new IdxFile.Content([labels.Count], labels.ToArray());
-        return (images, labelContent, DatasetUpload.CheckIdx(images, labelContent, maxSamples, classes), "csv");
+        var info = DatasetUpload.CheckIdx(new IdxFile.Header(dims, integral ? IdxFile.UnsignedByte : IdxFile.Float32), labelContent, maxSamples, classes);
+        using (var images = File.Create(Path.Combine(folder, "images.idx.gz")))
+            IdxFile.Write(images, dims, integral ? features.Select(f => (byte)f).ToArray() : null, integral ? null : features.ToArray());
+        using (var stored = File.Create(Path.Combine(folder, "labels.idx.gz"))) IdxFile.Write(stored, labelContent.Dimensions, labelContent.Data);
+        return info;
     }
 
     private static int LabelIndex(string[]? header, string labelColumn, int columns)

@@ -40,7 +40,7 @@ public sealed class DatasetUpload
     /// the same N, at most <paramref name="maxSamples"/>, labels below <paramref name="declaredClasses"/> (when given;
     /// else the classes are 0 … the largest label, at least two).
     /// </summary>
-    public static UploadInfo CheckIdx(IdxFile.Content images, IdxFile.Content labels, int maxSamples, int? declaredClasses)
+    public static UploadInfo CheckIdx(IdxFile.Header images, IdxFile.Content labels, int maxSamples, int? declaredClasses)
     {
         if (images.Dimensions.Length is not (2 or 3))
             throw new UploadException("images", $"has {images.Dimensions.Length} dimensions; expected [count, height, width] or [count, features]");
@@ -53,7 +53,7 @@ public sealed class DatasetUpload
         if (images.Dimensions.Length == 3 && (images.Dimensions[1] > 256 || images.Dimensions[2] > 256))
             throw new UploadException("images", $"images of {images.Dimensions[1]}×{images.Dimensions[2]} are larger than 256×256");
         return new UploadInfo(images.Dimensions.Length == 3 ? [1, images.Dimensions[1], images.Dimensions[2]] : [images.Dimensions[1]],
-            Classes(labels.Data, declaredClasses), count, images.Floats is null ? 255 : 0);
+            Classes(labels.Data, declaredClasses), count, images.Type == IdxFile.Float32 ? 0 : 255);
     }
 
     /// <summary>The number of classes: the declared one, every label below it; or the largest label + 1.</summary>

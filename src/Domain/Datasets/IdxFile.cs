@@ -27,11 +27,7 @@ public static class IdxFile
     public static void Write(Stream target, int[] dimensions, byte[]? bytes, float[]? floats = null)
     {
         using var zip = new GZipStream(target, CompressionLevel.Optimal, leaveOpen: true);
-        var header = new byte[4 + 4 * dimensions.Length];
-        header[2] = floats is null ? UnsignedByte : Float32;
-        header[3] = (byte)dimensions.Length;
-        for (int i = 0; i < dimensions.Length; i++) BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 + 4 * i), dimensions[i]);
-        zip.Write(header);
+        zip.Write(HeaderBytes(dimensions, floats is null ? UnsignedByte : Float32));
         if (floats is null) zip.Write(bytes);
         else
         {
@@ -41,6 +37,58 @@ public static class IdxFile
                 BinaryPrimitives.WriteSingleBigEndian(buffer, f);
                 zip.Write(buffer);
             }
+        }
+    }
+
+    /// <summary>An IDX file's header: its dimensions and element type (<see cref="UnsignedByte"/> or <see cref="Float32"/>).</summary>
+    public sealed record Header(int[] Dimensions, byte Type)
+    {
+        public long DataBytes => Dimensions.Aggregate(1L, (a, b) => a * b) * (Type == Float32 ? 4 : 1);
+    }
+
+    /// <summary>
+    /// Copies an IDX file (raw or gzip) into <paramref name="target"/> as a gzip IDX file, checking it on the way and
+    /// holding no more than a buffer of it: a gzip file's own declared size and then the IDX header against
+    /// <paramref name="maxBytes"/> before any data is unpacked; the data exactly as long as the header says, nothing after.
+    /// A small gzip file that unpacks to gigabytes is refused after its header, with a few kilobytes read.
+    /// </summary>
+    public static Header CopyChecked(Stream source, Stream target, long maxBytes)
+    {
+        if (!source.CanSeek) throw new ArgumentException("the source must be seekable (uploads are buffered)", nameof(source));
+        long start = source.Position;
+        bool gzip = source.ReadByte() == 0x1F && source.ReadByte() == 0x8B;
+        if (gzip && source.Length - start >= 18)
+        {
+            // A gzip member ends with its unpacked size (modulo 4 GiB): refuse what says it is too large unread.
+            source.Position = source.Length - 4;
+            var size = new byte[4];
+            source.ReadExactly(size);
+            long unpacked = BinaryPrimitives.ReadUInt32LittleEndian(size);
+            if (unpacked > maxBytes + 4 + 4 * 4) throw new IdxFormatException($"the gzip data unpacks to {unpacked} bytes; the limit is {maxBytes}");
+        }
+        source.Position = start;
+        try
+        {
+            using var input = gzip ? new GZipStream(source, CompressionMode.Decompress, leaveOpen: true) : null;
+            var raw = input ?? source;
+            var header = ReadHeader(raw, maxBytes);
+            using var output = new GZipStream(target, CompressionLevel.Fastest, leaveOpen: true);
+            output.Write(HeaderBytes(header.Dimensions, header.Type));
+            var buffer = new byte[81920];
+            long left = header.DataBytes;
+            while (left > 0)
+            {
+                int read = raw.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+                if (read == 0) throw new IdxFormatException($"truncated: the header announces {header.DataBytes} bytes of data, the file has {header.DataBytes - left}");
+                output.Write(buffer, 0, read);
+                left -= read;
+            }
+            if (raw.ReadByte() != -1) throw new IdxFormatException($"the file is longer than the {header.DataBytes} bytes of data its header announces");
+            return header;
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new IdxFormatException($"the gzip data is corrupt: {ex.Message}");
         }
     }
 
@@ -75,6 +123,30 @@ public static class IdxFile
 
     private static Content ReadRaw(Stream source, long maxBytes)
     {
+        var header = ReadHeader(source, maxBytes);
+        long length = header.DataBytes;
+        var data = new byte[length];
+        int read = source.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+        if (read < data.Length) throw new IdxFormatException($"truncated: the header announces {length} bytes of data, the file has {read}");
+        if (source.ReadByte() != -1) throw new IdxFormatException($"the file is longer than the {length} bytes of data its header announces");
+        if (header.Type == UnsignedByte) return new Content(header.Dimensions, data);
+        var floats = new float[length / 4];
+        for (int i = 0; i < floats.Length; i++) floats[i] = BinaryPrimitives.ReadSingleBigEndian(data.AsSpan(4 * i));
+        return new Content(header.Dimensions, [], floats);
+    }
+
+    private static byte[] HeaderBytes(int[] dimensions, byte type)
+    {
+        var header = new byte[4 + 4 * dimensions.Length];
+        header[2] = type;
+        header[3] = (byte)dimensions.Length;
+        for (int i = 0; i < dimensions.Length; i++) BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 + 4 * i), dimensions[i]);
+        return header;
+    }
+
+    /// <summary>The magic number, type and dimensions; the data they announce checked against <paramref name="maxBytes"/> before any of it is read.</summary>
+    private static Header ReadHeader(Stream source, long maxBytes)
+    {
         var header = new byte[4];
         if (source.ReadAtLeast(header, 4, throwOnEndOfStream: false) < 4) throw new IdxFormatException("the file is shorter than an IDX header");
         if (header[0] != 0 || header[1] != 0)
@@ -95,13 +167,6 @@ public static class IdxFile
         }
         length *= width;
         if (length > maxBytes) throw new IdxFormatException($"the header announces {length} bytes of data; the limit is {maxBytes}");
-        var data = new byte[length];
-        int read = source.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
-        if (read < data.Length) throw new IdxFormatException($"truncated: the header announces {length} bytes of data, the file has {read}");
-        if (source.ReadByte() != -1) throw new IdxFormatException($"the file is longer than the {length} bytes of data its header announces");
-        if (width == 1) return new Content(dims, data);
-        var floats = new float[length / 4];
-        for (int i = 0; i < floats.Length; i++) floats[i] = BinaryPrimitives.ReadSingleBigEndian(data.AsSpan(4 * i));
-        return new Content(dims, [], floats);
+        return new Header(dims, header[2]);
     }
 }

@@ -81,10 +81,11 @@ public static class ImageData
         double sum = 0, squares = 0;
         long n = (long)train.Length * images.PixelsPerImage;
         foreach (int i in train)
-            foreach (float b in images.Pixels.AsSpan(i * images.PixelsPerImage, images.PixelsPerImage))
+            for (long p = (long)i * images.PixelsPerImage, end = p + images.PixelsPerImage; p < end; p++)
             {
+                double b = images.Pixel(p);
                 sum += b;
-                squares += (double)b * b;
+                squares += b * b;
             }
         double mean = sum / n, std = Math.Sqrt(Math.Max(squares / n - mean * mean, 1e-12));
         return ((float)mean, (float)(1 / std));
@@ -97,7 +98,8 @@ public static class ImageData
         return chosen;
     }
 
-    private sealed record Images(float[] Pixels, byte[] Labels, int Count, int PixelsPerImage)
+    /// <summary>The images as stored (bytes, or floats for CSV features): scaled into float splits only for the samples a job uses.</summary>
+    private sealed record Images(IdxFile.Content Pixels, byte[] Labels, int Count, int PixelsPerImage)
     {
         public static Images Read(string imagesPath, string labelsPath)
         {
@@ -105,9 +107,10 @@ public static class ImageData
             var labels = IdxFile.Read(labelsPath);
             if (images.Dimensions.Length is < 2 or > 3 || labels.Dimensions.Length != 1 || images.Dimensions[0] != labels.Dimensions[0])
                 throw new IdxFormatException($"{imagesPath}: {images.Dimensions.Length}-D images and {labels.Dimensions[0]} labels do not match");
-            var pixels = images.Floats ?? Array.ConvertAll(images.Data, b => (float)b);
-            return new Images(pixels, labels.Data, labels.Dimensions[0], images.Dimensions.Skip(1).Aggregate(1, (a, b) => a * b));
+            return new Images(images, labels.Data, labels.Dimensions[0], images.Dimensions.Skip(1).Aggregate(1, (a, b) => a * b));
         }
+
+        public float Pixel(long index) => Pixels.Value(index);
 
         public DataSplit Split(int[] indices, Dictionary<int, int> labelOf, float offset, float scale)
         {
@@ -116,9 +119,9 @@ public static class ImageData
             for (int k = 0; k < indices.Length; k++)
             {
                 int i = indices[k];
-                var source = Pixels.AsSpan(i * PixelsPerImage, PixelsPerImage);
                 var target = features.AsSpan(k * PixelsPerImage, PixelsPerImage);
-                for (int p = 0; p < source.Length; p++) target[p] = (source[p] - offset) * scale;
+                long first = (long)i * PixelsPerImage;
+                for (int p = 0; p < target.Length; p++) target[p] = (Pixel(first + p) - offset) * scale;
                 labels[k] = labelOf[Labels[i]];
             }
             return new DataSplit(features, labels, indices.Length, PixelsPerImage);

@@ -200,6 +200,50 @@ public sealed class ProcessTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_data, "datasets")));
     }
 
+    [Fact]
+    public async Task Uploads_that_decompress_to_near_the_limit_leave_the_apis_memory_flat()
+    {
+        const int count = 1500, side = 256; // 98 MB of pixels, under a limit of 100 MB; about 100 KB as gzip
+        var api = Start(DojoProcess.Api(_data, _rest, _grpc, inProcessWorker: false, ("Dojo__Limits__MaxDatasetBytes", "100000000")));
+        await api.WaitForOutputAsync("Now listening on: http://127.0.0.1:" + _rest, TimeSpan.FromSeconds(60));
+        var http = Client(DojoFactory.InstructorToken);
+        byte[] images = Gzip(Idx([count, side, side], new byte[count * side * side]));
+        byte[] labels = Gzip(Idx([count], Enumerable.Range(0, count).Select(i => (byte)(i % 2)).ToArray()));
+
+        var resident = new List<long>();
+        for (int i = 0; i < 20; i++)
+        {
+            using var form = new MultipartFormDataContent
+            {
+                { new StringContent($"zeros {i}"), "name" },
+                { new ByteArrayContent(images), "images", "images.idx.gz" },
+                { new ByteArrayContent(labels), "labels", "labels.idx.gz" },
+            };
+            var response = await http.PostAsync("/api/datasets/uploads", form);
+            Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+            resident.Add(api.ResidentBytes());
+        }
+
+        long warm = resident[2], last = resident[^1];
+        Assert.True(last <= warm * 1.1, $"resident memory after each upload (MB): {string.Join(", ", resident.Select(r => r >> 20))}");
+    }
+
+    private static byte[] Idx(int[] dimensions, byte[] data)
+    {
+        using var idx = new MemoryStream();
+        idx.Write([0, 0, 0x08, (byte)dimensions.Length]);
+        foreach (int d in dimensions) idx.Write([(byte)(d >> 24), (byte)(d >> 16), (byte)(d >> 8), (byte)d]);
+        idx.Write(data);
+        return idx.ToArray();
+    }
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var zipped = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(zipped, System.IO.Compression.CompressionLevel.Fastest)) gzip.Write(bytes);
+        return zipped.ToArray();
+    }
+
     /// <summary>A body that would go on for ever: the server must refuse it by its declared length, not by reading it.</summary>
     private sealed class EndlessZeros : Stream
     {

@@ -46,6 +46,13 @@ public sealed class DojoProcess : IDisposable
         new($"\"{typeof(TestProgram).Assembly.Location}\" worker", Settings(dataDirectory, settings));
 
     public string Output => string.Join('\n', _output);
+
+    /// <summary>The process's resident memory now (VmRSS), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        string line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
