@@ -19,6 +19,7 @@ public static class WorkerExtensions
     public static IHostApplicationBuilder AddDojoJobQueue(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection(WorkerOptions.Section));
+        builder.Services.Configure<SpecLimits>(builder.Configuration.GetSection("Dojo:Limits"));
         builder.AddDojoHangfireClient();
         builder.Services.AddSingleton<JobQueue>();
         builder.AddDojoJobKinds();

@@ -64,6 +64,7 @@ public sealed class JobSubmission(
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
             if (await LimitReachedAsync(db, owner, inGroup, adding: jobs.Count, ct) is { } limit) return limit;
+            if (await BudgetReachedAsync(db, owner, jobs, ct) is { } budget) return budget;
             db.Jobs.AddRange(jobs);
             alongside?.Invoke(db);
             await db.SaveChangesAsync(ct);
@@ -114,6 +115,13 @@ public sealed class JobSubmission(
         }
         var problems = spec.Validate(limits.Value);
         if (problems.Count > 0) return new Result(null, problems);
+        var cost = spec.Cost();
+        if (cost.Flops > limits.Value.MaxJobFlops)
+        {
+            errors.Add(cost.Field, $"the job would take about {JobCost.Format(cost.Flops)} floating-point operations ({cost.Explanation}); " +
+                $"the limit is {JobCost.Format(limits.Value.MaxJobFlops)} (Dojo:Limits:MaxJobFlops)");
+            return Result.Refused(errors);
+        }
         if (spec.TransfersFrom() is { } from)
         {
             var source = await db.Jobs.AsNoTracking().VisibleTo(owner).SingleOrDefaultAsync(j => j.Id == from, ct);
@@ -158,6 +166,32 @@ public sealed class JobSubmission(
             : (limits.Value.MaxActiveJobsPerStudent, "MaxActiveJobsPerStudent", "jobs");
         return active + adding <= max ? null
             : $"you have {active} {what} queued or running; {adding} more would pass the limit of {max} (Dojo:Limits:{key}). Wait for some to end or cancel some.";
+    }
+
+    /// <summary>A student's compute in the last 24 hours: the estimated cost of their jobs that started or wait to, and their budget.</summary>
+    public sealed record ComputeUse(double UsedFlops, double DailyFlops, double MaxJobFlops, double MaxJobSeconds);
+
+    public async Task<ComputeUse> ComputeUseAsync(DojoDb db, Viewer owner, CancellationToken ct) =>
+        new(await UsedFlopsAsync(db, owner.UserId, ct), limits.Value.DailyFlopsPerStudent, limits.Value.MaxJobFlops, limits.Value.MaxJobSeconds);
+
+    /// <summary>Every job a student submitted in the last 24 hours counts its estimate, unless it ended without ever starting.</summary>
+    private async Task<double> UsedFlopsAsync(DojoDb db, Guid ownerId, CancellationToken ct)
+    {
+        var since = clock.GetUtcNow().UtcDateTime.AddHours(-24);
+        var specs = await db.Jobs.Where(j => j.OwnerId == ownerId && j.CreatedAt >= since && (j.Attempts > 0 || j.State == JobState.Queued))
+            .Select(j => j.SpecJson).ToListAsync(ct);
+        return specs.Sum(json => SpecJson.DeserializeStored<JobSpec>(json).Cost().Flops);
+    }
+
+    /// <summary>Why a student may not spend <paramref name="jobs"/>' estimated compute now, or null (instructors have no budget).</summary>
+    private async Task<string?> BudgetReachedAsync(DojoDb db, Viewer owner, IReadOnlyList<Job> jobs, CancellationToken ct)
+    {
+        if (owner.IsInstructor) return null;
+        double used = await UsedFlopsAsync(db, owner.UserId, ct);
+        double adding = jobs.Sum(j => SpecJson.DeserializeStored<JobSpec>(j.SpecJson).Cost().Flops), budget = limits.Value.DailyFlopsPerStudent;
+        return used + adding <= budget ? null
+            : $"your jobs of the last 24 hours are estimated at {JobCost.Format(used)} floating-point operations; {JobCost.Format(adding)} more would pass " +
+              $"your daily budget of {JobCost.Format(budget)} (Dojo:Limits:DailyFlopsPerStudent). GET /api/me/compute shows where you stand.";
     }
 
     /// <summary>"auto" prefers the first CUDA device offered; "cuda" any CUDA device; else the exact name.</summary>

@@ -27,6 +27,8 @@ public static class JobsApi
         api.MapPost("/{id:guid}/predict", PredictAsync).WithName("Predict").DisableAntiforgery()
             .WithSummary("Class probabilities for new inputs: JSON { \"inputs\": [...] } of raw values, or images (a PNG/JPEG body, or multipart parts); ?invert=true for dark-on-light images")
             .Accepts<PredictRequest>("application/json", "image/png", "image/jpeg", "multipart/form-data");
+        app.MapGet("/api/me/compute", ComputeAsync).WithTags("Jobs").WithName("MyCompute")
+            .WithSummary("Your compute budget: the estimated cost of your jobs of the last 24 hours, the daily budget, and the limits per job");
         api.MapGet("/{id:guid}/plots/{kind}.png", PlotAsync).WithName("GetJobPlot")
             .WithSummary("Learning curves as a PNG: kind loss or accuracy (training and validation per epoch)");
         return app;
@@ -113,6 +115,12 @@ public static class JobsApi
         var jobs = skip >= total ? [] : await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id)
             .Skip((int)skip).Take(pageSize).ToListAsync(ct);
         return TypedResults.Ok(new JobPage(jobs.Select(JobDto.From).ToList(), page, pageSize, total));
+    }
+
+    private static async Task<Ok<JobSubmission.ComputeUse>> ComputeAsync(Viewer viewer, IDbContextFactory<DojoDb> contexts, JobSubmission submission, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return TypedResults.Ok(await submission.ComputeUseAsync(db, viewer, ct));
     }
 
     private static async Task<Results<Ok<JobDto>, NotFound>> GetAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct)

@@ -8,7 +8,6 @@ public static class JobsExtensions
     /// <summary>Job submission and watching; the worker in-process unless <c>Dojo:Worker:InProcess</c> is false.</summary>
     public static WebApplicationBuilder AddDojoJobs(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<SpecLimits>(builder.Configuration.GetSection("Dojo:Limits"));
         builder.Services.Configure<WatchOptions>(builder.Configuration.GetSection(WatchOptions.Section));
         builder.Services.AddSingleton<JobSubmission>();
         builder.Services.AddSingleton<JobEventStream>();

@@ -41,6 +41,9 @@ public abstract record DatasetSpec
     public abstract LabelEncoding Labels();
 
     public abstract void Validate(SpecLimits limits, ValidationErrors errors, string path);
+
+    /// <summary>About how many samples train, validate (each epoch) and test, before anything is loaded (for the cost estimate).</summary>
+    public abstract (int Train, int Validation, int Test) SplitSizes();
 }
 
 /// <summary>
@@ -71,6 +74,13 @@ public sealed record PlaygroundDatasetSpec : DatasetSpec
     public override int ClassCount() => Generator.IsRegression() ? 0 : 2;
 
     public override LabelEncoding Labels() => Generator.IsRegression() ? LabelEncoding.Value : LabelEncoding.PlusMinusOne;
+
+    /// <summary>The playground validates on its test split, as the page does.</summary>
+    public override (int Train, int Validation, int Test) SplitSizes()
+    {
+        int train = (int)Math.Floor(SampleCount * TrainPercent / 100.0);
+        return (train, SampleCount - train, SampleCount - train);
+    }
 
     public override void Validate(SpecLimits limits, ValidationErrors errors, string path)
     {
@@ -115,6 +125,16 @@ public abstract record ImageDatasetSpec : DatasetSpec
     public override int ClassCount() => Classes?.Count ?? Described().Classes;
 
     public override LabelEncoding Labels() => LabelEncoding.ClassIndex;
+
+    public override (int Train, int Validation, int Test) SplitSizes()
+    {
+        var (_, allClasses, count, _) = Described();
+        int chosen = (int)((long)count * (Classes?.Count ?? allClasses) / allClasses);
+        int test = Math.Min(TestCount ?? chosen / 5, chosen);
+        int train = Math.Min(TrainCount ?? chosen - test, Math.Max(chosen - test, 0));
+        int validation = train * ValidationPercent / 100;
+        return (train - validation, validation, test);
+    }
 
     private (string Described, int Classes, int Count, int[] Shape) Described() =>
         Describe(null, "") ?? throw new InvalidOperationException($"a {Kind} data set without its name; the spec should have been refused at submit");

@@ -30,6 +30,9 @@ public abstract record JobSpec
     /// <summary>The same job on <paramref name="dataset"/> (at submit: an upload's shape filled in).</summary>
     public virtual JobSpec WithDataset(DatasetSpec dataset) => throw new NotSupportedException($"a {Kind} job has no data set");
 
+    /// <summary>What running the job will cost, estimated from its spec (shape inference, samples, epochs).</summary>
+    public abstract JobCost Cost();
+
     /// <summary>The finished job whose trained networks this one starts from (transfer learning), if any.</summary>
     public virtual Guid? TransfersFrom() => null;
 
@@ -57,4 +60,13 @@ public static class JobKinds
     public static Type? SpecType(string name) => Catalog.TypeOf(name);
 
     public static IReadOnlyList<string> Names => Catalog.Names;
+}
+
+/// <summary>
+/// A job's estimated cost in floating-point operations, the field to turn down to lower it, and how it adds up
+/// (e.g. "4.1e+08 per sample forward, 7200 samples, 10000 epochs") — for the message that refuses it.
+/// </summary>
+public sealed record JobCost(double Flops, string Field, string Explanation)
+{
+    public static string Format(double flops) => flops.ToString("0.0e+0", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -28,6 +28,33 @@ public static class ShapeInference
         _ => new LayerShape(input, 0), // activation, dropout: elementwise
     };
 
+    /// <summary>
+    /// Floating-point operations of one sample's forward pass through a valid network: 2·in·out for dense layers,
+    /// 2·Cin·k²·Cout·H·W for convolutions, a few per element for pooling, normalisation and activations.
+    /// </summary>
+    public static double ForwardFlops(NetworkSpec network, int[] input)
+    {
+        double flops = 0;
+        var shape = input;
+        foreach (var layer in network.Layers)
+        {
+            var output = Apply(layer, shape).Output ?? throw new InvalidOperationException($"{layer} does not fit {Format(shape)}");
+            double elements = output.Aggregate(1.0, (a, b) => a * b);
+            flops += layer switch
+            {
+                DenseLayer dense => 2.0 * shape[0] * dense.Units,
+                Conv2dLayer conv => 2.0 * shape[0] * conv.Kernel * conv.Kernel * elements,
+                MaxPool2dLayer pool => (double)pool.Kernel * pool.Kernel * elements,
+                AvgPool2dLayer pool => (double)pool.Kernel * pool.Kernel * elements,
+                BatchNormLayer => 4 * elements,
+                FlattenLayer => 0,
+                _ => shape.Aggregate(1.0, (a, b) => a * b), // activation, dropout, global average pooling: each input element
+            };
+            shape = output;
+        }
+        return flops;
+    }
+
     /// <summary>The shape a valid network gives for <paramref name="input"/>.</summary>
     public static int[] Output(NetworkSpec network, int[] input) => network.Layers.Aggregate(input, (shape, layer) =>
         Apply(layer, shape).Output ?? throw new InvalidOperationException($"{layer} does not fit {Format(shape)}; the spec should have been refused at submit"));

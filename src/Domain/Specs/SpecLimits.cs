@@ -11,4 +11,10 @@ public sealed record SpecLimits
     public int MaxActiveJobsPerStudent { get; init; } = 2;
     /// <summary>A student's queued and running runs of gradings and experiments at once.</summary>
     public int MaxActiveGroupJobsPerStudent { get; init; } = 40;
+    /// <summary>The most a job may cost, in estimated floating-point operations (checked at submit; about an hour and a half of one core here).</summary>
+    public double MaxJobFlops { get; init; } = 1e14;
+    /// <summary>How long a job may run from its first start, in seconds; then it ends failed, its checkpoint and points kept.</summary>
+    public double MaxJobSeconds { get; init; } = 6 * 3600;
+    /// <summary>What a student's jobs of the last 24 hours may cost together, in estimated floating-point operations (instructors: no limit).</summary>
+    public double DailyFlopsPerStudent { get; init; } = 1e15;
 }

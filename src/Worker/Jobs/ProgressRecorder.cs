@@ -95,7 +95,7 @@ public sealed class ProgressRecorder : IAsyncDisposable
     /// points and the final state together. False when this worker no longer held the job.
     /// </summary>
     public async Task<bool> FinishAsync(JobState state, string? reason, string? resultJson, IReadOnlyList<Metric> final, int epoch, long step,
-        CancellationToken ct, string? evaluationJson = null)
+        CancellationToken ct, string? evaluationJson = null, bool keepCheckpoint = false)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
         var finalPoints = final.Select(m => new MetricPoint(_jobId, NextSeq++, epoch, step, m.Name, m.Value, now)).ToList();
@@ -105,7 +105,7 @@ public sealed class ProgressRecorder : IAsyncDisposable
         {
             _uncommitted.Clear();
             _events.Publish(new JobUpdate(_jobId, finalPoints, state));
-            DeleteCheckpoints(keepEpoch: -1);
+            DeleteCheckpoints(keepEpoch: keepCheckpoint ? _savedEpoch : -1);
         }
         return finished;
     }

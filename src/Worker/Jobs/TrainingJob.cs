@@ -23,6 +23,7 @@ public sealed class TrainingJob(
     JobEvents events,
     IServiceProvider services,
     IOptions<WorkerOptions> options,
+    IOptions<SpecLimits> limits,
     TimeProvider clock,
     ILogger<TrainingJob> logger)
 {
@@ -44,7 +45,10 @@ public sealed class TrainingJob(
         logger.LogInformation("Job {JobId}: claimed by {Worker}, attempt {Attempt}, resuming after epoch {Epoch}", jobId, workerId, job.Attempts, job.CheckpointEpoch);
         TorchSharp.torch.set_num_threads(_options.IntraOpThreads);
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        // The wall-clock limit counts from the job's first start, across resumes.
+        var ranFor = clock.GetUtcNow().UtcDateTime - (job.StartedAt ?? clock.GetUtcNow().UtcDateTime);
+        using var wallClock = new CancellationTokenSource(Clamp(TimeSpan.FromSeconds(limits.Value.MaxJobSeconds) - ranFor), clock);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown, wallClock.Token);
         var keeper = new LeaseKeeper(jobId, workerId, store, _options, clock, logger, stop);
         var recorder = new ProgressRecorder(job, workerId, store, files, events, clock, TimeSpan.FromSeconds(_options.CheckpointMinSeconds), () =>
         {
@@ -74,7 +78,7 @@ public sealed class TrainingJob(
             {
                 error = ex;
             }
-            ConcludeAsync(job, session, outcome, error, keeper, recorder, shutdown).GetAwaiter().GetResult();
+            ConcludeAsync(job, session, outcome, error, keeper, recorder, shutdown, wallClock.IsCancellationRequested).GetAwaiter().GetResult();
         }
         finally
         {
@@ -85,7 +89,7 @@ public sealed class TrainingJob(
 
     /// <summary>Records how the training ended; rethrows a shutdown so that Hangfire requeues the job.</summary>
     private async Task ConcludeAsync(Job job, Session session, TrainingOutcome? outcome, Exception? error,
-        LeaseKeeper keeper, ProgressRecorder recorder, CancellationToken shutdown)
+        LeaseKeeper keeper, ProgressRecorder recorder, CancellationToken shutdown, bool outOfTime)
     {
         var jobId = job.Id;
         string workerId = _options.ResolvedName;
@@ -118,6 +122,13 @@ public sealed class TrainingJob(
                 await recorder.FinishAsync(JobState.Cancelled, "cancelled on request", ResultJson(session.LastMetrics, []), [], session.LastEpoch, session.LastStep, CancellationToken.None);
                 logger.LogInformation("Job {JobId}: cancelled at epoch {Epoch}", jobId, session.LastEpoch);
                 break;
+            case OperationCanceledException when outOfTime && !shutdown.IsCancellationRequested:
+                await recorder.FlushAsync();
+                await recorder.FinishAsync(JobState.Failed, $"ran past the limit of {limits.Value.MaxJobSeconds:0.#} s from its first start (Dojo:Limits:MaxJobSeconds); " +
+                    "its points and its last checkpoint are kept",
+                    ResultJson(session.LastMetrics, []), [], session.LastEpoch, session.LastStep, CancellationToken.None, keepCheckpoint: true);
+                logger.LogInformation("Job {JobId}: stopped at the wall-clock limit after epoch {Epoch}", jobId, session.LastEpoch);
+                break;
             case OperationCanceledException when keeper.LeaseLost:
                 logger.LogWarning("Job {JobId}: lease lost; another worker owns it now", jobId);
                 break;
@@ -145,6 +156,10 @@ public sealed class TrainingJob(
         return new TransferSource(SpecJson.DeserializeStored<JobSpec>(source.SpecJson),
             name => File.ReadAllBytes(files.Model(source.Id, name, ModelFormat.TorchSharp)));
     }
+
+    /// <summary>A timer's delay: at least a millisecond (a job already past its limit stops at its first step), at most what a timer takes.</summary>
+    private static TimeSpan Clamp(TimeSpan delay) =>
+        delay < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : delay > TimeSpan.FromDays(24) ? TimeSpan.FromDays(24) : delay;
 
     private Checkpoint? ReadCheckpoint(Job job) =>
         job.CheckpointEpoch == 0 ? null : CheckpointFile.Read(files.Checkpoint(job.Id, job.CheckpointEpoch), job.CheckpointEpoch);

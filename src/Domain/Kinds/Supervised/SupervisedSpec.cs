@@ -19,6 +19,19 @@ public sealed record SupervisedSpec : JobSpec
 
     public override IReadOnlyDictionary<string, string[]> Validate(SpecLimits limits) => SupervisedValidator.Validate(this, limits);
 
+    /// <summary>
+    /// Each epoch trains every training sample (forward and backward: about three forward passes) and runs the
+    /// validation split forward; at the end the test and training splits are evaluated once.
+    /// </summary>
+    public override JobCost Cost()
+    {
+        double forward = ShapeInference.ForwardFlops(Network, Dataset.SampleShape());
+        var (train, validation, test) = Dataset.SplitSizes();
+        double flops = Training.Epochs * (3 * forward * train + forward * validation) + forward * (test + train);
+        return new JobCost(flops, "training.epochs",
+            $"{JobCost.Format(forward)} per sample forward, {train} training and {validation} validation samples, {Training.Epochs} epochs");
+    }
+
     public override DatasetSpec TrainsOn() => Dataset;
 
     public override JobSpec WithDataset(DatasetSpec dataset) => this with { Dataset = dataset };

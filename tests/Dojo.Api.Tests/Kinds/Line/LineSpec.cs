@@ -17,6 +17,9 @@ public sealed record LineSpec : JobSpec
 
     public override DeviceName Device() => Training.Device;
 
+    /// <summary>A one-weight network: a handful of operations a point, three passes, every epoch.</summary>
+    public override JobCost Cost() => new(12.0 * Training.Samples * Training.Epochs, "training.epochs", $"{Training.Samples} points, {Training.Epochs} epochs");
+
     public override JobSpec WithDevice(DeviceName device) => this with { Training = Training with { Device = device } };
 
     public override IReadOnlyDictionary<string, string[]> Validate(SpecLimits limits)
