@@ -66,9 +66,7 @@ public static class ModelBuilder
                     modules.Add(($"dropout{i}", new SeededDropout(drop.Rate, init.Dropout)));
                     break;
                 case BatchNormLayer norm:
-                    modules.Add(($"batchnorm{i}", shape.Length == 3
-                        ? nn.BatchNorm2d(shape[0], norm.Epsilon, norm.Momentum)
-                        : nn.BatchNorm1d(shape[0], norm.Epsilon, norm.Momentum)));
+                    modules.Add(($"batchnorm{i}", new Layers.BatchNorm(shape[0], norm.Epsilon, norm.Momentum)));
                     break;
                 default:
                     throw new NotSupportedException($"layer {layers[i].GetType().Name} is not supported");
@@ -86,10 +84,10 @@ public static class ModelBuilder
         ActivationFunction.Relu => nn.ReLU(),
         ActivationFunction.Identity => nn.Identity(),
         ActivationFunction.Softmax => nn.Softmax(1),
-        ActivationFunction.Elu => nn.ELU(),
+        ActivationFunction.Elu => new Elu(),
         ActivationFunction.Selu => nn.SELU(),
-        ActivationFunction.Softplus => nn.Softplus(),
-        ActivationFunction.Softsign => nn.Softsign(),
+        ActivationFunction.Softplus => new Layers.Softplus(),
+        ActivationFunction.Softsign => new Layers.Softsign(),
         _ => throw new ArgumentOutOfRangeException(nameof(function), function, null),
     };
 

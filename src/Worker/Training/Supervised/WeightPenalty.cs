@@ -16,7 +16,7 @@ public sealed class WeightPenalty(OptimizerSpec optimizer, IReadOnlyList<Tensor>
         foreach (var w in weights)
         {
             if (optimizer.L1 > 0) total = total.add(w.abs().sum().mul_(_l1), Held.One);
-            if (optimizer.L2 > 0) total = total.add(w.square().sum().mul_(_halfL2), Held.One);
+            if (optimizer.L2 > 0) total = total.add(w.mul(w).sum().mul_(_halfL2), Held.One); // not square(): it converts its 2 implicitly
         }
         return total;
     }

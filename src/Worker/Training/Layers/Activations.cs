@@ -1,0 +1,33 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dojo.Worker.Training.Layers;
+
+// TorchSharp's ELU, Softplus and Softsign convert their constants to Scalars that the GC may free while libtorch reads
+// them (see Held); these compute the same functions with held ones.
+
+/// <summary>ELU: x for x &gt; 0, e^x − 1 otherwise (α = 1).</summary>
+public sealed class Elu() : nn.Module<Tensor, Tensor>(nameof(Elu))
+{
+    public override Tensor forward(Tensor input) => input.elu(Held.One, Held.One, Held.One);
+}
+
+/// <summary>Softplus: log(1 + e^x), as max(x, 0) + log(1 + e^−|x|), which neither overflows nor loses its gradient.</summary>
+public sealed class Softplus() : nn.Module<Tensor, Tensor>(nameof(Softplus))
+{
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return input.relu().add(input.abs().neg().exp().log1p(), Held.One).MoveToOuterDisposeScope(); // out of place: autograd keeps each result
+    }
+}
+
+/// <summary>Softsign: x / (1 + |x|).</summary>
+public sealed class Softsign() : nn.Module<Tensor, Tensor>(nameof(Softsign))
+{
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return input.div(input.abs().add(Held.One, Held.One)).MoveToOuterDisposeScope();
+    }
+}
