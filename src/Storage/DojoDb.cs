@@ -44,6 +44,7 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
             job.Property(j => j.LeaseOwner).HasMaxLength(200);
             job.HasIndex(j => new { j.State, j.CreatedAt });
             job.HasIndex(j => new { j.OwnerId, j.State });
+            job.Ignore(j => j.Retries); // read from RetriesJson
         });
         model.Entity<MetricPoint>(point =>
         {

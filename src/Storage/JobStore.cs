@@ -104,6 +104,23 @@ public sealed class JobStore(IDbContextFactory<DojoDb> contexts, TimeProvider cl
         return true;
     }
 
+    /// <summary>
+    /// Gives a running job back to the queue after an attempt failed inside LibTorch, recording the attempt; it resumes
+    /// from its checkpoint. False when <paramref name="workerId"/> no longer held it.
+    /// </summary>
+    public async Task<bool> RetryAsync(Guid jobId, string workerId, string retriesJson, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Jobs
+            .Where(j => j.Id == jobId && j.LeaseOwner == workerId && j.State == JobState.Running)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.State, JobState.Queued)
+                .SetProperty(j => j.RetriesJson, retriesJson)
+                .SetProperty(j => j.DeliveryId, (string?)null)
+                .SetProperty(j => j.LeaseOwner, (string?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct) == 1;
+    }
+
     /// <summary>Gives a running job back to the queue (worker shutting down); it resumes from its checkpoint.</summary>
     public async Task ReleaseAsync(Guid jobId, string workerId, CancellationToken ct)
     {

@@ -15,6 +15,8 @@ internal static class SqliteUpgrades
         // Saved specs of the build before owners were everyone's: they stay so, published, with no owner.
         ("SavedSpecs", "OwnerId", "TEXT NULL"),
         ("SavedSpecs", "Published", "INTEGER NOT NULL DEFAULT 1"),
+        // Jobs of earlier builds were never retried.
+        ("Jobs", "RetriesJson", "TEXT NULL"),
     ];
 
     public static async Task ApplyAsync(DojoDb db, CancellationToken ct)

@@ -39,6 +39,12 @@ public sealed class WorkerOptions
     /// <summary>A queued job not handed to Hangfire after this long (its API stopped in between) is handed over by a worker.</summary>
     public double UndeliveredGraceSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// How many times a job that fails inside LibTorch (an internal error, not a bad spec or a divergence) is retried
+    /// from its last checkpoint before it ends failed; resume is exact, so a retry cannot change the result.
+    /// </summary>
+    public int MaxInternalRetries { get; set; } = 2;
+
     /// <summary>How often a running job checks whether it was cancelled.</summary>
     public int CancelPollMilliseconds { get; set; } = 250;
 

@@ -59,6 +59,7 @@ public sealed record JobDto(
     string? Reason,
     IReadOnlyDictionary<string, double>? Result,
     Evaluation? Evaluation,
+    IReadOnlyList<InternalRetry> Retries,
     JobSpec Spec)
 {
     public static JobDto From(Job job) => new(
@@ -66,6 +67,7 @@ public sealed record JobDto(
         job.CheckpointEpoch, job.NextSeq, job.Reason,
         job.ResultJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(job.ResultJson),
         job.EvaluationJson is null ? null : SpecJson.DeserializeStored<Evaluation>(job.EvaluationJson),
+        job.Retries,
         SpecJson.DeserializeStored<JobSpec>(job.SpecJson));
 }
 

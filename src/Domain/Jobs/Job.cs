@@ -41,6 +41,11 @@ public sealed class Job
     public string? ResultJson { get; private set; }
     /// <summary>A classifier's <see cref="Evaluation"/> on the test set (confusion matrix, precision, recall) as JSON.</summary>
     public string? EvaluationJson { get; private set; }
+    /// <summary>The attempts that failed inside LibTorch and were retried from the checkpoint, as a JSON list of <see cref="InternalRetry"/>.</summary>
+    public string? RetriesJson { get; private set; }
+
+    public IReadOnlyList<InternalRetry> Retries =>
+        RetriesJson is null ? [] : Specs.SpecJson.DeserializeStored<List<InternalRetry>>(RetriesJson);
 
     public static Job Create(string? name, Guid ownerId, string device, string specJson, DateTime now, bool inGroup = false) => new()
     {
@@ -54,3 +59,6 @@ public sealed class Job
         CreatedAt = now,
     };
 }
+
+/// <summary>An attempt of a job that failed inside LibTorch (an internal error, not a bad spec) and was retried from its checkpoint.</summary>
+public sealed record InternalRetry(int Attempt, DateTime At, int FromEpoch, string Error);

@@ -19,6 +19,7 @@ namespace Dojo.Worker.Jobs;
 [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
 public sealed class TrainingJob(
     JobStore store,
+    JobQueue queue,
     JobFiles files,
     JobEvents events,
     IServiceProvider services,
@@ -139,10 +140,20 @@ public sealed class TrainingJob(
                 logger.LogInformation("Job {JobId}: released at shutdown after epoch {Epoch}", jobId, session.LastEpoch);
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cancelled);
                 break;
+            case System.Runtime.InteropServices.ExternalException fault when job.Retries.Count < _options.MaxInternalRetries:
+                // Inside LibTorch, not the spec: the same attempt from the checkpoint ends as an uninterrupted run would.
+                logger.LogWarning(fault, "Job {JobId}: attempt {Attempt} failed inside LibTorch; retrying from epoch {Epoch}", jobId, job.Attempts, job.CheckpointEpoch);
+                try { await recorder.FlushAsync(); } catch (Exception flush) { logger.LogError(flush, "Job {JobId}: flushing progress failed", jobId); }
+                var fresh = await store.FindAsync(jobId, CancellationToken.None);
+                var retries = job.Retries.Append(new InternalRetry(job.Attempts, clock.GetUtcNow().UtcDateTime, fresh?.CheckpointEpoch ?? 0, FirstLine(fault.Message))).ToList();
+                if (await store.RetryAsync(jobId, workerId, SpecJson.Serialize(retries), CancellationToken.None))
+                    await queue.EnqueueAsync(jobId, DeviceName.Parse(job.Device), CancellationToken.None);
+                break;
             default:
                 logger.LogError(error, "Job {JobId}: training failed", jobId);
                 try { await recorder.FlushAsync(); } catch (Exception flush) { logger.LogError(flush, "Job {JobId}: flushing progress failed", jobId); }
-                await recorder.FinishAsync(JobState.Failed, $"{error.GetType().Name}: {error.Message}", ResultJson(session.LastMetrics, []), [], session.LastEpoch, session.LastStep, CancellationToken.None);
+                string retried = job.Retries.Count > 0 ? $" (after {job.Retries.Count} retries from the checkpoint, each failing inside LibTorch)" : "";
+                await recorder.FinishAsync(JobState.Failed, $"{error.GetType().Name}: {FirstLine(error.Message)}{retried}", ResultJson(session.LastMetrics, []), [], session.LastEpoch, session.LastStep, CancellationToken.None);
                 break;
         }
     }
@@ -156,6 +167,9 @@ public sealed class TrainingJob(
         return new TransferSource(SpecJson.DeserializeStored<JobSpec>(source.SpecJson),
             name => File.ReadAllBytes(files.Model(source.Id, name, ModelFormat.TorchSharp)));
     }
+
+    /// <summary>LibTorch's messages go on with a C++ stack; the first line says what happened.</summary>
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     /// <summary>A timer's delay: at least a millisecond (a job already past its limit stops at its first step), at most what a timer takes.</summary>
     private static TimeSpan Clamp(TimeSpan delay) =>

@@ -111,6 +111,54 @@ public sealed class LineKindTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_that_fails_inside_libtorch_is_retried_from_its_checkpoint_and_ends_as_an_uninterrupted_run()
+    {
+        var client = new DojoClient(_api.CreateClient());
+        StartWorker();
+        await WaitReadyAsync(client);
+        var faulty = Line("faults once");
+        faulty["training"]!["epochs"] = 8;
+        faulty["training"]!["faultAtEpoch"] = 5;
+
+        var job = await client.WaitFinishedAsync((await client.SubmitAsync(faulty)).Id, TimeSpan.FromSeconds(120));
+
+        Assert.True(job.State == JobState.Succeeded, $"{job.State}: {job.Reason}");
+        Assert.Equal(2, job.Attempts);
+        var retry = Assert.Single(job.Retries);
+        Assert.Equal(1, retry.Attempt);
+        Assert.InRange(retry.FromEpoch, 1, 4);
+        Assert.Contains("cannot be multiplied", retry.Error);
+        var points = await client.AllMetricsAsync(job.Id);
+        Assert.Equal(Enumerable.Range(1, 8), points.Where(p => p.Name == "loss").Select(p => p.Epoch));
+
+        var clean = Line("never faults");
+        clean["training"]!["epochs"] = 8;
+        var uninterrupted = await client.WaitFinishedAsync((await client.SubmitAsync(clean)).Id, TimeSpan.FromSeconds(120));
+        Assert.Equal(uninterrupted.Result, job.Result);
+    }
+
+    [Fact]
+    public async Task A_job_that_fails_inside_libtorch_every_time_ends_failed_after_its_retries_each_recorded()
+    {
+        var client = new DojoClient(_api.CreateClient());
+        StartWorker();
+        await WaitReadyAsync(client);
+        var faulty = Line("faults always");
+        faulty["training"]!["epochs"] = 6;
+        faulty["training"]!["faultAtEpoch"] = 4;
+        faulty["training"]!["faultEveryAttempt"] = true;
+
+        var job = await client.WaitFinishedAsync((await client.SubmitAsync(faulty)).Id, TimeSpan.FromSeconds(120));
+
+        Assert.Equal(JobState.Failed, job.State);
+        Assert.Equal(3, job.Attempts);
+        Assert.Equal([1, 2], job.Retries.Select(r => r.Attempt));
+        Assert.All(job.Retries, r => Assert.Contains("cannot be multiplied", r.Error));
+        Assert.Contains("after 2 retries", job.Reason);
+        Assert.DoesNotContain("\n", job.Reason);
+    }
+
+    [Fact]
     public async Task The_kinds_own_validation_answers_a_400_naming_the_field()
     {
         var client = _api.CreateClient();

@@ -41,4 +41,8 @@ public sealed record LineTraining
     public int Seed { get; init; } = 1;
     public DeviceName Device { get; init; } = DeviceName.Cpu;
     public int PauseMilliseconds { get; init; }
+
+    /// <summary>At this epoch (0: never) an operation fails inside LibTorch — in a run that started fresh, or in every attempt.</summary>
+    public int FaultAtEpoch { get; init; }
+    public bool FaultEveryAttempt { get; init; }
 }

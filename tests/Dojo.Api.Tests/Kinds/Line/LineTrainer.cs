@@ -28,6 +28,11 @@ public sealed class LineTrainer(DeviceResolver devices) : ITrainer
 
         for (int epoch = run.FirstEpoch; epoch <= spec.Training.Epochs; epoch++)
         {
+            if (epoch == spec.Training.FaultAtEpoch && (spec.Training.FaultEveryAttempt || run.FirstEpoch == 1))
+            {
+                using var wrong = zeros(2, 3);
+                wrong.mm(wrong).Dispose(); // [2, 3] × [2, 3]: LibTorch refuses it, as it would fail on an internal error
+            }
             run.Reseed(points, epoch, PointsStream);
             using var x = Points(spec.Training.Samples, points, out var y);
             using var _ = y;
