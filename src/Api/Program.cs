@@ -18,12 +18,14 @@ builder.AddDojoJobs();
 builder.AddDojoApiSurface();
 builder.AddDojoPeople();
 builder.AddDojoCourses();
+builder.AddDojoRateLimits();
 
 var app = builder.Build();
 
 app.UseDojoObservability();
 app.UseDojoApiSurface();
 app.UseDojoPeople();
+app.UseRateLimiter();
 app.MapPeopleApi();
 app.MapJobsApi();
 app.MapSpecsApi();

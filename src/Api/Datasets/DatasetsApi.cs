@@ -36,7 +36,7 @@ public static class DatasetsApi
         api.MapGet("/builtin", () => TypedResults.Ok(BuiltinDatasets.All(Path.Combine(AppContext.BaseDirectory, "datasets"))
                 .Select(d => new BuiltinDatasetDto(d.Name, d.Height, d.Width, d.Classes, d.Count, d.Installed, d.InstallHint, d.ClassNames)).ToList()))
             .WithName("ListBuiltinDatasets").WithSummary("The built-in data sets and whether this machine has them");
-        api.MapPost("/uploads", UploadAsync).WithName("UploadDataset").DisableAntiforgery()
+        api.MapPost("/uploads", UploadAsync).WithName("UploadDataset").DisableAntiforgery().RequireRateLimiting(RateLimits.Upload)
             .Accepts<IFormFile>("multipart/form-data").WithMetadata(new UploadSizeLimit(app.ServiceProvider.GetRequiredService<IConfiguration>()))
             .WithSummary("Upload a data set: parts images + labels (IDX, raw or gzip) or csv (label column + features); fields name, classes, labelColumn, height, width");
         api.MapGet("/uploads", ListAsync).WithName("ListDatasetUploads").WithSummary("Uploaded data sets you can use");

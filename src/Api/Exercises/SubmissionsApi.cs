@@ -32,9 +32,9 @@ public static class SubmissionsApi
     public static IEndpointRouteBuilder MapSubmissionsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Submissions");
-        api.MapPost("/exercises/{id:guid}/submissions", SubmitWorkAsync).WithName("SubmitWork")
+        api.MapPost("/exercises/{id:guid}/submissions", SubmitWorkAsync).WithName("SubmitWork").RequireRateLimiting(RateLimits.Submit)
             .WithSummary("Hand in playground URLs (playgroundUrl exercises: graded automatically) or a finished job (trainingJob)");
-        api.MapPost("/exercises/{id:guid}/submissions/file", SubmitFileAsync).WithName("SubmitFile")
+        api.MapPost("/exercises/{id:guid}/submissions/file", SubmitFileAsync).WithName("SubmitFile").RequireRateLimiting(RateLimits.Upload)
             .WithSummary("Hand in a report file (multipart/form-data, part 'file'); its type is checked by content")
             .Accepts<IFormFile>("multipart/form-data").DisableAntiforgery()
             .WithMetadata(new Extensions.UploadSizeLimit(app.ServiceProvider.GetRequiredService<IConfiguration>()));

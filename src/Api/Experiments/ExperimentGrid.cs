@@ -52,7 +52,8 @@ public static partial class ExperimentGrid
     /// <summary>Sets <c>a.b[2].c</c> in <paramref name="root"/>; every step but the last must exist.</summary>
     public static void Set(JsonObject root, string path, JsonNode? value)
     {
-        var steps = Step().Matches(path).Select(m => (Name: m.Groups[1].Value, Index: m.Groups[2].Success ? int.Parse(m.Groups[2].Value) : (int?)null)).ToList();
+        var steps = Step().Matches(path).Select(m => (Name: m.Groups[1].Value, Index: !m.Groups[2].Success ? (int?)null
+            : int.TryParse(m.Groups[2].Value, out int index) ? index : throw new GridException($"vary.{path}", $"{m.Groups[2].Value} is not an index"))).ToList();
         if (steps.Count == 0 || string.Join(".", steps.Select(s => s.Index is null ? s.Name : $"{s.Name}[{s.Index}]")) != path)
             throw new GridException($"vary.{path}", "is not a path like optimizer.kind or network.layers[3].function");
         JsonNode current = root;

@@ -34,7 +34,7 @@ public static class ExperimentsApi
     public static IEndpointRouteBuilder MapExperimentsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/experiments").WithTags("Experiments");
-        api.MapPost("/", CreateAsync).WithName("CreateExperiment").WithSummary("Run a base job request once per combination of the values to vary");
+        api.MapPost("/", CreateAsync).WithName("CreateExperiment").RequireRateLimiting(Extensions.RateLimits.Submit).WithSummary("Run a base job request once per combination of the values to vary");
         api.MapGet("/", ListAsync).WithName("ListExperiments").WithSummary("Experiments, newest first");
         api.MapGet("/{id:guid}", GetAsync).WithName("GetExperiment").WithSummary("An experiment's runs and their jobs");
         api.MapGet("/{id:guid}/curves", CurvesAsync).WithName("GetExperimentCurves")

@@ -15,7 +15,7 @@ public static class JobsApi
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/jobs").WithTags("Jobs");
-        api.MapPost("/", SubmitAsync).WithName("SubmitJob")
+        api.MapPost("/", SubmitAsync).WithName("SubmitJob").RequireRateLimiting(RateLimits.Submit)
             .WithSummary("Submit a training job: { name?, kind? (default supervised), ...the kind's spec }; parts by saved id as networkId, datasetId, …")
             .Accepts<SubmitJobRequest.Body>("application/json");
         api.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("List jobs, newest first, optionally by state");

@@ -24,7 +24,7 @@ public static class PlaygroundApi
         var api = app.MapGroup("/api/playground").WithTags("Playground");
         api.MapPost("/parse", Parse).WithName("ParsePlaygroundUrl")
             .WithSummary("Read a TensorFlow Playground (or DeepInsider fork) URL into a job spec");
-        api.MapPost("/gradings", StartGradingAsync).WithName("StartPlaygroundGrading")
+        api.MapPost("/gradings", StartGradingAsync).WithName("StartPlaygroundGrading").RequireRateLimiting(Extensions.RateLimits.Submit)
             .WithSummary("Grade exercise 1: train each data set's URL (xor, spiral) with several seeds");
         api.MapGet("/gradings/{id:guid}", GetGradingAsync).WithName("GetPlaygroundGrading")
             .WithSummary("A grading's jobs and, once they have ended, its verdict per data set");

@@ -158,15 +158,14 @@ public static class IdxFile
         var sizes = new byte[4 * rank];
         if (source.ReadAtLeast(sizes, sizes.Length, throwOnEndOfStream: false) < sizes.Length) throw new IdxFormatException("the header is truncated");
         var dims = new int[rank];
-        long length = 1;
+        double length = width; // in double: four dimensions of up to 2³¹ overflow a long
         for (int i = 0; i < rank; i++)
         {
             dims[i] = BinaryPrimitives.ReadInt32BigEndian(sizes.AsSpan(4 * i));
             if (dims[i] < 1) throw new IdxFormatException($"dimension {i} is {dims[i]}");
             length *= dims[i];
         }
-        length *= width;
-        if (length > maxBytes) throw new IdxFormatException($"the header announces {length} bytes of data; the limit is {maxBytes}");
+        if (length > maxBytes) throw new IdxFormatException($"the header announces {length:0} bytes of data; the limit is {maxBytes}");
         return new Header(dims, header[2]);
     }
 }

@@ -80,6 +80,32 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_stopped_with_sigterm_releases_its_job_at_once_and_another_resumes_it()
+    {
+        var client = await StartApiAsync(inProcessWorker: false);
+        var worker = Start(DojoProcess.Worker(_data));
+        await WaitReadyAsync(client);
+        var job = await client.SubmitAsync(ThirtyEpochJob("terminated"));
+        await client.WaitAsync(job.Id, j => j.CheckpointEpoch >= 2, TimeSpan.FromSeconds(60));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        worker.Terminate();
+        var released = await client.WaitAsync(job.Id, j => j.State == Domain.Jobs.JobState.Queued, TimeSpan.FromSeconds(30));
+        var releasedAfter = clock.Elapsed;
+        Assert.Equal(0, await worker.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(releasedAfter < TimeSpan.FromSeconds(10), $"released after {releasedAfter.TotalSeconds:F1} s");
+        Assert.Contains("released at shutdown", worker.Output);
+
+        Start(DojoProcess.Worker(_data));
+        var resumed = await client.WaitFinishedAsync(job.Id, TimeSpan.FromSeconds(90));
+        Assert.Equal(Domain.Jobs.JobState.Succeeded, resumed.State);
+        Assert.Equal(2, resumed.Attempts);
+        var points = await client.AllMetricsAsync(job.Id);
+        Assert.Equal(Enumerable.Range(1, points.Count).Select(i => (long)i), points.Select(p => p.Seq));
+        Assert.Equal(Enumerable.Range(1, 30), points.Where(p => p.Name == MetricNames.Loss).Select(p => p.Epoch));
+    }
+
+    [Fact]
     public async Task Separate_worker_trains_and_watchers_get_points_across_processes()
     {
         var client = await StartApiAsync(inProcessWorker: false);

@@ -76,6 +76,13 @@ public sealed class DojoProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGTERM: the process is asked to stop, as a container runtime or systemd asks it.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", $"-TERM {_process.Id}");
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL: the process gets no chance to release anything.</summary>
     public void Kill()
     {
