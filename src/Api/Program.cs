@@ -10,7 +10,14 @@ using Dojo.Storage;
 
 // Settings come from the build output (appsettings.json beside the dll) wherever it is started from;
 // relative paths in them (Dojo:DataDirectory) are against the working directory.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args is ["backup", _] ? [] : args, ContentRootPath = AppContext.BaseDirectory });
+
+// `backup <folder>`: a copy of the data directory while Dojo runs (see DataBackup), then exit.
+if (args is ["backup", var folder])
+{
+    Console.WriteLine(DataBackup.Run(builder.Configuration.GetSection(DojoOptions.Section).Get<DojoOptions>() ?? new DojoOptions(), folder));
+    return 0;
+}
 
 builder.AddDojoObservability();
 builder.AddDojoStorage();
@@ -39,6 +46,7 @@ app.MapGrpcService<ExperimentsGrpcService>();
 app.MapGrpcReflectionService().AllowAnonymous();
 
 app.Run();
+return 0;
 
 /// <summary>The API's entry point, public for WebApplicationFactory in tests.</summary>
 public partial class Program;

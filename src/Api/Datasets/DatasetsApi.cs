@@ -51,7 +51,7 @@ public static class DatasetsApi
         var form = await http.ReadFormCheckedAsync(ct);
         string name = form["name"].ToString().Trim();
         if (name.Length is 0 or > 200) return Invalid("name", "must be 1 to 200 characters");
-        long maxBytes = configuration.GetValue("Dojo:Limits:MaxDatasetBytes", 512L << 20);
+        long maxBytes = configuration.GetValue("Dojo:Limits:MaxDatasetBytes", 256L << 20);
         int maxSamples = limits.Value.MaxSamples;
         var id = Guid.CreateVersion7(clock.GetUtcNow());
         // Written into a folder beside, checked, then moved into place: a data set is there whole or not at all.

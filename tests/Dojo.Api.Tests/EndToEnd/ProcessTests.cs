@@ -106,6 +106,46 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_backup_taken_while_a_job_trains_restores_into_a_dojo_that_has_everything_and_resumes_the_job()
+    {
+        var client = await StartApiAsync(inProcessWorker: true);
+        await WaitReadyAsync(client);
+        var finished = await client.WaitFinishedAsync((await client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 5)))).Id);
+        byte[] weights = await client.Http.GetByteArrayAsync($"/api/jobs/{finished.Id}/model");
+        var created = (await (await client.Http.PostAsJsonAsync("/api/users", new { name = "バックアップ 確認" })).Content.ReadFromJsonAsync<JsonObject>())!;
+        var student = Client(created["secret"]!.GetValue<string>());
+        var exercise = await CourseHelpers.SeededExerciseAsync(client.Http, 2);
+        var upload = await student.PostAsync($"/api/exercises/{exercise}/submissions/file", CourseHelpers.FilePart(CourseHelpers.Pdf, "r.pdf"));
+        var submissionId = (await upload.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
+        var running = await client.SubmitAsync(ThirtyEpochJob("running at backup"));
+        await client.WaitAsync(running.Id, j => j.CheckpointEpoch >= 2, TimeSpan.FromSeconds(60));
+
+        string backup = Path.Combine(Path.GetTempPath(), "dojo-backup", Guid.NewGuid().ToString("N"));
+        var command = Start(DojoProcess.Command(_data, "backup", backup));
+        Assert.True(await command.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, command.Output);
+        Assert.Contains("backed up", command.Output);
+        foreach (var process in _processes.Where(p => !p.HasExited)) process.Kill(); // the original is gone
+
+        var restored = Start(DojoProcess.Api(backup, _rest, _grpc, inProcessWorker: true));
+        await restored.WaitForOutputAsync("Now listening on: http://127.0.0.1:" + _rest, TimeSpan.FromSeconds(60));
+        try
+        {
+            Assert.Equal(weights, await client.Http.GetByteArrayAsync($"/api/jobs/{finished.Id}/model"));
+            Assert.Equal(CourseHelpers.Pdf, await student.GetByteArrayAsync($"/api/submissions/{submissionId}/file"));
+            var resumed = await client.WaitFinishedAsync(running.Id, TimeSpan.FromSeconds(120));
+            Assert.True(resumed.State == Domain.Jobs.JobState.Succeeded, $"{resumed.State}: {resumed.Reason}");
+            var points = await client.AllMetricsAsync(running.Id);
+            Assert.Equal(Enumerable.Range(1, points.Count).Select(i => (long)i), points.Select(p => p.Seq));
+            Assert.Equal(Enumerable.Range(1, 30), points.Where(p => p.Name == MetricNames.Loss).Select(p => p.Epoch));
+        }
+        finally
+        {
+            restored.Kill();
+            try { Directory.Delete(backup, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
     public async Task Separate_worker_trains_and_watchers_get_points_across_processes()
     {
         var client = await StartApiAsync(inProcessWorker: false);

@@ -41,6 +41,10 @@ public sealed class DojoProcess : IDisposable
     public static DojoProcess Worker(string dataDirectory, params (string, string)[] settings) =>
         new(Dll("Worker"), Settings(dataDirectory, settings));
 
+    /// <summary>A command of the API program (<c>backup &lt;folder&gt;</c>) on a data directory.</summary>
+    public static DojoProcess Command(string dataDirectory, params string[] arguments) =>
+        new($"{Dll("Api")} {string.Join(" ", arguments.Select(a => $"\"{a}\""))}", Settings(dataDirectory, []));
+
     /// <summary>A worker that also trains the tests' own job kind: this test assembly run as a program (<see cref="TestProgram"/>).</summary>
     public static DojoProcess TestWorker(string dataDirectory, params (string, string)[] settings) =>
         new($"\"{typeof(TestProgram).Assembly.Location}\" worker", Settings(dataDirectory, settings));
