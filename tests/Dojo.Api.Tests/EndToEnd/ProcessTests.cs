@@ -9,7 +9,7 @@ using Grpc.Net.Client;
 namespace Dojo.Api.Tests.EndToEnd;
 
 /// <summary>The real API and worker processes on loopback ports, sharing one SQLite data directory.</summary>
-public sealed class ProcessTests : IDisposable
+public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly string _data = Path.Combine(Path.GetTempPath(), "dojo-e2e", Guid.NewGuid().ToString("N"));
     private readonly int _rest = DojoProcess.FreePort();
@@ -93,6 +93,7 @@ public sealed class ProcessTests : IDisposable
         var released = await client.WaitAsync(job.Id, j => j.State == Domain.Jobs.JobState.Queued, TimeSpan.FromSeconds(30));
         var releasedAfter = clock.Elapsed;
         Assert.Equal(0, await worker.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        output.WriteLine($"SIGTERM to the job back in the queue: {releasedAfter.TotalSeconds:F2} s");
         Assert.True(releasedAfter < TimeSpan.FromSeconds(10), $"released after {releasedAfter.TotalSeconds:F1} s");
         Assert.Contains("released at shutdown", worker.Output);
 
