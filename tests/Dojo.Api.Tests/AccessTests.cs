@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Dojo.Api.People;
 using Dojo.Api.Tests.Infrastructure;
+using Dojo.Domain.Jobs;
 using Dojo.Domain.People;
 using Dojo.Domain.Specs;
 using Dojo.Protos.V1;
@@ -199,9 +200,12 @@ public sealed class AccessTests(DojoFactory factory) : IClassFixture<DojoFactory
         var accepted = await client.SubmitAsync(ShortJob()); // the cancelled jobs no longer count
         await client.WaitFinishedAsync(accepted.Id);
 
+        // An instructor has three long jobs active at once, past a student's limit of two.
         var instructor = new DojoClient(factory.CreateClient());
         var many = new List<Guid>();
-        for (int i = 0; i < 3; i++) many.Add((await instructor.SubmitAsync(ShortJob())).Id);
+        for (int i = 0; i < 3; i++) many.Add((await instructor.SubmitAsync(ShortJob(5000))).Id);
+        foreach (var id in many) Assert.False((await instructor.GetAsync(id)).State.IsTerminal(), "an instructor's job ended before the third was accepted");
+        foreach (var id in many) await factory.CreateClient().PostAsync($"/api/jobs/{id}/cancel", null);
         foreach (var id in many) await instructor.WaitFinishedAsync(id);
     }
 

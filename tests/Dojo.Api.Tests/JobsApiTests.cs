@@ -9,6 +9,7 @@ using Dojo.Domain.Datasets;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
 using Dojo.Storage;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Dojo.Worker.Training;
@@ -120,15 +121,31 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
         var job = await _client.SubmitAsync(request);
         await _client.WaitAsync(job.Id, j => j.CheckpointEpoch >= 1);
 
+        var requestedAt = DateTime.UtcNow;
         var response = await _client.Http.PostAsync($"/api/jobs/{job.Id}/cancel", null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var cancelled = await _client.WaitFinishedAsync(job.Id, TimeSpan.FromSeconds(5));
+        var cancelled = await _client.WaitFinishedAsync(job.Id, TimeSpan.FromSeconds(120)); // a generous wait; the recorded times judge
 
         Assert.Equal(JobState.Cancelled, cancelled.State);
+        Assert.True(cancelled.FinishedAt - requestedAt < TimeSpan.FromSeconds(5), $"stopped {(cancelled.FinishedAt - requestedAt)?.TotalSeconds:F2} s after the request");
         Assert.True(cancelled.CheckpointEpoch < 20000);
         var points = await _client.AllMetricsAsync(job.Id);
         Assert.Equal(Enumerable.Range(1, points.Count).Select(i => (long)i), points.Select(p => p.Seq));
         Assert.Equal(HttpStatusCode.Conflict, (await _client.Http.PostAsync($"/api/jobs/{job.Id}/cancel", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Weights_of_a_running_job_are_a_404_until_it_has_succeeded()
+    {
+        var job = await _client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 20000), ("training.batchSize", 1)));
+        await _client.WaitAsync(job.Id, j => j.State == JobState.Running && j.CheckpointEpoch >= 1);
+
+        var early = await _client.Http.GetAsync($"/api/jobs/{job.Id}/model");
+        Assert.Equal(HttpStatusCode.NotFound, early.StatusCode);
+        Assert.Contains("weights exist once it has succeeded", (await early.Content.ReadFromJsonAsync<ProblemDetails>())!.Detail);
+        await _client.Http.PostAsync($"/api/jobs/{job.Id}/cancel", null);
+        Assert.Equal(JobState.Cancelled, (await _client.WaitFinishedAsync(job.Id)).State);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.Http.GetAsync($"/api/jobs/{job.Id}/model")).StatusCode);
     }
 
     [Fact]

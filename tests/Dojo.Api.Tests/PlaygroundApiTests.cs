@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dojo.Api.Exercises;
+using Dojo.Api.Playground;
 using Dojo.Api.Tests.Infrastructure;
 using Dojo.Domain.Exercises;
 using Dojo.Domain.Jobs;
@@ -116,6 +117,29 @@ public sealed class PlaygroundApiTests(DojoFactory factory) : IClassFixture<Dojo
         Assert.Contains("not xor", Assert.Single(problem.Errors["playgroundUrls.xor"]));
         Assert.Equal(0, (await student.GetFromJsonAsync<JsonObject>("/api/jobs"))!["total"]!.GetValue<int>());
         Assert.Empty((await student.GetFromJsonAsync<List<SubmissionDto>>($"/api/exercises/{exercise}/submissions", SpecJson.Options))!);
+    }
+
+    [Fact]
+    public async Task A_grading_started_directly_passes_good_urls_and_reads_back_by_id()
+    {
+        var response = await _client.Http.PostAsJsonAsync("/api/playground/gradings",
+            new { urls = new { xor = Page + "&dataset=xor&networkShape=4,2", spiral = Page + "&dataset=spiral&networkShape=8,8,6,6&sinX=true&sinY=true" } });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var started = (await response.Content.ReadFromJsonAsync<GradingDto>(SpecJson.Options))!;
+        Assert.Equal($"/api/playground/gradings/{started.Id}", response.Headers.Location!.OriginalString);
+
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        var grading = started;
+        while (grading.State != "graded")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the grading did not finish");
+            await Task.Delay(200);
+            grading = (await _client.Http.GetFromJsonAsync<GradingDto>(response.Headers.Location, SpecJson.Options))!;
+        }
+        Assert.True(grading.Passed, string.Join("; ", grading.Datasets.Select(d => $"{d.Dataset}: {d.Reason}")));
+        Assert.All(grading.Datasets, d => Assert.All(d.Jobs, j => Assert.Equal(JobState.Succeeded, j.State)));
+        Assert.True(grading.Datasets.Single(d => d.Dataset == PlaygroundGenerator.Xor).MeanTestAccuracy >= 0.95);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.Http.GetAsync($"/api/playground/gradings/{Guid.NewGuid()}")).StatusCode);
     }
 
     [Fact]

@@ -43,6 +43,48 @@ public sealed class SupervisedTrainerTests
         Assert.Equal(uninterrupted.Model().TorchSharp, resumed.Model().TorchSharp);
     }
 
+    /// <summary>The specs whose resume the job machinery relies on beyond the playground's: images, playground init, L1 + L2, transfer.</summary>
+    public static TheoryData<string> Kinds => new() { "image", "playground init", "l1 and l2", "transfer" };
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Every_kind_of_supervised_job_resumes_bit_identically(string kind)
+    {
+        var digits = new SupervisedSpec
+        {
+            Dataset = new BuiltinDatasetSpec { Name = Domain.Datasets.BuiltinDataset.Digits, TrainCount = 400, TestCount = 100, Seed = 2 },
+            Network = new NetworkSpec { Layers = [new Conv2dLayer(4, 3) { Name = "features" }, new ActivationLayer(ActivationFunction.Relu), new AvgPool2dLayer(2),
+                new BatchNormLayer(), new FlattenLayer(), new DenseLayer(10)] },
+            Optimizer = new OptimizerSpec { Kind = OptimizerKind.Adam, LearningRate = 0.01 },
+            Training = new TrainingSpec { Loss = LossFunction.CrossEntropy, Epochs = 4, BatchSize = new BatchSize(32), Seed = 5 },
+        };
+        TransferSource? transfer = null;
+        var spec = kind switch
+        {
+            "image" => digits,
+            "playground init" => Domain.Playground.PlaygroundSpec.ToJobSpec(
+                Domain.Playground.PlaygroundState.Parse("https://playground.tensorflow.org/#dataset=circle&networkShape=4,2&seed=0.5&batchSize=5"), 4).Spec,
+            "l1 and l2" => Spec(OptimizerKind.Momentum, new DropoutLayer(0.1)) with { Optimizer = new OptimizerSpec { Kind = OptimizerKind.Momentum, LearningRate = 0.02, L1 = 0.001, L2 = 0.01 } },
+            _ => digits with { Network = digits.Network with { Transfer = new TransferSpec(Guid.NewGuid(), Keep: 4) { FreezeFirst = 1, FineTuneLearningRate = 0.001 } } },
+        };
+        var trainer = new SupervisedTrainer(new DeviceResolver());
+        if (kind == "transfer")
+        {
+            var source = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(new RecordingSession(digits with { Training = digits.Training with { Epochs = 2 } })));
+            transfer = new TransferSource(digits, _ => source.Model().TorchSharp);
+        }
+
+        var full = new RecordingSession(spec, transfer: transfer);
+        var uninterrupted = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(full));
+        var resumedSession = new RecordingSession(spec, full.Epochs[1].Checkpoint); // a resumed job takes everything from its checkpoint
+        var resumed = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(resumedSession));
+
+        Assert.Equal(full.Epochs.Skip(2).Select(e => e.Metrics.Where(m => m.Name != MetricNames.SamplesPerSec)),
+                     resumedSession.Epochs.Select(e => e.Metrics.Where(m => m.Name != MetricNames.SamplesPerSec)));
+        Assert.Equal(uninterrupted.Final, resumed.Final);
+        Assert.Equal(uninterrupted.Model().TorchSharp, resumed.Model().TorchSharp);
+    }
+
     [Fact]
     public void Same_seed_trains_the_same_weights_and_another_seed_does_not()
     {

@@ -39,9 +39,12 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
         }
     }
 
-    /// <summary>Long enough to kill mid-way: batch 1 over 500 training points, 30 epochs, Adam (whose state must be restored exactly).</summary>
+    /// <summary>
+    /// Long enough to kill mid-way, always: batch 1 over 1,000 training points, 30 epochs (about 8 s here; a kill
+    /// waits for epoch 4), Adam (whose state must be restored exactly).
+    /// </summary>
     private static JsonObject ThirtyEpochJob(string name) => DojoClient.With(DojoClient.Sample("xor"),
-        ("name", name), ("dataset.samples", 1000), ("optimizer.kind", "adam"), ("optimizer.learningRate", 0.01),
+        ("name", name), ("dataset.samples", 2000), ("optimizer.kind", "adam"), ("optimizer.learningRate", 0.01),
         ("training.epochs", 30), ("training.batchSize", 1));
 
     [Fact]
