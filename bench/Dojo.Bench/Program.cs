@@ -20,7 +20,6 @@ string root = FindRoot();
 string apiDll = Path.Combine(root, "src/Api/bin/Release/net10.0/linux-x64/Dojo.Api.dll");
 string data = Path.Combine(Path.GetTempPath(), "dojo-bench", Guid.NewGuid().ToString("N"));
 int rest = 5180, grpc = 5181;
-TorchSharp.torch.set_num_threads(1);
 
 // The bench calls as the instructor it bootstraps (every request then also pays the token lookup, as in production).
 string token = "dojo_bench-" + Guid.NewGuid().ToString("N");
@@ -78,8 +77,8 @@ foreach (var (name, request) in workloads)
     var spec = (SupervisedSpec)SpecJson.Deserialize<JobSpec>(specJson);
     for (int i = 0; i < 3; i++) // warm-up both sides (JIT tiers, caches)
     {
-        BareLoop.Train(spec);
-        TrainerOnly.Train(spec);
+        OnTrainingThread(() => BareLoop.Train(spec));
+        OnTrainingThread(() => TrainerOnly.Train(spec));
         await SubmitAndWaitAsync(http, request, pollMs: 250);
     }
     var bare = new List<double>();
@@ -87,8 +86,8 @@ foreach (var (name, request) in workloads)
     var trainer = new List<double>();
     for (int i = 0; i < rounds; i++)
     {
-        bare.Add(BareLoop.Train(spec).TotalMilliseconds);
-        trainer.Add(TrainerOnly.Train(spec).TotalMilliseconds);
+        bare.Add(OnTrainingThread(() => BareLoop.Train(spec)).TotalMilliseconds);
+        trainer.Add(OnTrainingThread(() => TrainerOnly.Train(spec)).TotalMilliseconds);
         // Timed by the worker's own claim and finish timestamps; the client polls rarely so as not to load the API meanwhile.
         var job = await SubmitAndWaitAsync(http, request, pollMs: 250);
         dojo.Add((job.GetProperty("finishedAt").GetDateTime() - job.GetProperty("startedAt").GetDateTime()).TotalMilliseconds);
@@ -102,6 +101,20 @@ foreach (var (name, request) in workloads)
 api.Kill(entireProcessTree: true);
 try { Directory.Delete(data, recursive: true); } catch (IOException) { }
 return;
+
+// LibTorch's thread count is per OS thread: set it on the thread that trains, as the worker does, never across an await.
+static TimeSpan OnTrainingThread(Func<TimeSpan> train)
+{
+    TimeSpan elapsed = default;
+    var thread = new Thread(() =>
+    {
+        TorchSharp.torch.set_num_threads(1);
+        elapsed = train();
+    });
+    thread.Start();
+    thread.Join();
+    return elapsed;
+}
 
 static async Task<List<double>> WatchAsync(Jobs.JobsClient client, string jobId)
 {

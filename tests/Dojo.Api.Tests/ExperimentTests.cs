@@ -84,7 +84,10 @@ public sealed class ExperimentTests(DojoFactory factory, ITestOutputHelper outpu
     {
         var experiment = await RunAsync("dropout", trainCount: 300, epochs: 60);
         double Gap(int run) => Result(experiment, run, MetricNames.TrainAccuracy) - Result(experiment, run, MetricNames.TestAccuracy);
-        Assert.True(Gap(1) < Gap(0), $"gap with dropout {Gap(1)} vs without {Gap(0)}");
+        // The fast variant narrows the gap by two points, a margin a student sees; as shipped the narrowing is 0.002
+        // (README), which this checks only for its direction until the experiment is set up to show it clearly.
+        double margin = Full ? 0 : 0.01;
+        Assert.True(Gap(0) - Gap(1) > margin, $"gap with dropout {Gap(1):F3} vs without {Gap(0):F3}; expected it narrower by more than {margin}");
     }
 
     [Fact]

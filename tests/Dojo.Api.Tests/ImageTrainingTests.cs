@@ -1,29 +1,25 @@
 using System.Text.Json;
 using Dojo.Api.Tests.Infrastructure;
 using Dojo.Domain.Jobs;
-using Dojo.Domain.Specs;
-using Dojo.Worker.Training;
-using Dojo.Worker.Training.Supervised;
 using Xunit.Abstractions;
 
 namespace Dojo.Api.Tests;
 
-/// <summary>Convolutional networks on the shipped image data sets, with real TorchSharp, outside the job machinery.</summary>
-public sealed class ImageTrainingTests(ITestOutputHelper output)
+/// <summary>The LeNet sample as a student submits it: a job through the real API and worker on the shipped MNIST subset.</summary>
+public sealed class ImageTrainingTests(DojoFactory factory, ITestOutputHelper output) : IClassFixture<DojoFactory>
 {
-    /// <summary>A sample request from samples/ as the job spec it stands for (inline parts only).</summary>
-    public static JobSpec Sample(string name) =>
-        SpecJson.Deserialize<JobSpec>(Dojo.Api.Jobs.SubmitJobRequest.From(DojoClient.Sample(name)).Spec);
-
     [Fact]
-    public void Lenet_sample_learns_the_mnist_subset()
+    public async Task Lenet_sample_job_learns_the_mnist_subset()
     {
-        var spec = Sample("lenet-mnist");
-        var session = new RecordingSession(spec);
-        var outcome = Assert.IsType<TrainingOutcome.Completed>(new SupervisedTrainer(new DeviceResolver()).Train(session));
-        double accuracy = outcome.Final.Single(m => m.Name == MetricNames.TestAccuracy).Value;
-        output.WriteLine($"LeNet on the MNIST subset: test accuracy {accuracy:F4}");
-        Assert.True(accuracy >= 0.97, $"test accuracy {accuracy}; per epoch: {JsonSerializer.Serialize(session.Epochs.Select(e => e.Metrics))}");
-        Assert.All(session.Epochs, epoch => Assert.Contains(epoch.Metrics, m => m.Name == MetricNames.ValAccuracy));
+        var client = new DojoClient(factory.CreateClient());
+
+        var job = await client.WaitFinishedAsync((await client.SubmitAsync(DojoClient.Sample("lenet-mnist"))).Id, TimeSpan.FromMinutes(5));
+
+        Assert.True(job.State == JobState.Succeeded, $"{job.State}: {job.Reason}");
+        double accuracy = job.Result![MetricNames.TestAccuracy];
+        output.WriteLine($"LeNet sample job on the MNIST subset: test accuracy {accuracy:F4}, {(job.FinishedAt - job.StartedAt)!.Value.TotalSeconds:F1} s");
+        var points = await client.AllMetricsAsync(job.Id);
+        Assert.True(accuracy >= 0.97, $"test accuracy {accuracy}; per epoch: {JsonSerializer.Serialize(points.Where(p => p.Name == MetricNames.ValAccuracy).Select(p => p.Value))}");
+        Assert.Equal(Enumerable.Range(1, 10), points.Where(p => p.Name == MetricNames.ValAccuracy).Select(p => p.Epoch));
     }
 }

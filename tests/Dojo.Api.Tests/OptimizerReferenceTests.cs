@@ -43,6 +43,44 @@ public sealed class OptimizerReferenceTests
         StepSideBySide(dojo, ours, reference, theirs, $"{kind} with two rates");
     }
 
+    /// <summary>
+    /// An L2 penalty λ/2·Σw² on the weights (not the biases) is what torch.optim calls weight decay λ, for plain SGD and
+    /// for Adam alike; L1 adds λ·sign(w) to each weight's gradient.
+    /// </summary>
+    [Theory]
+    [InlineData(OptimizerKind.Sgd)]
+    [InlineData(OptimizerKind.Adam)]
+    public void L2_is_torch_optims_weight_decay_on_the_weights_and_l1_adds_lambda_sign(OptimizerKind kind)
+    {
+        const double lambda = 0.1;
+        var spec = new OptimizerSpec { Kind = kind, LearningRate = 0.05, L2 = lambda };
+        var (ours, theirs) = TwinParameters();
+        using var dojo = TrainingOptimizer.Create(spec, ours);
+        using var penalty = new Dojo.Worker.Training.Supervised.WeightPenalty(spec, [ours[0]]);
+        using optim.Optimizer reference = kind == OptimizerKind.Adam
+            ? optim.Adam([new Adam.ParamGroup([theirs[0]], new Adam.Options { LearningRate = 0.05, weight_decay = lambda }), new Adam.ParamGroup([theirs[1]], new Adam.Options { LearningRate = 0.05 })], 0.05)
+            : optim.SGD([new SGD.ParamGroup([theirs[0]], new SGD.Options { LearningRate = 0.05, weight_decay = lambda }), new SGD.ParamGroup([theirs[1]], new SGD.Options { LearningRate = 0.05 })], 0.05);
+        for (int step = 1; step <= Steps; step++)
+        {
+            using (var scope = NewDisposeScope()) penalty.AddTo(Loss(ours, step)).backward();
+            using (var scope = NewDisposeScope()) Loss(theirs, step).backward();
+            dojo.Step();
+            reference.step();
+            AssertClose(theirs, ours, $"{kind} with L2, step {step}");
+            dojo.ZeroGrad();
+            reference.zero_grad();
+        }
+
+        var l1 = new OptimizerSpec { L1 = lambda };
+        var (weights, plain) = TwinParameters();
+        using var l1Penalty = new Dojo.Worker.Training.Supervised.WeightPenalty(l1, [weights[0]]);
+        using (var scope = NewDisposeScope()) l1Penalty.AddTo(Loss(weights, 1)).backward();
+        using (var scope = NewDisposeScope()) Loss(plain, 1).backward();
+        using var expected = plain[0].grad!.add(plain[0].detach().sign().mul(lambda));
+        AssertClose([new Parameter(expected.clone())], [new Parameter(weights[0].grad!.clone())], "L1 gradient");
+        Assert.Equal(plain[1].grad!.data<float>().ToArray(), weights[1].grad!.data<float>().ToArray()); // biases: no penalty
+    }
+
     /// <summary>The same gradients into both, a step of each, the same parameters after every step.</summary>
     private static void StepSideBySide(TrainingOptimizer dojo, Parameter[] ours, optim.Optimizer reference, Parameter[] theirs, string what)
     {
@@ -71,6 +109,11 @@ public sealed class OptimizerReferenceTests
     private static void Backward(IReadOnlyList<Parameter> parameters, int step)
     {
         using var scope = NewDisposeScope();
+        Loss(parameters, step).backward();
+    }
+
+    private static Tensor Loss(IReadOnlyList<Parameter> parameters, int step)
+    {
         using var generator = new Generator((ulong)step);
         var loss = zeros(1);
         foreach (var p in parameters)
@@ -78,7 +121,7 @@ public sealed class OptimizerReferenceTests
             var drift = randn(p.shape, generator: generator);
             loss = loss + (p.square() * 0.5 + p * drift).sum();
         }
-        loss.backward();
+        return loss;
     }
 
     private static optim.Optimizer Reference(OptimizerSpec spec, Parameter[] parameters, double weightDecay) => spec.Kind switch
