@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Dojo.Api.Tests.Infrastructure;
 using Dojo.Domain.Jobs;
 using Dojo.Storage;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,12 +15,7 @@ public sealed class ComputeLimitTests(ComputeLimitTests.Limits factory) : IClass
     /// <summary>A job may run 3 s; a student may spend about two 200-epoch XOR jobs a day.</summary>
     public sealed class Limits : DojoFactory
     {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.UseSetting("Dojo:Limits:MaxJobSeconds", "3");
-            builder.UseSetting("Dojo:Limits:DailyFlopsPerStudent", "20000000");
-        }
+        protected override IEnumerable<(string, string)> Settings => [("Dojo:Limits:MaxJobSeconds", "3"), ("Dojo:Limits:DailyFlopsPerStudent", "20000000")];
     }
 
     [Fact]

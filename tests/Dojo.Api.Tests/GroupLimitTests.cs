@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Dojo.Api.Tests.Infrastructure;
 using Dojo.Domain.Jobs;
 using Dojo.Storage;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,11 +15,7 @@ public sealed class GroupLimitTests(GroupLimitTests.TenRuns factory) : IClassFix
     /// <summary>A student may have ten runs of gradings and experiments active.</summary>
     public sealed class TenRuns : DojoFactory
     {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.UseSetting("Dojo:Limits:MaxActiveGroupJobsPerStudent", "10");
-        }
+        protected override IEnumerable<(string, string)> Settings => [("Dojo:Limits:MaxActiveGroupJobsPerStudent", "10")];
     }
 
     /// <summary>Runs that stay active until cancelled.</summary>

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Dojo.Api.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Dojo.Api.Tests;
@@ -12,12 +11,7 @@ public sealed class RateLimitTests(RateLimitTests.Tight factory) : IClassFixture
 {
     public sealed class Tight : DojoFactory
     {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.UseSetting("Dojo:RateLimits:SubmitsPerMinute", "3");
-            builder.UseSetting("Dojo:RateLimits:UploadsPerMinute", "2");
-        }
+        protected override IEnumerable<(string, string)> Settings => [("Dojo:RateLimits:SubmitsPerMinute", "3"), ("Dojo:RateLimits:UploadsPerMinute", "2")];
     }
 
     private static StringContent NotAJob() => new("""{ "network": { "layers": [] } }""", Encoding.UTF8, "application/json");

@@ -47,15 +47,21 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
         ("name", name), ("dataset.samples", 2000), ("optimizer.kind", "adam"), ("optimizer.learningRate", 0.01),
         ("training.epochs", 30), ("training.batchSize", 1));
 
-    [Fact]
-    public async Task Job_killed_with_its_worker_resumes_from_its_checkpoint_on_a_new_worker()
+    /// <summary>The API, a separate worker, and a thirty-epoch job that has checkpointed <paramref name="epochs"/> epochs on it.</summary>
+    private async Task<(DojoClient Client, DojoProcess Worker, Jobs.JobDto Job)> JobUnderWayAsync(string name, int epochs)
     {
         var client = await StartApiAsync(inProcessWorker: false);
         var worker = Start(DojoProcess.Worker(_data));
         await WaitReadyAsync(client);
+        var job = await client.SubmitAsync(ThirtyEpochJob(name));
+        await client.WaitAsync(job.Id, j => j.CheckpointEpoch >= epochs, TimeSpan.FromSeconds(60));
+        return (client, worker, job);
+    }
 
-        var job = await client.SubmitAsync(ThirtyEpochJob("interrupted"));
-        await client.WaitAsync(job.Id, j => j.CheckpointEpoch >= 4, TimeSpan.FromSeconds(60));
+    [Fact]
+    public async Task Job_killed_with_its_worker_resumes_from_its_checkpoint_on_a_new_worker()
+    {
+        var (client, worker, job) = await JobUnderWayAsync("interrupted", epochs: 4);
         worker.Kill();
         int killedAfter = (await client.GetAsync(job.Id)).CheckpointEpoch;
         Assert.True(killedAfter < 30, "the job finished before the worker was killed");
@@ -85,11 +91,7 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
     [Fact]
     public async Task A_worker_stopped_with_sigterm_releases_its_job_at_once_and_another_resumes_it()
     {
-        var client = await StartApiAsync(inProcessWorker: false);
-        var worker = Start(DojoProcess.Worker(_data));
-        await WaitReadyAsync(client);
-        var job = await client.SubmitAsync(ThirtyEpochJob("terminated"));
-        await client.WaitAsync(job.Id, j => j.CheckpointEpoch >= 2, TimeSpan.FromSeconds(60));
+        var (client, worker, job) = await JobUnderWayAsync("terminated", epochs: 2);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         worker.Terminate();

@@ -30,7 +30,11 @@ public class DojoFactory : WebApplicationFactory<Program>
         builder.UseSetting("Dojo:Grading:PollMilliseconds", "100");
         builder.UseSetting("Dojo:Limits:MaxEpochs", "20000");
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
+
+    /// <summary>What a test class configures differently (a subclass per configuration, as a class fixture).</summary>
+    protected virtual IEnumerable<(string Key, string Value)> Settings => [];
 
     protected override void ConfigureClient(HttpClient client)
     {

@@ -113,14 +113,7 @@ public sealed class LineKindTests : IDisposable
     [Fact]
     public async Task A_job_that_fails_inside_libtorch_is_retried_from_its_checkpoint_and_ends_as_an_uninterrupted_run()
     {
-        var client = new DojoClient(_api.CreateClient());
-        StartWorker();
-        await WaitReadyAsync(client);
-        var faulty = Line("faults once");
-        faulty["training"]!["epochs"] = 8;
-        faulty["training"]!["faultAtEpoch"] = 5;
-
-        var job = await client.WaitFinishedAsync((await client.SubmitAsync(faulty)).Id, TimeSpan.FromSeconds(120));
+        var (client, job) = await RunWithFaultAsync("faults once", epochs: 8, faultAt: 5, everyAttempt: false);
 
         Assert.True(job.State == JobState.Succeeded, $"{job.State}: {job.Reason}");
         Assert.Equal(2, job.Attempts);
@@ -140,15 +133,7 @@ public sealed class LineKindTests : IDisposable
     [Fact]
     public async Task A_job_that_fails_inside_libtorch_every_time_ends_failed_after_its_retries_each_recorded()
     {
-        var client = new DojoClient(_api.CreateClient());
-        StartWorker();
-        await WaitReadyAsync(client);
-        var faulty = Line("faults always");
-        faulty["training"]!["epochs"] = 6;
-        faulty["training"]!["faultAtEpoch"] = 4;
-        faulty["training"]!["faultEveryAttempt"] = true;
-
-        var job = await client.WaitFinishedAsync((await client.SubmitAsync(faulty)).Id, TimeSpan.FromSeconds(120));
+        var (_, job) = await RunWithFaultAsync("faults always", epochs: 6, faultAt: 4, everyAttempt: true);
 
         Assert.Equal(JobState.Failed, job.State);
         Assert.Equal(3, job.Attempts);
@@ -167,6 +152,19 @@ public sealed class LineKindTests : IDisposable
         var response = await client.PostAsJsonAsync("/api/jobs", request);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("training.learningRate", (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys);
+    }
+
+    /// <summary>A worker, and a line job that fails inside LibTorch at <paramref name="faultAt"/>, run to its end.</summary>
+    private async Task<(DojoClient Client, Api.Jobs.JobDto Job)> RunWithFaultAsync(string name, int epochs, int faultAt, bool everyAttempt)
+    {
+        var client = new DojoClient(_api.CreateClient());
+        StartWorker();
+        await WaitReadyAsync(client);
+        var faulty = Line(name);
+        faulty["training"]!["epochs"] = epochs;
+        faulty["training"]!["faultAtEpoch"] = faultAt;
+        faulty["training"]!["faultEveryAttempt"] = everyAttempt;
+        return (client, await client.WaitFinishedAsync((await client.SubmitAsync(faulty)).Id, TimeSpan.FromSeconds(120)));
     }
 
     private static double Slope(byte[] weights)
