@@ -43,8 +43,8 @@ public sealed class SupervisedTrainerTests
         Assert.Equal(uninterrupted.Model().TorchSharp, resumed.Model().TorchSharp);
     }
 
-    /// <summary>The specs whose resume the job machinery relies on beyond the playground's: images, playground init, L1 + L2, transfer.</summary>
-    public static TheoryData<string> Kinds => new() { "image", "playground init", "l1 and l2", "transfer" };
+    /// <summary>The specs whose resume the job machinery relies on beyond the playground's: images, playground init, L1 + L2, transfer, recurrent.</summary>
+    public static TheoryData<string> Kinds => new() { "image", "playground init", "l1 and l2", "transfer", "recurrent" };
 
     [Theory]
     [MemberData(nameof(Kinds))]
@@ -64,6 +64,13 @@ public sealed class SupervisedTrainerTests
             "image" => digits,
             "playground init" => Domain.Playground.PlaygroundSpec.ToJobSpec(
                 Domain.Playground.PlaygroundState.Parse("https://playground.tensorflow.org/#dataset=circle&networkShape=4,2&seed=0.5&batchSize=5"), 4).Spec,
+            // Stacked bidirectional cells with dropout between them: the masks must come from the job's generator.
+            "recurrent" => digits with
+            {
+                Dataset = ((BuiltinDatasetSpec)digits.Dataset) with { AsSequence = true },
+                Network = new NetworkSpec { Layers = [new GruLayer(12) { Layers = 2, Dropout = 0.3, Bidirectional = true, ReturnSequences = true },
+                    new LstmLayer(8), new DropoutLayer(0.2), new DenseLayer(10)] },
+            },
             "l1 and l2" => Spec(OptimizerKind.Momentum, new DropoutLayer(0.1)) with { Optimizer = new OptimizerSpec { Kind = OptimizerKind.Momentum, LearningRate = 0.02, L1 = 0.001, L2 = 0.01 } },
             _ => digits with { Network = digits.Network with { Transfer = new TransferSpec(Guid.NewGuid(), Keep: 4) { FreezeFirst = 1, FineTuneLearningRate = 0.001 } } },
         };

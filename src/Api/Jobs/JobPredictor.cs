@@ -58,11 +58,11 @@ public sealed class JobPredictor(ModelCache models, IOptions<PredictionOptions> 
     {
         using var lease = models.Acquire(job);
         var model = lease.Model;
-        var shape = model.InputShape;
-        if (model.Evaluation?.Input is not { } scaling || shape.Length != 3)
+        // An image [1, height, width], or one read row by row [height, width] (a recurrent network's).
+        if (model.Evaluation?.Input is not { } scaling || scaling.SampleShape.Length != 3)
             throw new PredictionInputException("image", "this job was not trained on images; send numbers as { \"inputs\": [...] }");
         if (images.Count is 0 or > MaxInputs) throw new PredictionInputException("image", $"send 1 to {MaxInputs} images");
-        int height = shape[1], width = shape[2], size = height * width;
+        int height = scaling.SampleShape[1], width = scaling.SampleShape[2], size = height * width;
         var values = new float[images.Count * size];
         for (int n = 0; n < images.Count; n++)
         {

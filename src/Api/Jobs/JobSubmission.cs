@@ -89,7 +89,7 @@ public sealed class JobSubmission(
         {
             spec = SpecJson.Deserialize<JobSpec>(json);
         }
-        catch (JsonException ex) when (errors.Count == 0 || !ex.Message.Contains("missing required properties", StringComparison.Ordinal))
+        catch (JsonException ex) when (errors.Count == 0 || ex is not SpecJsonException { MissingRequired: true })
         {
             // A value of the wrong type, a misspelt member: that alone is the answer, as when the framework reads a body.
             var unreadable = new ValidationErrors();

@@ -53,7 +53,7 @@ public static class ImageData
             trainImages.Split(train, labelOf, offset, scale),
             trainImages.Split(validation, labelOf, offset, scale),
             testImages.Split(testPool, labelOf, offset, scale),
-            info.Shape ?? info.SampleShape, labelOf.Count, LabelEncoding.ClassIndex)
+            spec.AsSequence ? ImageDatasetSpec.Rows(info.Shape ?? info.SampleShape) : info.Shape ?? info.SampleShape, labelOf.Count, LabelEncoding.ClassIndex)
         {
             ClassNames = chosen.Select(label => info.ClassNames?[label] ?? label.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(),
             Scaling = new Jobs.InputScaling(info.Shape ?? info.SampleShape, offset, scale, info.PixelMax),

@@ -117,10 +117,16 @@ public abstract record ImageDatasetSpec : DatasetSpec
 
     public Normalization Normalization { get; init; } = Normalization.Unit;
 
+    /// <summary>Read each image row by row, a row per time step: [height, width] instead of [1, height, width] (for recurrent layers).</summary>
+    public bool AsSequence { get; init; }
+
     /// <summary>What the data set is called in messages, its labels, size and sample shape; null until it is named.</summary>
     protected abstract (string Described, int Classes, int Count, int[] Shape)? Describe(ValidationErrors? errors, string path);
 
-    public override int[] SampleShape() => Described().Shape;
+    public override int[] SampleShape() => AsSequence ? Rows(Described().Shape) : Described().Shape;
+
+    /// <summary>An image [1, height, width] as a sequence of its rows [height, width].</summary>
+    public static int[] Rows(int[] image) => image.Length == 3 ? [image[1], image[2]] : image;
 
     public override int ClassCount() => Classes?.Count ?? Described().Classes;
 
@@ -142,7 +148,9 @@ public abstract record ImageDatasetSpec : DatasetSpec
     public override void Validate(SpecLimits limits, ValidationErrors errors, string path)
     {
         if (Describe(errors, path) is not { } description) return;
-        var (described, allClasses, count, _) = description;
+        var (described, allClasses, count, shape) = description;
+        if (AsSequence && shape.Length != 3)
+            errors.Add($"{path}.asSequence", $"reads an image's rows as steps; {described} has flat samples {ShapeInference.Format(shape)}");
         if (Classes is { } classes)
         {
             if (classes.Count < 2) errors.Add($"{path}.classes", "needs at least two labels");

@@ -100,12 +100,26 @@ internal sealed class KindJsonConverter<TBase>(KindCatalog catalog, bool stored)
 /// <summary>
 /// A problem inside a value that a <see cref="KindJsonConverter{TBase}"/> read. The serializer sets
 /// <see cref="JsonException.Path"/> to where that value is; <see cref="Within"/> is the rest of the way to the
-/// problem (<c>dataset</c> + <c>trainCount</c>).
+/// problem (<c>dataset</c> + <c>trainCount</c>). A missing required member is named as the field itself
+/// (<c>network.layers[0].hiddenSize</c>: "is required"), not as the record that lacks it.
 /// </summary>
-public sealed class SpecJsonException(string within, string message) : JsonException(message)
+public sealed partial class SpecJsonException(string within, string message, bool missingRequired = false) : JsonException(message)
 {
     public string Within { get; } = within;
 
-    internal static SpecJsonException Below(JsonException inner) =>
-        new(SpecJson.Relative(SpecJson.PathOf(inner)), SpecJson.WithoutPath(inner.Message));
+    /// <summary>A required member was absent (rather than a value wrong).</summary>
+    public bool MissingRequired { get; } = missingRequired;
+
+    internal static SpecJsonException Below(JsonException inner)
+    {
+        string within = SpecJson.Relative(SpecJson.PathOf(inner)), message = SpecJson.WithoutPath(inner.Message);
+        if (inner is SpecJsonException { MissingRequired: true }) return new(within, message, missingRequired: true);
+        if (MissingMember().Match(message) is not { Success: true } missing) return new(within, message);
+        string member = JsonNamingPolicy.CamelCase.ConvertName(missing.Groups[1].Value);
+        return new(within.Length == 0 ? member : $"{within}.{member}", "is required", missingRequired: true);
+    }
+
+    /// <summary>System.Text.Json's "… was missing required properties including: 'hiddenSize'."</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("missing required properties including: '([^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex MissingMember();
 }

@@ -29,12 +29,15 @@ public static class NetworkChecks
 
     /// <summary>
     /// The whole check for a network fed <paramref name="input"/>; returns its output shape, or null (with the
-    /// problems in <paramref name="errors"/>) when a layer is wrong or does not fit what reaches it.
+    /// problems in <paramref name="errors"/>) when a layer is wrong or does not fit what reaches it. Token inputs (a
+    /// text, a seq2seq task) have a <paramref name="vocabulary"/>: such a network starts with an embedding at least
+    /// that large, and no other network may have one.
     /// </summary>
-    public static int[]? Check(NetworkSpec network, int[] input, SpecLimits limits, ValidationErrors errors, string path)
+    public static int[]? Check(NetworkSpec network, int[] input, SpecLimits limits, ValidationErrors errors, string path, int? vocabulary = null)
     {
         int before = errors.Count;
         CheckLayers(network, limits, errors, path);
+        if (errors.Count == before) CheckTokens(network.Layers, input, vocabulary, errors, path);
         if (errors.Count > before) return null;
         var shape = input;
         long parameters = 0;
@@ -58,10 +61,43 @@ public static class NetworkChecks
         return shape;
     }
 
+    private static void CheckTokens(IReadOnlyList<LayerSpec> layers, int[] input, int? vocabulary, ValidationErrors errors, string path)
+    {
+        for (int i = 1; i < layers.Count; i++)
+            if (layers[i] is EmbeddingLayer)
+                errors.Add($"{path}.layers[{i}]", "an embedding turns token indices into vectors, so it can only be the first layer");
+        var first = layers.Count > 0 ? layers[0] : null;
+        if (vocabulary is not { } tokens)
+        {
+            if (first is EmbeddingLayer)
+                errors.Add($"{path}.layers[0]", $"an embedding needs token inputs (a text or a seq2seq task); this data set gives values {ShapeInference.Format(input)}");
+            return;
+        }
+        if (first is not EmbeddingLayer embedding)
+            errors.Add(layers.Count == 0 ? $"{path}.layers" : $"{path}.layers[0]",
+                $"the inputs are token indices (a vocabulary of {tokens}); start with {{ \"type\": \"embedding\", \"vocabulary\": {tokens}, \"size\": … }}");
+        else if (embedding.Vocabulary < tokens)
+            errors.Add($"{path}.layers[0].vocabulary", $"is {embedding.Vocabulary}; the data have {tokens} distinct tokens, so it must be at least {tokens}");
+    }
+
     private static void CheckLayer(LayerSpec layer, bool last, ValidationErrors errors, string path)
     {
         switch (layer)
         {
+            case RecurrentLayer recurrent:
+                AtLeastOne(recurrent.HiddenSize, $"{path}.hiddenSize", errors);
+                AtLeastOne(recurrent.Layers, $"{path}.layers", errors);
+                if (recurrent.Dropout is < 0 or >= 1 || !double.IsFinite(recurrent.Dropout))
+                    errors.Add($"{path}.dropout", "must be in [0, 1)");
+                else if (recurrent.Dropout > 0 && recurrent.Layers == 1)
+                    errors.Add($"{path}.dropout", "applies between stacked cells, so it needs layers ≥ 2; for one cell add a dropout layer after it");
+                CheckInit(recurrent.Init, $"{path}.init", errors, denseLayer: false);
+                break;
+            case EmbeddingLayer embedding:
+                AtLeastOne(embedding.Vocabulary, $"{path}.vocabulary", errors);
+                AtLeastOne(embedding.Size, $"{path}.size", errors);
+                CheckInit(embedding.Init, $"{path}.init", errors, denseLayer: false);
+                break;
             case DenseLayer dense:
                 AtLeastOne(dense.Units, $"{path}.units", errors);
                 CheckInit(dense.Init, $"{path}.init", errors);
@@ -72,8 +108,7 @@ public static class NetworkChecks
                 AtLeastOne(conv.Stride, $"{path}.stride", errors);
                 if (conv.Padding.Same && (conv.Stride != 1 || conv.Kernel % 2 == 0))
                     errors.Add($"{path}.padding", "same padding needs stride 1 and an odd kernel; give the padding in pixels instead");
-                CheckInit(conv.Init, $"{path}.init", errors);
-                if (conv.Init?.Kind == InitKind.Playground) errors.Add($"{path}.init.kind", "playground init is for dense layers");
+                CheckInit(conv.Init, $"{path}.init", errors, denseLayer: false);
                 break;
             case MaxPool2dLayer pool:
                 AtLeastOne(pool.Kernel, $"{path}.kernel", errors);
@@ -111,9 +146,10 @@ public static class NetworkChecks
         if (transfer.FineTuneLearningRate is { } rate) errors.Positive(rate, $"{path}.fineTuneLearningRate");
     }
 
-    private static void CheckInit(InitSpec? init, string path, ValidationErrors errors)
+    private static void CheckInit(InitSpec? init, string path, ValidationErrors errors, bool denseLayer = true)
     {
         if (init is null) return;
+        if (!denseLayer && init.Kind == InitKind.Playground) errors.Add($"{path}.kind", "playground init is for dense layers");
         if (init.Kind == InitKind.Normal) errors.Positive(init.Std, $"{path}.std");
         if (init.Kind == InitKind.Uniform && !(init.A < init.B))
             errors.Add($"{path}.b", "must be greater than a");

@@ -43,7 +43,11 @@ public abstract record LayerSpec
         .Add("maxPool2d", typeof(MaxPool2dLayer))
         .Add("avgPool2d", typeof(AvgPool2dLayer))
         .Add("flatten", typeof(FlattenLayer))
-        .Add("globalAvgPool", typeof(GlobalAvgPoolLayer));
+        .Add("globalAvgPool", typeof(GlobalAvgPoolLayer))
+        .Add("embedding", typeof(EmbeddingLayer))
+        .Add("rnn", typeof(RnnLayer))
+        .Add("lstm", typeof(LstmLayer))
+        .Add("gru", typeof(GruLayer));
 
     [JsonPropertyOrder(-1)]
     public string Type => Catalog.NameOf(GetType());
@@ -52,6 +56,10 @@ public abstract record LayerSpec
     public string? Name { get; init; }
 }
 
+/// <summary>
+/// A fully connected layer: [features] → [units]. On a sequence [steps, features] it is applied at every step with
+/// the same weights (a per-step head): [steps, units].
+/// </summary>
 public sealed record DenseLayer(int Units) : LayerSpec
 {
     public InitSpec? Init { get; init; }
@@ -99,6 +107,63 @@ public sealed record FlattenLayer : LayerSpec;
 
 /// <summary>The mean of each channel over the image: [channels, height, width] → [channels].</summary>
 public sealed record GlobalAvgPoolLayer : LayerSpec;
+
+/// <summary>
+/// Token indices [steps] → vectors [steps, <see cref="Size"/>]: a learned row per token of a
+/// <see cref="Vocabulary"/> at least as large as the data's (a text's alphabet, a seq2seq task's symbols). Only as
+/// the first layer, on token inputs. Initialised N(0, 1), as PyTorch does.
+/// </summary>
+public sealed record EmbeddingLayer(int Vocabulary, int Size) : LayerSpec
+{
+    public InitSpec? Init { get; init; }
+}
+
+/// <summary>
+/// A recurrent layer over a sequence [steps, features]: <see cref="Layers"/> stacked cells of
+/// <see cref="HiddenSize"/> units (with <see cref="Dropout"/> between them), each read forwards or, when
+/// <see cref="Bidirectional"/>, both ways with the two directions' outputs side by side (2·hiddenSize). What goes on
+/// is every step's output [steps, hiddenSize] when <see cref="ReturnSequences"/>, else the last step's [hiddenSize]
+/// (bidirectional: the forward direction's last step and the backward direction's first). Each batch starts from a
+/// zero state. Weights and biases start U(−1/√hidden, 1/√hidden), as PyTorch's, unless <see cref="Init"/> (or the
+/// network's init) names another.
+/// </summary>
+public abstract record RecurrentLayer(int HiddenSize) : LayerSpec
+{
+    public int Layers { get; init; } = 1;
+    public double Dropout { get; init; }
+    public bool Bidirectional { get; init; }
+    public bool ReturnSequences { get; init; }
+    public InitSpec? Init { get; init; }
+
+    /// <summary>Weight matrices per cell: 1 for a plain RNN, 3 for a GRU, 4 for an LSTM.</summary>
+    [JsonIgnore]
+    public abstract int Gates { get; }
+
+    [JsonIgnore]
+    public int Directions => Bidirectional ? 2 : 1;
+
+    /// <summary>The width of what each step gives: hidden size × directions.</summary>
+    [JsonIgnore]
+    public int OutputWidth => HiddenSize * Directions;
+}
+
+/// <summary>An Elman RNN: h′ = tanh(W·x + U·h + b).</summary>
+public sealed record RnnLayer(int HiddenSize) : RecurrentLayer(HiddenSize)
+{
+    public override int Gates => 1;
+}
+
+/// <summary>Long short-term memory: input, forget and output gates around a cell state.</summary>
+public sealed record LstmLayer(int HiddenSize) : RecurrentLayer(HiddenSize)
+{
+    public override int Gates => 4;
+}
+
+/// <summary>A gated recurrent unit: reset and update gates.</summary>
+public sealed record GruLayer(int HiddenSize) : RecurrentLayer(HiddenSize)
+{
+    public override int Gates => 3;
+}
 
 /// <summary>Zero padding of a convolution: a number of pixels on each side, <c>valid</c> (0) or <c>same</c>.</summary>
 [JsonConverter(typeof(PaddingJsonConverter))]

@@ -7,7 +7,8 @@ public readonly record struct LayerShape(int[]? Output, long Parameters, string?
 }
 
 /// <summary>
-/// Shapes of one sample through the layers: flat [features] or an image [channels, height, width]. The same
+/// Shapes of one sample through the layers: flat [features], a sequence [steps, features] (token inputs: [steps]) or
+/// an image [channels, height, width]. The same
 /// rules serve the check at submit (which names the layer, the incoming shape and the reason) and the model
 /// builder (which needs each layer's input channels and widths). A layer's own settings (a positive kernel, …)
 /// are checked before, by <see cref="NetworkChecks"/>.
@@ -24,13 +25,17 @@ public static class ShapeInference
         AvgPool2dLayer pool => Pool("avgPool2d", pool.Kernel, pool.Stride, input),
         FlattenLayer => new LayerShape([input.Aggregate(1, (a, b) => a * b)], 0),
         GlobalAvgPoolLayer => input.Length == 3 ? new LayerShape([input[0]], 0) : NeedsImage("globalAvgPool", input),
+        RecurrentLayer recurrent => Recurrent(recurrent, input),
+        EmbeddingLayer embedding => input.Length == 1 ? new LayerShape([input[0], embedding.Size], (long)embedding.Vocabulary * embedding.Size)
+            : LayerShape.Refused($"embedding takes token indices [steps]; it gets {Format(input)}"),
         BatchNormLayer => input.Length is 1 or 3 ? new LayerShape(input, 2L * input[0]) : LayerShape.Refused($"batchNorm needs [features] or [channels, height, width]; it gets {Format(input)}"),
         _ => new LayerShape(input, 0), // activation, dropout: elementwise
     };
 
     /// <summary>
-    /// Floating-point operations of one sample's forward pass through a valid network: 2·in·out for dense layers,
-    /// 2·Cin·k²·Cout·H·W for convolutions, a few per element for pooling, normalisation and activations.
+    /// Floating-point operations of one sample's forward pass through a valid network: 2·in·out for dense layers (per
+    /// step on a sequence), 2·Cin·k²·Cout·H·W for convolutions, 2·gates·hidden·(in + hidden) per step, cell and direction
+    /// for recurrent layers, a few per element for pooling, normalisation, activations and embeddings.
     /// </summary>
     public static double ForwardFlops(NetworkSpec network, int[] input)
     {
@@ -42,7 +47,8 @@ public static class ShapeInference
             double elements = output.Aggregate(1.0, (a, b) => a * b);
             flops += layer switch
             {
-                DenseLayer dense => 2.0 * shape[0] * dense.Units,
+                DenseLayer dense => 2.0 * shape.Aggregate(1.0, (a, b) => a * b) * dense.Units,
+                RecurrentLayer recurrent => RecurrentFlops(recurrent, shape),
                 Conv2dLayer conv => 2.0 * shape[0] * conv.Kernel * conv.Kernel * elements,
                 MaxPool2dLayer pool => (double)pool.Kernel * pool.Kernel * elements,
                 AvgPool2dLayer pool => (double)pool.Kernel * pool.Kernel * elements,
@@ -61,9 +67,43 @@ public static class ShapeInference
 
     private static LayerShape Dense(DenseLayer dense, int[] input)
     {
-        if (input.Length != 1)
-            return LayerShape.Refused($"dense needs a flat input; it gets {Format(input)} — add a flatten or globalAvgPool layer before it");
-        return new LayerShape([dense.Units], (long)input[0] * dense.Units + (dense.Bias ? dense.Units : 0));
+        if (input.Length == 3)
+            return LayerShape.Refused($"dense needs a flat input or a sequence; it gets the image {Format(input)} — add a flatten or globalAvgPool layer before it");
+        long parameters = (long)input[^1] * dense.Units + (dense.Bias ? dense.Units : 0);
+        return new LayerShape(input.Length == 2 ? [input[0], dense.Units] : [dense.Units], parameters);
+    }
+
+    private static LayerShape Recurrent(RecurrentLayer layer, int[] input)
+    {
+        string type = LayerSpec.Catalog.NameOf(layer.GetType());
+        if (input.Length != 2)
+            return LayerShape.Refused(input.Length == 3
+                ? $"{type} needs a sequence [steps, features]; it gets the image {Format(input)} — set the data set's asSequence to read it row by row"
+                : $"{type} needs a sequence [steps, features]; it gets {Format(input)}");
+        return new LayerShape(layer.ReturnSequences ? [input[0], layer.OutputWidth] : [layer.OutputWidth], RecurrentParameters(layer, input[1]));
+    }
+
+    /// <summary>PyTorch's count: per cell and direction, gates·hidden·(in + hidden) weights and two bias vectors (b_ih, b_hh).</summary>
+    public static long RecurrentParameters(RecurrentLayer layer, int inputFeatures)
+    {
+        long total = 0;
+        for (int cell = 0; cell < layer.Layers; cell++)
+        {
+            long inputs = cell == 0 ? inputFeatures : layer.OutputWidth;
+            total += layer.Directions * (long)layer.Gates * layer.HiddenSize * (inputs + layer.HiddenSize + 2);
+        }
+        return total;
+    }
+
+    private static double RecurrentFlops(RecurrentLayer layer, int[] input)
+    {
+        double perStep = 0;
+        for (int cell = 0; cell < layer.Layers; cell++)
+        {
+            double inputs = cell == 0 ? input[1] : layer.OutputWidth;
+            perStep += layer.Directions * 2.0 * layer.Gates * layer.HiddenSize * (inputs + layer.HiddenSize);
+        }
+        return perStep * input[0];
     }
 
     private static LayerShape Conv(Conv2dLayer conv, int[] input)

@@ -62,9 +62,9 @@ public static partial class SpecJson
         {
             return read() ?? throw new JsonException("null is not a valid value", "$", null, null);
         }
-        catch (SpecJsonException nested)
+        catch (SpecJsonException nested) when (nested.Path is not null)
         {
-            throw new JsonException(nested.Message, PathOf(nested), null, null);
+            throw new SpecJsonException(Relative(PathOf(nested)), nested.Message, nested.MissingRequired); // the whole path in Within
         }
     }
 

@@ -17,7 +17,7 @@ public sealed record NetworkInit(Generator? Weights, Generator? Dropout, IRandom
     public static NetworkInit ForLoading { get; } = new(null, null);
 }
 
-/// <summary>A network built from its spec, the dense and convolution weights (not biases: what L1/L2 penalise), and its output shape.</summary>
+/// <summary>A network built from its spec, its weight matrices (dense, convolution, recurrent, embedding; not biases: what L1/L2 penalise), and its output shape.</summary>
 public sealed record BuiltModel(Sequential Net, IReadOnlyList<Tensor> Weights, int[] OutputShape);
 
 /// <summary>Builds a network spec for an input shape: one module per layer, named by its kind and index (the state dict's keys).</summary>
@@ -36,7 +36,7 @@ public static class ModelBuilder
             switch (layers[i])
             {
                 case DenseLayer d:
-                    var linear = nn.Linear(shape[0], d.Units, hasBias: d.Bias);
+                    var linear = nn.Linear(shape[^1], d.Units, hasBias: d.Bias); // on a sequence: the same weights at every step
                     Initialize(linear.weight!, linear.bias, d.Init ?? network.Init ?? InitSpec.Default, init);
                     modules.Add(($"dense{i}", linear));
                     weights.Add(linear.weight!);
@@ -65,6 +65,19 @@ public static class ModelBuilder
                 case DropoutLayer drop:
                     modules.Add(($"dropout{i}", new SeededDropout(drop.Rate, init.Dropout)));
                     break;
+                case RecurrentLayer r:
+                    var recurrent = new Recurrent(r, shape[^1], init.Dropout);
+                    InitializeRecurrent(recurrent, r.Init ?? network.Init, 1 / Math.Sqrt(r.HiddenSize), init);
+                    modules.Add(($"{r.Type}{i}", recurrent));
+                    weights.AddRange(recurrent.Cells.SelectMany(c => c).Where(p => p.Name.StartsWith("weight", StringComparison.Ordinal)).Select(p => (Tensor)p.Parameter));
+                    break;
+                case EmbeddingLayer e:
+                    var embedding = nn.Embedding(e.Vocabulary, e.Size);
+                    if (e.Init is { } embeddingInit) Initialize(embedding.weight!, null, embeddingInit, init);
+                    else if (init.Weights is { } generator) Normal(embedding.weight!, 1.0, generator); // PyTorch's N(0, 1)
+                    modules.Add(($"embedding{i}", embedding));
+                    weights.Add(embedding.weight!);
+                    break;
                 case BatchNormLayer norm:
                     modules.Add(($"batchnorm{i}", new Layers.BatchNorm(shape[0], norm.Epsilon, norm.Momentum)));
                     break;
@@ -83,7 +96,7 @@ public static class ModelBuilder
         ActivationFunction.Tanh => nn.Tanh(),
         ActivationFunction.Relu => nn.ReLU(),
         ActivationFunction.Identity => nn.Identity(),
-        ActivationFunction.Softmax => nn.Softmax(1),
+        ActivationFunction.Softmax => nn.Softmax(-1), // over the features: of a sample, or of each step of a sequence
         ActivationFunction.Elu => new Elu(),
         ActivationFunction.Selu => nn.SELU(),
         ActivationFunction.Softplus => new Layers.Softplus(),
@@ -130,6 +143,28 @@ public static class ModelBuilder
         }
         using Scalar bias = spec.BiasValue; // held: see Held
         biasTensor?.fill_(bias);
+    }
+
+    /// <summary>
+    /// A recurrent layer's starting weights: with an init spec, each weight matrix as a dense layer's (fans from its
+    /// [gates·hidden, in] shape) and biases at its bias value; else PyTorch's U(−1/√hidden, 1/√hidden) for every
+    /// weight and bias — all from the job's generator, cell by cell in a fixed order.
+    /// </summary>
+    private static void InitializeRecurrent(Recurrent recurrent, InitSpec? spec, double bound, NetworkInit init)
+    {
+        if (init.Weights is not { } generator) return; // trained weights are loaded next
+        using var _ = no_grad();
+        foreach (var cell in recurrent.Cells)
+            foreach (var (name, parameter) in cell)
+            {
+                if (spec is null) Uniform(parameter, -bound, bound, generator);
+                else if (name.StartsWith("weight", StringComparison.Ordinal)) Initialize(parameter, null, spec, init);
+                else
+                {
+                    using Scalar bias = spec.BiasValue;
+                    parameter.fill_(bias);
+                }
+            }
     }
 
     private static void Normal(Tensor weight, double std, Generator generator)

@@ -67,6 +67,8 @@ public static class SupervisedValidator
     {
         DenseLayer dense => dense with { Name = null, Init = null },
         Conv2dLayer conv => conv with { Name = null, Init = null },
+        RecurrentLayer recurrent => recurrent with { Name = null, Init = null },
+        EmbeddingLayer embedding => embedding with { Name = null, Init = null },
         _ => layer with { Name = null },
     };
 
