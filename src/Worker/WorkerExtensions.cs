@@ -1,8 +1,10 @@
+using Dojo.Domain.Kinds.Forecast;
 using Dojo.Domain.Kinds.Supervised;
 using Dojo.Domain.Specs;
 using Dojo.Storage;
 using Dojo.Worker.Jobs;
 using Dojo.Worker.Training;
+using Dojo.Worker.Training.Forecast;
 using Dojo.Worker.Training.Supervised;
 using Hangfire;
 using Microsoft.Extensions.Configuration;
@@ -33,7 +35,8 @@ public static class WorkerExtensions
     public static IHostApplicationBuilder AddDojoJobKinds(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton<DeviceResolver>(); // what trainers are made with
-        builder.Services.AddJobKind<SupervisedSpec, SupervisedTrainer>(JobKinds.Supervised);
+        builder.Services.AddJobKind<SupervisedSpec, SupervisedTrainer, SupervisedModel.Loader>(JobKinds.Supervised);
+        builder.Services.AddJobKind<ForecastSpec, ForecastTrainer, ForecastModel.Loader>(JobKinds.Forecast);
         return builder;
     }
 
@@ -69,5 +72,13 @@ public static class WorkerExtensions
         JobKinds.Register<TSpec>(name);
         services.AddKeyedSingleton<ITrainer, TTrainer>(name);
         return services;
+    }
+
+    /// <summary>A job kind whose finished jobs answer requests (predict, forecast, generate): its loader beside its trainer.</summary>
+    public static IServiceCollection AddJobKind<TSpec, TTrainer, TLoader>(this IServiceCollection services, string name)
+        where TSpec : JobSpec where TTrainer : class, ITrainer where TLoader : class, ITrainedJobLoader
+    {
+        services.AddKeyedSingleton<ITrainedJobLoader, TLoader>(name);
+        return services.AddJobKind<TSpec, TTrainer>(name);
     }
 }

@@ -143,7 +143,7 @@ public sealed class BadInputTests(DojoFactory factory) : IClassFixture<DojoFacto
         var response = await _http.PostAsync($"/api/jobs/{job.Id}/predict", new StringContent("{\"inputs\": [[1, 2]", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var fine = await _http.PostAsJsonAsync($"/api/jobs/{job.Id}/predict", new { inputs = new[] { new[] { 1.0, 1.0 }, new[] { 1.0, -1.0 } } });
-        Assert.Equal(2, (await fine.Content.ReadFromJsonAsync<Dojo.Api.Jobs.PredictResponse>(Dojo.Domain.Specs.SpecJson.Options))!.Predictions.Count);
+        Assert.Equal(2, (await fine.Content.ReadFromJsonAsync<Dojo.Worker.Training.Supervised.PredictResponse>(Dojo.Domain.Specs.SpecJson.Options))!.Predictions.Count);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Dojo.Worker.Training.Supervised;
 using Dojo.Api.Jobs;
 using Dojo.Api.Tests.Infrastructure;
 using Dojo.Domain.Jobs;

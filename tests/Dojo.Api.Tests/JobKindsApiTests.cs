@@ -7,6 +7,7 @@ using Dojo.Api.Tests.Infrastructure;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
 using Dojo.Storage;
+using Dojo.Worker.Training.Supervised;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

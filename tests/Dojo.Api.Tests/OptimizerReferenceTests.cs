@@ -56,7 +56,7 @@ public sealed class OptimizerReferenceTests
         var spec = new OptimizerSpec { Kind = kind, LearningRate = 0.05, L2 = lambda };
         var (ours, theirs) = TwinParameters();
         using var dojo = TrainingOptimizer.Create(spec, ours);
-        using var penalty = new Dojo.Worker.Training.Supervised.WeightPenalty(spec, [ours[0]]);
+        using var penalty = new Dojo.Worker.Training.WeightPenalty(spec, [ours[0]]);
         using optim.Optimizer reference = kind == OptimizerKind.Adam
             ? optim.Adam([new Adam.ParamGroup([theirs[0]], new Adam.Options { LearningRate = 0.05, weight_decay = lambda }), new Adam.ParamGroup([theirs[1]], new Adam.Options { LearningRate = 0.05 })], 0.05)
             : optim.SGD([new SGD.ParamGroup([theirs[0]], new SGD.Options { LearningRate = 0.05, weight_decay = lambda }), new SGD.ParamGroup([theirs[1]], new SGD.Options { LearningRate = 0.05 })], 0.05);
@@ -73,7 +73,7 @@ public sealed class OptimizerReferenceTests
 
         var l1 = new OptimizerSpec { L1 = lambda };
         var (weights, plain) = TwinParameters();
-        using var l1Penalty = new Dojo.Worker.Training.Supervised.WeightPenalty(l1, [weights[0]]);
+        using var l1Penalty = new Dojo.Worker.Training.WeightPenalty(l1, [weights[0]]);
         using (var scope = NewDisposeScope()) l1Penalty.AddTo(Loss(weights, 1)).backward();
         using (var scope = NewDisposeScope()) Loss(plain, 1).backward();
         using var expected = plain[0].grad!.add(plain[0].detach().sign().mul(lambda));

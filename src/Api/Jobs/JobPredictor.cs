@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
+using Dojo.Worker.Training;
 using Dojo.Worker.Training.Supervised;
 using Microsoft.Extensions.Options;
 using SkiaSharp;
@@ -8,60 +9,30 @@ using static TorchSharp.torch;
 
 namespace Dojo.Api.Jobs;
 
-/// <summary>One input's answer: the predicted class and every class's probability (classification), or the value (regression).</summary>
-public sealed record Prediction(string? Class, int? Index, IReadOnlyList<double>? Probabilities, double? Value);
-
-public sealed record PredictResponse(IReadOnlyList<string> Classes, IReadOnlyList<Prediction> Predictions);
-
-/// <summary>An input that cannot be predicted, keyed by the field to name in the 400.</summary>
-public sealed class PredictionInputException(string field, string message) : Exception(message)
-{
-    public string Field { get; } = field;
-}
-
 /// <summary>
-/// Runs a finished job's network on new inputs: raw values as the data set has them (pixels 0…max for images,
-/// feature values for playground data), or images (PNG, JPEG) that are turned grey, resized to the data set's
-/// size and scaled like the training pixels. The network comes from <see cref="ModelCache"/>, loaded once per job;
-/// its outputs are read by the same <see cref="OutputHead"/> that trained it.
+/// Answers requests to finished jobs' trained networks, loaded once per job by <see cref="ModelCache"/>: a JSON body
+/// goes to the kind's own model (<see cref="ITrainedJob.Answer"/>: a classifier's inputs, a forecast's steps, …);
+/// images (PNG, JPEG, …) for a job trained on images are turned grey, resized to the data set's size and scaled like
+/// the training pixels here, then classified.
 /// </summary>
 public sealed class JobPredictor(ModelCache models, IOptions<PredictionOptions> options)
 {
-    public const int MaxInputs = 1000;
-
-    /// <summary>Inputs given as numbers: each a flat array of the sample's size, or nested to its shape.</summary>
-    public PredictResponse PredictValues(Job job, JsonElement inputs)
+    public object Answer(Job job, JsonElement request)
     {
-        if (inputs.ValueKind != JsonValueKind.Array) throw new PredictionInputException("inputs", "must be an array of inputs");
         using var lease = models.Acquire(job);
-        var model = lease.Model;
-        var shape = model.InputShape;
-        int size = shape.Aggregate(1, (a, b) => a * b);
-        if (inputs.GetArrayLength() is 0 or > MaxInputs) throw new PredictionInputException("inputs", $"must hold 1 to {MaxInputs} inputs");
-        var values = new float[inputs.GetArrayLength() * size];
-        int n = 0;
-        foreach (var input in inputs.EnumerateArray())
-        {
-            var flat = new List<float>(size);
-            Flatten(input, flat, $"inputs[{n}]");
-            if (flat.Count != size)
-                throw new PredictionInputException($"inputs[{n}]", $"has {flat.Count} values; the job's input is {ShapeInference.Format(shape)} ({size} values)");
-            var scaling = model.Evaluation?.Input;
-            for (int i = 0; i < size; i++) values[n * size + i] = scaling is null ? flat[i] : (flat[i] - scaling.Offset) * scaling.Scale;
-            n++;
-        }
-        return Run(model, values, n);
+        return lease.Model.Answer(request);
     }
 
     /// <summary>Images, decoded, made grey (luminance), resized to the data set's height and width, scaled as in training.</summary>
     public PredictResponse PredictImages(Job job, IReadOnlyList<byte[]> images, bool invert)
     {
         using var lease = models.Acquire(job);
-        var model = lease.Model;
+        if (lease.Model is not SupervisedModel model)
+            throw new PredictionInputException("body", "this job was not trained on images; it answers JSON requests (content-type: application/json)");
         // An image [1, height, width], or one read row by row [height, width] (a recurrent network's).
         if (model.Evaluation?.Input is not { } scaling || scaling.SampleShape.Length != 3)
             throw new PredictionInputException("image", "this job was not trained on images; send numbers as { \"inputs\": [...] }");
-        if (images.Count is 0 or > MaxInputs) throw new PredictionInputException("image", $"send 1 to {MaxInputs} images");
+        if (images.Count is 0 or > SupervisedModel.MaxInputs) throw new PredictionInputException("image", $"send 1 to {SupervisedModel.MaxInputs} images");
         int height = scaling.SampleShape[1], width = scaling.SampleShape[2], size = height * width;
         var values = new float[images.Count * size];
         for (int n = 0; n < images.Count; n++)
@@ -86,43 +57,6 @@ public sealed class JobPredictor(ModelCache models, IOptions<PredictionOptions> 
                     values[n * size + y * width + x] = (float)((raw - scaling.Offset) * scaling.Scale);
                 }
         }
-        return Run(model, values, images.Count);
-    }
-
-    private static PredictResponse Run(LoadedModel model, float[] values, int count)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var output = model.Net.forward(tensor(values, [count, .. model.InputShape.Select(d => (long)d)]));
-        int classes = model.Spec.Dataset.ClassCount();
-        var names = model.Evaluation?.Classes ?? (classes == 2 ? ["-1", "+1"] : Enumerable.Range(0, classes).Select(c => c.ToString()).ToList());
-        if (classes == 0)
-            return new PredictResponse([], output.squeeze(1).data<float>().ToArray().Select(v => new Prediction(null, null, null, v)).ToList());
-
-        var probabilities = model.Head.Probabilities(output).cpu().data<float>().ToArray();
-        int k = probabilities.Length / count;
-        var predictions = new List<Prediction>(count);
-        for (int n = 0; n < count; n++)
-        {
-            var row = probabilities.AsSpan(n * k, k).ToArray().Select(p => (double)p).ToList();
-            int best = row.IndexOf(row.Max());
-            predictions.Add(new Prediction(names[best], best, row, null));
-        }
-        return new PredictResponse(names, predictions);
-    }
-
-    private static void Flatten(JsonElement element, List<float> into, string field)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Number:
-                into.Add(element.GetSingle());
-                break;
-            case JsonValueKind.Array:
-                foreach (var item in element.EnumerateArray()) Flatten(item, into, field);
-                break;
-            default:
-                throw new PredictionInputException(field, $"holds {element.ValueKind.ToString().ToLowerInvariant()}; only numbers (or arrays of them)");
-        }
+        return model.Predict(values, images.Count);
     }
 }

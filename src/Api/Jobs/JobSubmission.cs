@@ -89,7 +89,7 @@ public sealed class JobSubmission(
         {
             spec = SpecJson.Deserialize<JobSpec>(json);
         }
-        catch (JsonException ex) when (errors.Count == 0 || ex is not SpecJsonException { MissingRequired: true })
+        catch (JsonException ex) when (errors.Count == 0 || !SpecJson.IsMissingRequired(ex))
         {
             // A value of the wrong type, a misspelt member: that alone is the answer, as when the framework reads a body.
             var unreadable = new ValidationErrors();
@@ -102,16 +102,17 @@ public sealed class JobSubmission(
         }
         if (errors.Count > 0) return Result.Refused(errors);
 
-        if (spec.TrainsOn() is UploadDatasetSpec dataset)
+        if (spec.TrainsOn() is IUploadedDataset { UploadId: { } uploadId } dataset)
         {
-            // The upload's shape and classes go into the spec, so that checks and workers need not look them up.
-            var upload = dataset.UploadId is { } uploadId ? await Datasets.DatasetsApi.Visible(db, owner).SingleOrDefaultAsync(u => u.Id == uploadId, ct) : null;
-            if (upload is null)
+            // The upload's shape and classes (a series: its length) go into the spec, so that checks and workers need not look them up.
+            var upload = await Datasets.DatasetsApi.Visible(db, owner).SingleOrDefaultAsync(u => u.Id == uploadId, ct);
+            string? refused = upload is null ? $"no data set upload {uploadId} that you can use" : dataset.Refuses(upload.Info) is { } why ? $"upload {uploadId} {why}" : null;
+            if (refused is not null)
             {
-                errors.Add("dataset.uploadId", dataset.UploadId is null ? "is required for kind upload" : $"no data set upload {dataset.UploadId} that you can use");
+                errors.Add("dataset.uploadId", refused);
                 return Result.Refused(errors);
             }
-            spec = spec.WithDataset(dataset with { Upload = upload.Info });
+            spec = spec.WithDataset(dataset.WithUpload(upload!.Info));
         }
         var problems = spec.Validate(limits.Value);
         if (problems.Count > 0) return new Result(null, problems);

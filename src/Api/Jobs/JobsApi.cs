@@ -2,7 +2,9 @@ using Dojo.Api.Extensions;
 using Dojo.Api.People;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
+using System.Text.Json;
 using Dojo.Storage;
+using Dojo.Worker.Training;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using static Dojo.Api.Extensions.Problems;
@@ -25,7 +27,7 @@ public static class JobsApi
         api.MapGet("/{id:guid}/model", ModelAsync).WithName("GetJobModel")
             .WithSummary("A trained network's weights: name (default model; a GAN's generator, …), format=torchSharp (default), safetensors or pyTorch (torch.load)");
         api.MapPost("/{id:guid}/predict", PredictAsync).WithName("Predict").DisableAntiforgery()
-            .WithSummary("Class probabilities for new inputs: JSON { \"inputs\": [...] } of raw values, or images (a PNG/JPEG body, or multipart parts); ?invert=true for dark-on-light images")
+            .WithSummary("Ask a finished job. Supervised: class probabilities for JSON { \"inputs\": [...] } of raw values, or images (a PNG/JPEG body, or multipart parts; ?invert=true for dark-on-light); forecast: { \"steps\": n } values past the series' end")
             .Accepts<PredictRequest>("application/json", "image/png", "image/jpeg", "multipart/form-data");
         app.MapGet("/api/me/compute", ComputeAsync).WithTags("Jobs").WithName("MyCompute")
             .WithSummary("Your compute budget: the estimated cost of your jobs of the last 24 hours, the daily budget, and the limits per job");
@@ -45,10 +47,7 @@ public static class JobsApi
         try
         {
             if (http.HasJsonContentType())
-            {
-                var request = await http.ReadFromJsonAsync<PredictRequest>(SpecJson.Options, ct);
-                return TypedResults.Ok(predictor.PredictValues(job, request?.Inputs ?? default));
-            }
+                return TypedResults.Ok(predictor.Answer(job, await http.ReadFromJsonAsync<JsonElement>(SpecJson.Options, ct)));
             var images = new List<byte[]>();
             if (http.HasFormContentType)
             {
@@ -177,7 +176,7 @@ public static class JobsApi
     }
 }
 
-/// <summary>Inputs to predict: each a flat array of the sample's size, or nested to its shape ([28][28]).</summary>
+/// <summary>A supervised job's inputs to predict: each a flat array of the sample's size, or nested to its shape ([28][28]). Other kinds take their own members (a forecast: steps).</summary>
 public sealed record PredictRequest(System.Text.Json.JsonElement Inputs);
 
 public static class JobQueries

@@ -1,11 +1,8 @@
 using Dojo.Domain.Jobs;
-using Dojo.Domain.Kinds.Supervised;
 using Dojo.Domain.Specs;
 using Dojo.Storage;
 using Dojo.Worker.Training;
-using Dojo.Worker.Training.Supervised;
 using Microsoft.Extensions.Options;
-using TorchSharp.Modules;
 
 namespace Dojo.Api.Jobs;
 
@@ -20,21 +17,18 @@ public sealed class PredictionOptions
     public long MaxImagePixels { get; set; } = 4096L * 4096;
 }
 
-/// <summary>A finished supervised job's network, loaded for predictions, with what reading its outputs needs.</summary>
-public sealed record LoadedModel(SupervisedSpec Spec, Evaluation? Evaluation, OutputHead Head, Sequential Net, int[] InputShape);
-
 /// <summary>
-/// Finished jobs' networks, each loaded once (its spec read, its network built without drawing weights or rebuilding
-/// its data set, its weights read) and kept for the predictions that follow; the least recently used one that no
+/// Finished jobs' trained networks, each loaded once by its kind's <see cref="ITrainedJobLoader"/> (its spec read, its
+/// networks built without drawing weights, their weights read) and kept for the requests that follow; the least recently used one that no
 /// request is using leaves when more than <see cref="PredictionOptions.CachedModels"/> are loaded. A trained
 /// network never changes, so nothing needs invalidating.
 /// </summary>
-public sealed class ModelCache(JobFiles files, IOptions<PredictionOptions> options) : IDisposable
+public sealed class ModelCache(JobFiles files, IOptions<PredictionOptions> options, IServiceProvider services) : IDisposable
 {
-    private sealed class Entry(Guid jobId, LoadedModel model)
+    private sealed class Entry(Guid jobId, ITrainedJob model)
     {
         public Guid JobId => jobId;
-        public LoadedModel Model => model;
+        public ITrainedJob Model => model;
         public int Users { get; set; }
         public long LastUsed { get; set; }
     }
@@ -57,25 +51,13 @@ public sealed class ModelCache(JobFiles files, IOptions<PredictionOptions> optio
         }
     }
 
-    private LoadedModel Load(Job job)
+    private ITrainedJob Load(Job job)
     {
-        if (SpecJson.DeserializeStored<JobSpec>(job.SpecJson) is not SupervisedSpec spec)
-            throw new PredictionInputException("job", "predictions are for supervised jobs");
+        var spec = SpecJson.DeserializeStored<JobSpec>(job.SpecJson);
+        var loader = services.GetKeyedService<ITrainedJobLoader>(spec.Kind)
+            ?? throw new PredictionInputException("job", $"{spec.Kind} jobs do not answer requests");
         var evaluation = job.EvaluationJson is null ? null : SpecJson.DeserializeStored<Evaluation>(job.EvaluationJson);
-        var head = new OutputHead(spec);
-        var shape = spec.Dataset.SampleShape();
-        var net = ModelBuilder.Build(head.Network, shape, NetworkInit.ForLoading).Net;
-        try
-        {
-            net.load(files.Model(job.Id, ModelNames.Default, ModelFormat.TorchSharp));
-        }
-        catch
-        {
-            net.Dispose();
-            throw;
-        }
-        net.eval();
-        return new LoadedModel(spec, evaluation, head, net, shape);
+        return loader.Load(spec, evaluation, name => files.Model(job.Id, name, ModelFormat.TorchSharp));
     }
 
     private void Evict()
@@ -84,7 +66,7 @@ public sealed class ModelCache(JobFiles files, IOptions<PredictionOptions> optio
                && _entries.Values.Where(e => e.Users == 0).MinBy(e => e.LastUsed) is { } idle)
         {
             _entries.Remove(idle.JobId);
-            idle.Model.Net.Dispose();
+            idle.Model.Dispose();
         }
     }
 
@@ -101,7 +83,7 @@ public sealed class ModelCache(JobFiles files, IOptions<PredictionOptions> optio
     {
         lock (_gate)
         {
-            foreach (var entry in _entries.Values) entry.Model.Net.Dispose();
+            foreach (var entry in _entries.Values) entry.Model.Dispose();
             _entries.Clear();
         }
     }
@@ -110,7 +92,7 @@ public sealed class ModelCache(JobFiles files, IOptions<PredictionOptions> optio
     {
         private bool _released;
 
-        public LoadedModel Model => ((Entry)entry).Model;
+        public ITrainedJob Model => ((Entry)entry).Model;
 
         public void Dispose()
         {

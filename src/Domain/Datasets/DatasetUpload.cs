@@ -2,8 +2,14 @@ using Dojo.Domain.Specs;
 
 namespace Dojo.Domain.Datasets;
 
-/// <summary>What a job needs to know of an uploaded data set: one sample's shape, the classes, the size, the pixel range (0: raw values).</summary>
-public sealed record UploadInfo(int[] SampleShape, int Classes, int Count, int PixelMax);
+/// <summary>
+/// What a job needs to know of an uploaded data set: one sample's shape, the classes, the size, the pixel range (0: raw
+/// values); for a time series (<see cref="Series"/>) the number of values, one feature, no classes.
+/// </summary>
+public sealed record UploadInfo(int[] SampleShape, int Classes, int Count, int PixelMax)
+{
+    public bool Series { get; init; }
+}
 
 /// <summary>A refused upload, keyed by the form field to name in the 400.</summary>
 public sealed class UploadException(string field, string message) : Exception(message)

@@ -19,11 +19,13 @@ public abstract record DatasetSpec
              "validationPercent", "classes", "normalization", "uploadId", "upload"])
         .Add(PlaygroundKind, typeof(PlaygroundDatasetSpec))
         .Add(BuiltinKind, typeof(BuiltinDatasetSpec))
-        .Add(UploadKind, typeof(UploadDatasetSpec));
+        .Add(UploadKind, typeof(UploadDatasetSpec))
+        .Add(TimeSeriesKind, typeof(Kinds.Forecast.TimeSeriesDatasetSpec));
 
     public const string PlaygroundKind = "playground";
     public const string BuiltinKind = "builtin";
     public const string UploadKind = "upload";
+    public const string TimeSeriesKind = "timeSeries";
 
     [JsonPropertyOrder(-1)]
     public string Kind => Catalog.NameOf(GetType());
@@ -44,6 +46,31 @@ public abstract record DatasetSpec
 
     /// <summary>About how many samples train, validate (each epoch) and test, before anything is loaded (for the cost estimate).</summary>
     public abstract (int Train, int Validation, int Test) SplitSizes();
+
+    /// <summary>The job kind that learns from this kind of data set (time series: forecast; images and points: supervised).</summary>
+    [JsonIgnore]
+    public virtual string ForKind => JobKinds.Supervised;
+
+    /// <summary>A job of kind <paramref name="jobKind"/> learns from this data set, or the problem is named at <c>{path}.kind</c>.</summary>
+    public bool CheckFor(string jobKind, ValidationErrors errors, string path)
+    {
+        if (ForKind == jobKind) return true;
+        errors.Add($"{path}.kind", $"'{Kind}' data are for {ForKind} jobs (\"kind\": \"{ForKind}\" on the job), not for a {jobKind} job");
+        return false;
+    }
+}
+
+/// <summary>A data set read from a user's upload: its id, and what the upload holds, filled in at submit.</summary>
+public interface IUploadedDataset
+{
+    Guid? UploadId { get; }
+
+    UploadInfo? Upload { get; }
+
+    /// <summary>Whether the upload holds this kind's data (images and labels, or a series), or why not.</summary>
+    string? Refuses(UploadInfo upload);
+
+    DatasetSpec WithUpload(UploadInfo upload);
 }
 
 /// <summary>
@@ -184,12 +211,16 @@ public sealed record BuiltinDatasetSpec : ImageDatasetSpec
 }
 
 /// <summary>A data set a user uploaded (<c>POST /api/datasets/uploads</c>), by <see cref="UploadId"/>.</summary>
-public sealed record UploadDatasetSpec : ImageDatasetSpec
+public sealed record UploadDatasetSpec : ImageDatasetSpec, IUploadedDataset
 {
     public Guid? UploadId { get; init; }
 
     /// <summary>The upload's shape, classes and size, filled in at submit (so that checks and workers need not look them up).</summary>
     public UploadInfo? Upload { get; init; }
+
+    public string? Refuses(UploadInfo upload) => upload.Series ? "is a time series; use it with \"kind\": \"timeSeries\" in a forecast job" : null;
+
+    public DatasetSpec WithUpload(UploadInfo upload) => this with { Upload = upload };
 
     protected override (string, int, int, int[])? Describe(ValidationErrors? errors, string path)
     {

@@ -41,15 +41,19 @@ public abstract record JobSpec
 }
 
 /// <summary>
-/// The job kinds this process knows, by their JSON name. <c>supervised</c> is always known (it is the default, and
-/// what every job stored before kinds existed is); a worker registers the others with their trainers
-/// (<c>services.AddJobKind&lt;GanSpec, GanTrainer&gt;("gan")</c>), and so does a test with its own kind.
+/// The job kinds this process knows, by their JSON name. <c>supervised</c> is the default (what every job stored
+/// before kinds existed is); a worker gives each kind its trainer (<c>services.AddJobKind&lt;GanSpec, GanTrainer&gt;("gan")</c>,
+/// which registers the name too), and a test can add a kind of its own the same way.
 /// </summary>
 public static class JobKinds
 {
     public const string Supervised = "supervised";
+    public const string Forecast = "forecast";
 
-    internal static KindCatalog Catalog { get; } = new KindCatalog("kind", Supervised).Add(Supervised, typeof(Kinds.Supervised.SupervisedSpec));
+    /// <summary>Dojo's own kinds are known everywhere (API, workers, tools); a test adds its own with <see cref="Register{TSpec}"/>.</summary>
+    internal static KindCatalog Catalog { get; } = new KindCatalog("kind", Supervised)
+        .Add(Supervised, typeof(Kinds.Supervised.SupervisedSpec))
+        .Add(Forecast, typeof(Kinds.Forecast.ForecastSpec));
 
     public static void Register<TSpec>(string name) where TSpec : JobSpec
     {

@@ -62,9 +62,11 @@ public static partial class SpecJson
         {
             return read() ?? throw new JsonException("null is not a valid value", "$", null, null);
         }
-        catch (SpecJsonException nested) when (nested.Path is not null)
+        catch (SpecJsonException nested)
         {
-            throw new SpecJsonException(Relative(PathOf(nested)), nested.Message, nested.MissingRequired); // the whole path in Within
+            var whole = new JsonException(nested.Message, PathOf(nested), null, null);
+            whole.Data[MissingRequiredKey] = nested.MissingRequired;
+            throw whole;
         }
     }
 
@@ -75,6 +77,12 @@ public static partial class SpecJson
         if (problem is not SpecJsonException { Within: { Length: > 0 } within }) return path;
         return within.StartsWith('[') || path.EndsWith('.') ? path + within : $"{path}.{within}";
     }
+
+    private const string MissingRequiredKey = "Dojo.MissingRequired";
+
+    /// <summary>Whether reading failed because a required member was absent (rather than a value being wrong).</summary>
+    public static bool IsMissingRequired(JsonException problem) =>
+        problem is SpecJsonException { MissingRequired: true } || problem.Data[MissingRequiredKey] is true;
 
     /// <summary>"$.a.b[1]" → "a.b[1]"; "$" → "".</summary>
     internal static string Relative(string path) => path == "$" ? "" : path.StartsWith("$.") ? path[2..] : path.TrimStart('$');

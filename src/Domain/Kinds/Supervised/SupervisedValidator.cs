@@ -12,9 +12,9 @@ public static class SupervisedValidator
     public static IReadOnlyDictionary<string, string[]> Validate(SupervisedSpec spec, SpecLimits limits)
     {
         var errors = new ValidationErrors();
-        spec.Dataset.Validate(limits, errors, "dataset");
+        if (spec.Dataset.CheckFor(JobKinds.Supervised, errors, "dataset")) spec.Dataset.Validate(limits, errors, "dataset");
         spec.Optimizer.Validate(errors, "optimizer");
-        ValidateTraining(spec.Training, limits, errors, "training");
+        spec.Training.Validate(limits, errors, "training");
         if (errors.Count > 0) return errors.ToDictionary();
 
         var layers = spec.Network.Layers;
@@ -25,15 +25,6 @@ public static class SupervisedValidator
         else
             ValidateOutput(spec, output[0], errors);
         return errors.ToDictionary();
-    }
-
-    private static void ValidateTraining(TrainingSpec training, SpecLimits limits, ValidationErrors errors, string path)
-    {
-        if (training.Epochs < 1 || training.Epochs > limits.MaxEpochs)
-            errors.Add($"{path}.epochs", $"must be between 1 and {limits.MaxEpochs}");
-        if (training.BatchSize.Size < 0)
-            errors.Add($"{path}.batchSize", "must be a positive number of samples or \"full\"");
-        errors.Positive(training.HuberDelta, $"{path}.huberDelta");
     }
 
     /// <summary>

@@ -76,41 +76,11 @@ public sealed class OutputHead
         return targets.MoveToOuterDisposeScope();
     }
 
-    public Tensor Loss(Tensor output, Tensor targets) => _training.Loss switch
-    {
-        LossFunction.Mse => nn.functional.mse_loss(output, targets),
-        LossFunction.HalfMse => nn.functional.mse_loss(output, targets).mul_(Held.Half),
-        LossFunction.Mae => nn.functional.l1_loss(output, targets),
-        LossFunction.Huber => nn.functional.huber_loss(output, targets, _training.HuberDelta),
-        LossFunction.CrossEntropy => nn.functional.cross_entropy(output, targets),
-        // The validator lets binary cross-entropy end only in a (stripped) sigmoid or in raw logits.
-        LossFunction.BinaryCrossEntropy => nn.functional.binary_cross_entropy_with_logits(output, targets),
-        _ => throw new ArgumentOutOfRangeException(nameof(targets), _training.Loss, null),
-    };
+    // The validator lets binary cross-entropy end only in a (stripped) sigmoid or in raw logits.
+    public Tensor Loss(Tensor output, Tensor targets) => Losses.Mean(_training, output, targets);
 
-    /// <summary>
-    /// The loss over every element summed in double, in index order, on the CPU, and how many elements there were: an
-    /// evaluation's figure that does not depend on how libtorch splits a reduction (threads, vector width, alignment).
-    /// </summary>
-    public (double Sum, long Count) LossSum(Tensor output, Tensor targets)
-    {
-        using var scope = NewDisposeScope();
-        var values = Unreduced(output, targets).cpu().data<float>().ToArray();
-        double sum = 0;
-        foreach (float value in values) sum += value;
-        return (sum, values.Length);
-    }
-
-    private Tensor Unreduced(Tensor output, Tensor targets) => _training.Loss switch
-    {
-        LossFunction.Mse => nn.functional.mse_loss(output, targets, nn.Reduction.None),
-        LossFunction.HalfMse => nn.functional.mse_loss(output, targets, nn.Reduction.None).mul_(Held.Half),
-        LossFunction.Mae => nn.functional.l1_loss(output, targets, nn.Reduction.None),
-        LossFunction.Huber => nn.functional.huber_loss(output, targets, _training.HuberDelta, nn.Reduction.None),
-        LossFunction.CrossEntropy => nn.functional.cross_entropy(output, targets, reduction: nn.Reduction.None),
-        LossFunction.BinaryCrossEntropy => nn.functional.binary_cross_entropy_with_logits(output, targets, reduction: nn.Reduction.None),
-        _ => throw new ArgumentOutOfRangeException(nameof(targets), _training.Loss, null),
-    };
+    /// <summary>The loss over every element summed in double, and how many elements there were (see <see cref="Losses.Sum"/>).</summary>
+    public (double Sum, long Count) LossSum(Tensor output, Tensor targets) => Losses.Sum(_training, output, targets);
 
     /// <summary>
     /// How many outputs name the right class (classification only), as a 0-d tensor so that the training

@@ -20,16 +20,12 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
     /// <summary>The random streams of an epoch, reseeded from (seed, epoch).</summary>
     private const int DropoutStream = 1, ShuffleStream = 2;
 
-    /// <summary>Where the shipped data sets are: <c>datasets/</c> beside the program (the build copies them there).</summary>
-    private readonly string _builtinDatasets = Path.Combine(AppContext.BaseDirectory, "datasets");
-
-    /// <summary>Where uploaded data sets are: <c>{DataDirectory}/datasets</c>, shared with the API.</summary>
-    private readonly string? _uploads = storage is null ? null : Path.Combine(storage.Value.FullDataDirectory, "datasets");
+    private readonly DatasetFolders _folders = DatasetFolders.From(storage);
 
     public TrainingOutcome Train(ITrainingSession session)
     {
         var spec = (SupervisedSpec)session.Spec;
-        var data = TrainingData.Load(spec.Dataset, _builtinDatasets, _uploads);
+        var data = TrainingData.Load(spec.Dataset, _folders.Builtin, _folders.Uploads);
         using var run = new TrainingRun(session, devices, spec.Training.Device, spec.Training.Seed);
         var dropout = run.Generator();
         var head = new OutputHead(spec);

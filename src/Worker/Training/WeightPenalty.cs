@@ -2,9 +2,9 @@ using Dojo.Domain.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dojo.Worker.Training.Supervised;
+namespace Dojo.Worker.Training;
 
-/// <summary>The L1 and L2 penalties on the dense and convolution weights (not the biases), added to the loss: λ₁·Σ|w| + λ₂/2·Σw².</summary>
+/// <summary>The L1 and L2 penalties on the weight matrices (dense, convolution, recurrent, embedding; not the biases), added to the loss: λ₁·Σ|w| + λ₂/2·Σw².</summary>
 public sealed class WeightPenalty(OptimizerSpec optimizer, IReadOnlyList<Tensor> weights) : IDisposable
 {
     private readonly Scalar _l1 = optimizer.L1, _halfL2 = optimizer.L2 / 2;
