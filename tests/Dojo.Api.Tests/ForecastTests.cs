@@ -49,6 +49,38 @@ public sealed class ForecastTests(DojoFactory factory, ITestOutputHelper output)
         }
     }
 
+    /// <summary>A series uploaded as CSV (a header, a date column, the values) trains a forecast; the wrong kind of upload is named.</summary>
+    [Fact]
+    public async Task An_uploaded_series_trains_a_forecast_and_is_refused_where_images_are_expected()
+    {
+        var values = TimeSeriesData.Sine(200, 20, 0.05, seed: 7);
+        string csv = "day,level\n" + string.Join("\n", values.Select((v, t) => $"2026-{1 + t / 28:00}-{1 + t % 28:00},{v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"));
+        using var form = new MultipartFormDataContent { { new StringContent("tide"), "name" }, { new StringContent("level"), "column" } };
+        form.Add(new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(csv)), "series", "tide.csv");
+        var uploaded = await _client.Http.PostAsync("/api/datasets/uploads", form);
+        Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
+        var upload = (await uploaded.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(200, upload["info"]!["count"]!.GetValue<int>());
+        string uploadId = upload["id"]!.GetValue<string>();
+
+        var request = DojoClient.With(DojoClient.Sample("forecast-airline"),
+            ("dataset", JsonNode.Parse($$"""{ "kind": "timeSeries", "uploadId": "{{uploadId}}", "lookback": 20, "testSteps": 40 }""")), ("training.epochs", 20));
+        var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(request)).Id, TimeSpan.FromMinutes(2));
+        Assert.True(job.State == JobState.Succeeded, $"{job.State}: {job.Reason}");
+        Assert.True(job.Result![ForecastMetrics.TestRmse] < job.Result[ForecastMetrics.TestNaiveRmse], $"{job.Result[ForecastMetrics.TestRmse]} vs naive {job.Result[ForecastMetrics.TestNaiveRmse]}");
+
+        var asImages = DojoClient.With(DojoClient.Sample("lstm-digits"), ("dataset", JsonNode.Parse($$"""{ "kind": "upload", "uploadId": "{{uploadId}}" }""")));
+        var refused = await _client.Http.PostAsJsonAsync("/api/jobs", asImages);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("time series", Assert.Single((await refused.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors["dataset.uploadId"]));
+
+        using var broken = new MultipartFormDataContent { { new StringContent("broken"), "name" } };
+        broken.Add(new ByteArrayContent("value\n1\n2\nthree\n"u8.ToArray()), "series", "broken.csv");
+        var brokenResponse = await _client.Http.PostAsync("/api/datasets/uploads", broken);
+        Assert.Equal(HttpStatusCode.BadRequest, brokenResponse.StatusCode);
+        Assert.Contains("'three' is not a number", Assert.Single((await brokenResponse.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors["series"]));
+    }
+
     [Fact]
     public void Windows_take_their_targets_from_one_period_and_scaling_from_the_training_part_alone()
     {

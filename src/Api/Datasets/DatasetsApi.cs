@@ -38,7 +38,7 @@ public static class DatasetsApi
             .WithName("ListBuiltinDatasets").WithSummary("The built-in data sets and whether this machine has them");
         api.MapPost("/uploads", UploadAsync).WithName("UploadDataset").DisableAntiforgery().RequireRateLimiting(RateLimits.Upload)
             .Accepts<IFormFile>("multipart/form-data").WithMetadata(new UploadSizeLimit(app.ServiceProvider.GetRequiredService<IConfiguration>()))
-            .WithSummary("Upload a data set: parts images + labels (IDX, raw or gzip) or csv (label column + features); fields name, classes, labelColumn, height, width");
+            .WithSummary("Upload a data set: parts images + labels (IDX, raw or gzip) or csv (label column + features; fields classes, labelColumn, height, width), or series (a time series as CSV; field column); field name");
         api.MapGet("/uploads", ListAsync).WithName("ListDatasetUploads").WithSummary("Uploaded data sets you can use");
         api.MapGet("/uploads/{id:guid}", GetAsync).WithName("GetDatasetUpload").WithSummary("An uploaded data set's shape, classes and size");
         return app;
@@ -47,7 +47,7 @@ public static class DatasetsApi
     private static async Task<IResult> UploadAsync(HttpRequest http, Viewer viewer, IDbContextFactory<DojoDb> contexts, IOptions<DojoOptions> storage,
         IOptions<SpecLimits> limits, IConfiguration configuration, TimeProvider clock, CancellationToken ct)
     {
-        if (!http.HasFormContentType) return Invalid("body", "send multipart/form-data with the parts images + labels, or csv");
+        if (!http.HasFormContentType) return Invalid("body", "send multipart/form-data with the parts images + labels, csv, or series");
         var form = await http.ReadFormCheckedAsync(ct);
         string name = form["name"].ToString().Trim();
         if (name.Length is 0 or > 200) return Invalid("name", "must be 1 to 200 characters");
@@ -63,9 +63,11 @@ public static class DatasetsApi
             (UploadInfo Info, string Format) parsed;
             if (form.Files.GetFile("csv") is { } csv)
                 parsed = (StoreCsv(csv, incoming, form["labelColumn"].ToString(), OptionalInt(form, "height"), OptionalInt(form, "width"), classes, maxSamples, maxBytes), "csv");
+            else if (form.Files.GetFile("series") is { } series)
+                parsed = (StoreSeries(series, incoming, form["column"].ToString(), maxSamples), "series");
             else if (form.Files.GetFile("images") is { } imagesFile && form.Files.GetFile("labels") is { } labelsFile)
                 parsed = (StoreIdx(imagesFile, labelsFile, incoming, classes, maxSamples, maxBytes), "idx");
-            else return Invalid("images", "send the parts images and labels (IDX), or csv");
+            else return Invalid("images", "send the parts images and labels (IDX), csv, or series (a time series as CSV)");
 
             long stored = new DirectoryInfo(incoming).EnumerateFiles().Sum(f => f.Length);
             Directory.Move(incoming, Folder(storage.Value, id));
@@ -170,7 +172,7 @@ public static class DatasetsApi
                 {
                     columns = row.Length;
                     bool header = !row.All(cell => float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
-                    labelIndex = LabelIndex(header ? row : null, labelColumn, columns);
+                    labelIndex = ColumnIndex(header ? row : null, labelColumn, columns, "labelColumn", "label", fallback: 0);
                     if (columns < 2) throw new UploadException("csv", "needs a label column and at least one feature column");
                     if (header) continue;
                 }
@@ -215,15 +217,55 @@ public static class DatasetsApi
         return info;
     }
 
-    private static int LabelIndex(string[]? header, string labelColumn, int columns)
+    /// <summary>
+    /// A series as CSV: one value a row, in <paramref name="column"/> (a header's name, or an index from 0; default the
+    /// last column), with or without a header row. Stored as <c>series.csv</c>, one value a line.
+    /// </summary>
+    private static UploadInfo StoreSeries(IFormFile file, string folder, string column, int maxSamples)
     {
-        if (int.TryParse(labelColumn, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
-            return index < columns ? index : throw new UploadException("labelColumn", $"column {index} does not exist; the CSV has {columns} (counted from 0)");
-        string wanted = labelColumn.Length > 0 ? labelColumn : "label";
-        int named = header is null ? -1 : Array.FindIndex(header, h => string.Equals(h, wanted, StringComparison.OrdinalIgnoreCase));
+        using var reader = new StreamReader(file.OpenReadStream());
+        using var csv = new CsvParser(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { DetectDelimiter = false, TrimOptions = TrimOptions.Trim });
+        var values = new List<double>();
+        int columns = -1, valueIndex = -1;
+        try
+        {
+            while (csv.Read())
+            {
+                var row = csv.Record!;
+                int line = csv.Row;
+                if (columns < 0)
+                {
+                    columns = row.Length;
+                    bool header = !row.All(cell => double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+                    valueIndex = ColumnIndex(header ? row : null, column, columns, "column", null, fallback: columns - 1);
+                    if (header) continue;
+                }
+                if (row.Length != columns) throw new UploadException("series", $"line {line} has {row.Length} fields; the first line has {columns}");
+                if (values.Count >= maxSamples) throw new UploadException("series", $"has more than {maxSamples} values (Dojo:Limits:MaxSamples)");
+                if (!double.TryParse(row[valueIndex], NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+                    throw new UploadException("series", $"line {line}, column {valueIndex + 1}: '{row[valueIndex]}' is not a number");
+                values.Add(value);
+            }
+        }
+        catch (CsvHelperException ex)
+        {
+            throw new UploadException("series", $"is not readable CSV: {ex.Message.Split('\n')[0]}");
+        }
+        if (values.Count < 10) throw new UploadException("series", $"has {values.Count} values; a series needs at least 10");
+        File.WriteAllLines(Path.Combine(folder, TimeSeriesData.SeriesFile), ["value", .. values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))]);
+        return new UploadInfo([1], 0, values.Count, 0) { Series = true };
+    }
+
+    /// <summary>The column a form field names — by the header's name or by index from 0 — else the one named <paramref name="byDefault"/>, else <paramref name="fallback"/>.</summary>
+    private static int ColumnIndex(string[]? header, string requested, int columns, string field, string? byDefault, int fallback)
+    {
+        if (int.TryParse(requested, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+            return index < columns ? index : throw new UploadException(field, $"column {index} does not exist; the CSV has {columns} (counted from 0)");
+        string? wanted = requested.Length > 0 ? requested : byDefault;
+        int named = header is null || wanted is null ? -1 : Array.FindIndex(header, h => string.Equals(h, wanted, StringComparison.OrdinalIgnoreCase));
         if (named >= 0) return named;
-        if (labelColumn.Length > 0) throw new UploadException("labelColumn", $"the header has no column '{labelColumn}'");
-        return 0;
+        if (requested.Length > 0) throw new UploadException(field, $"the header has no column '{requested}'");
+        return fallback;
     }
 
     private static int? OptionalInt(IFormCollection form, string field)

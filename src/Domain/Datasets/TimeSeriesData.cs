@@ -147,7 +147,7 @@ public sealed class TimeSeriesData
         BuiltinSeries.Sine => Sine(spec.SineLength, spec.Period ?? 25, spec.Noise ?? 0.1, spec.Seed),
         BuiltinSeries { } series => ReadCsv(Path.Combine(builtinDirectory, "series", SpecJson.Name(series) + ".csv")),
         null => ReadCsv(Path.Combine(uploadsDirectory ?? throw new InvalidOperationException("uploads need the data directory"),
-            spec.UploadId!.Value.ToString(), SeriesFile)),
+            spec.UploadId!.Value.ToString("N"), SeriesFile)),
     };
 
     /// <summary>An uploaded series as stored: a CSV with a header line and one value per line.</summary>
