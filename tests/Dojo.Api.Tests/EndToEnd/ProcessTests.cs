@@ -262,9 +262,15 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("multipart/form-data") { Parameters = { new("boundary", "x") } };
 
         // Expect: 100-continue, as upload tools send it: the server answers before the client sends the body.
+        // HttpClient sends the body anyway after Expect100ContinueTimeout (1 s by default); on a busy machine the
+        // first answer of a fresh API can take longer, and the client would then see its write cut by the 413's
+        // close instead of the 413. Waiting longer tests the claim itself: the answer comes before any body byte.
+        using var http = new HttpClient(new BearerHandler(DojoFactory.InstructorToken)
+            { InnerHandler = new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(2) } })
+            { BaseAddress = client.Http.BaseAddress };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/datasets/uploads") { Content = content };
         request.Headers.ExpectContinue = true;
-        var response = await client.Http.SendAsync(request);
+        var response = await http.SendAsync(request);
 
         Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Contains("MaxUploadBytes", await response.Content.ReadAsStringAsync());
