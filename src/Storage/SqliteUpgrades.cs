@@ -17,6 +17,8 @@ internal static class SqliteUpgrades
         ("SavedSpecs", "Published", "INTEGER NOT NULL DEFAULT 1"),
         // Jobs of earlier builds were never retried.
         ("Jobs", "RetriesJson", "TEXT NULL"),
+        // Points of earlier builds were all numbers.
+        ("MetricPoints", "Text", "TEXT NULL"),
     ];
 
     public static async Task ApplyAsync(DojoDb db, CancellationToken ct)

@@ -1,10 +1,14 @@
 using Dojo.Domain.Kinds.Forecast;
+using Dojo.Domain.Kinds.LanguageModel;
+using Dojo.Domain.Kinds.Seq2Seq;
 using Dojo.Domain.Kinds.Supervised;
 using Dojo.Domain.Specs;
 using Dojo.Storage;
 using Dojo.Worker.Jobs;
 using Dojo.Worker.Training;
 using Dojo.Worker.Training.Forecast;
+using Dojo.Worker.Training.LanguageModel;
+using Dojo.Worker.Training.Seq2Seq;
 using Dojo.Worker.Training.Supervised;
 using Hangfire;
 using Microsoft.Extensions.Configuration;
@@ -37,6 +41,8 @@ public static class WorkerExtensions
         builder.Services.TryAddSingleton<DeviceResolver>(); // what trainers are made with
         builder.Services.AddJobKind<SupervisedSpec, SupervisedTrainer, SupervisedModel.Loader>(JobKinds.Supervised);
         builder.Services.AddJobKind<ForecastSpec, ForecastTrainer, ForecastModel.Loader>(JobKinds.Forecast);
+        builder.Services.AddJobKind<LanguageModelSpec, LanguageModelTrainer, TrainedLanguageModel.Loader>(JobKinds.LanguageModel);
+        builder.Services.AddJobKind<Seq2SeqSpec, Seq2SeqTrainer, TrainedSeq2Seq.Loader>(JobKinds.Seq2Seq);
         return builder;
     }
 

@@ -72,7 +72,7 @@ public sealed class ForecastTests(DojoFactory factory, ITestOutputHelper output)
         var asImages = DojoClient.With(DojoClient.Sample("lstm-digits"), ("dataset", JsonNode.Parse($$"""{ "kind": "upload", "uploadId": "{{uploadId}}" }""")));
         var refused = await _client.Http.PostAsJsonAsync("/api/jobs", asImages);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains("time series", Assert.Single((await refused.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors["dataset.uploadId"]));
+        Assert.Contains("a time series", Assert.Single((await refused.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors["dataset.uploadId"]));
 
         using var broken = new MultipartFormDataContent { { new StringContent("broken"), "name" } };
         broken.Add(new ByteArrayContent("value\n1\n2\nthree\n"u8.ToArray()), "series", "broken.csv");

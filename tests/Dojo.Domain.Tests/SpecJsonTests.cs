@@ -15,6 +15,36 @@ public class SpecJsonTests
         Assert.Contains("'swish' is not one of: step, sigmoid, tanh, relu", error.Message);
     }
 
+    /// <summary>
+    /// Every member a spec record writes can be read back: a computed property (a cast, a derived size) left
+    /// serialisable would be written into every stored job and refused, or silently dropped, when sent back.
+    /// </summary>
+    [Fact]
+    public void Every_member_a_spec_writes_is_one_it_reads()
+    {
+        var seen = new HashSet<Type>();
+        var pending = new Queue<Type>(typeof(JobSpec).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && (typeof(JobSpec).IsAssignableFrom(t) || typeof(DatasetSpec).IsAssignableFrom(t) || typeof(LayerSpec).IsAssignableFrom(t))));
+        var unreadable = new List<string>();
+        while (pending.TryDequeue(out var type))
+        {
+            if (!seen.Add(type)) continue;
+            var info = SpecJson.Options.GetTypeInfo(type);
+            if (info.Kind != System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object) continue;
+            foreach (var property in info.Properties)
+            {
+                bool discriminator = property.Name is "kind" or "type";
+                if (property.Get is not null && property.Set is null && property.AssociatedParameter is null && !discriminator)
+                    unreadable.Add($"{type.Name}.{property.Name}");
+                var inner = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+                if (inner.IsGenericType) inner = inner.GetGenericArguments()[0];
+                if (inner.Namespace?.StartsWith("Dojo.Domain", StringComparison.Ordinal) == true && !inner.IsEnum && !inner.IsAbstract) pending.Enqueue(inner);
+            }
+        }
+        Assert.Empty(unreadable);
+        Assert.Contains(typeof(Kinds.LanguageModel.LanguageModelSpec), seen);
+    }
+
     [Fact]
     public void Misspelt_property_is_refused_not_ignored()
     {

@@ -38,7 +38,7 @@ public static class DatasetsApi
             .WithName("ListBuiltinDatasets").WithSummary("The built-in data sets and whether this machine has them");
         api.MapPost("/uploads", UploadAsync).WithName("UploadDataset").DisableAntiforgery().RequireRateLimiting(RateLimits.Upload)
             .Accepts<IFormFile>("multipart/form-data").WithMetadata(new UploadSizeLimit(app.ServiceProvider.GetRequiredService<IConfiguration>()))
-            .WithSummary("Upload a data set: parts images + labels (IDX, raw or gzip) or csv (label column + features; fields classes, labelColumn, height, width), or series (a time series as CSV; field column); field name");
+            .WithSummary("Upload a data set: parts images + labels (IDX, raw or gzip) or csv (label column + features; fields classes, labelColumn, height, width), series (a time series as CSV; field column), or text (UTF-8, for a language model); field name");
         api.MapGet("/uploads", ListAsync).WithName("ListDatasetUploads").WithSummary("Uploaded data sets you can use");
         api.MapGet("/uploads/{id:guid}", GetAsync).WithName("GetDatasetUpload").WithSummary("An uploaded data set's shape, classes and size");
         return app;
@@ -63,11 +63,13 @@ public static class DatasetsApi
             (UploadInfo Info, string Format) parsed;
             if (form.Files.GetFile("csv") is { } csv)
                 parsed = (StoreCsv(csv, incoming, form["labelColumn"].ToString(), OptionalInt(form, "height"), OptionalInt(form, "width"), classes, maxSamples, maxBytes), "csv");
+            else if (form.Files.GetFile("text") is { } text)
+                parsed = (StoreText(text, incoming, maxBytes), "text");
             else if (form.Files.GetFile("series") is { } series)
                 parsed = (StoreSeries(series, incoming, form["column"].ToString(), maxSamples), "series");
             else if (form.Files.GetFile("images") is { } imagesFile && form.Files.GetFile("labels") is { } labelsFile)
                 parsed = (StoreIdx(imagesFile, labelsFile, incoming, classes, maxSamples, maxBytes), "idx");
-            else return Invalid("images", "send the parts images and labels (IDX), csv, or series (a time series as CSV)");
+            else return Invalid("images", "send the parts images and labels (IDX), csv, series (a time series as CSV) or text");
 
             long stored = new DirectoryInfo(incoming).EnumerateFiles().Sum(f => f.Length);
             Directory.Move(incoming, Folder(storage.Value, id));
@@ -253,7 +255,32 @@ public static class DatasetsApi
         }
         if (values.Count < 10) throw new UploadException("series", $"has {values.Count} values; a series needs at least 10");
         File.WriteAllLines(Path.Combine(folder, TimeSeriesData.SeriesFile), ["value", .. values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))]);
-        return new UploadInfo([1], 0, values.Count, 0) { Series = true };
+        return new UploadInfo([1], 0, values.Count, 0) { Content = UploadContent.Series };
+    }
+
+    /// <summary>The most distinct characters a text may have: its alphabet is a language model's vocabulary.</summary>
+    private const int MaxAlphabet = 1000;
+
+    /// <summary>A UTF-8 text for a language model: stored with LF line ends; its alphabet (distinct characters, in order) described.</summary>
+    private static UploadInfo StoreText(IFormFile file, string folder, long maxBytes)
+    {
+        if (file.Length > maxBytes) throw new UploadException("text", $"is {file.Length} bytes; the limit is {maxBytes} (Dojo:Limits:MaxDatasetBytes)");
+        string text;
+        try
+        {
+            using var reader = new StreamReader(file.OpenReadStream(), new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true));
+            text = reader.ReadToEnd().Replace("\r\n", "\n");
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw new UploadException("text", "is not UTF-8 text");
+        }
+        if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
+        if (text.Length < 1000) throw new UploadException("text", $"has {text.Length} characters; a language model needs at least 1000");
+        string alphabet = TextData.AlphabetOf(text);
+        if (alphabet.Length > MaxAlphabet) throw new UploadException("text", $"uses {alphabet.Length} distinct characters; at most {MaxAlphabet} (each is a token)");
+        File.WriteAllText(Path.Combine(folder, TextData.TextFile), text, new System.Text.UTF8Encoding(false));
+        return new UploadInfo([1], alphabet.Length, text.Length, 0) { Content = UploadContent.Text, Alphabet = alphabet };
     }
 
     /// <summary>The column a form field names — by the header's name or by index from 0 — else the one named <paramref name="byDefault"/>, else <paramref name="fallback"/>.</summary>

@@ -73,9 +73,10 @@ public sealed record JobDto(
 
 public sealed record JobPage(IReadOnlyList<JobDto> Items, int Page, int PageSize, int Total);
 
-public sealed record MetricPointDto(long Seq, int Epoch, long Step, string Name, double Value, DateTime Timestamp)
+public sealed record MetricPointDto(long Seq, int Epoch, long Step, string Name, double Value, DateTime Timestamp,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Text = null)
 {
-    public static MetricPointDto From(MetricPoint p) => new(p.Seq, p.Epoch, p.Step, p.Name, p.Value, p.Timestamp);
+    public static MetricPointDto From(MetricPoint p) => new(p.Seq, p.Epoch, p.Step, p.Name, p.Value, p.Timestamp, p.Text);
 }
 
 /// <summary>A page of points; ask again with <c>fromSeq = NextFromSeq</c> for the rest.</summary>

@@ -86,6 +86,7 @@ public sealed class JobEventStream(IDbContextFactory<DojoDb> contexts, JobStore 
         Step = point.Step,
         Name = point.Name,
         Value = point.Value,
+        Text = point.Text ?? "",
         RecordedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(point.Timestamp, DateTimeKind.Utc)),
     };
 

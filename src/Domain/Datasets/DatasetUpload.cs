@@ -2,13 +2,26 @@ using Dojo.Domain.Specs;
 
 namespace Dojo.Domain.Datasets;
 
+/// <summary>What an upload holds: labelled samples (images or rows of features), a time series, or a text.</summary>
+public enum UploadContent { Samples, Series, Text }
+
 /// <summary>
 /// What a job needs to know of an uploaded data set: one sample's shape, the classes, the size, the pixel range (0: raw
-/// values); for a time series (<see cref="Series"/>) the number of values, one feature, no classes.
+/// values). A series: its number of values (one feature, no classes). A text: its characters, and its alphabet (the
+/// distinct characters, in order: the tokens), whose size is <see cref="Classes"/>.
 /// </summary>
 public sealed record UploadInfo(int[] SampleShape, int Classes, int Count, int PixelMax)
 {
-    public bool Series { get; init; }
+    public UploadContent Content { get; init; }
+
+    public string? Alphabet { get; init; }
+
+    public string Describe() => Content switch
+    {
+        UploadContent.Series => "a time series",
+        UploadContent.Text => "a text",
+        _ => "labelled samples (images or features)",
+    };
 }
 
 /// <summary>A refused upload, keyed by the form field to name in the 400.</summary>

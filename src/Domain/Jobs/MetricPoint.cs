@@ -1,7 +1,10 @@
 namespace Dojo.Domain.Jobs;
 
-/// <summary>One recorded value of a job. <see cref="Seq"/> numbers a job's points from 1 with no gaps.</summary>
-public sealed record MetricPoint(Guid JobId, long Seq, int Epoch, long Step, string Name, double Value, DateTime Timestamp);
+/// <summary>
+/// One recorded value of a job. <see cref="Seq"/> numbers a job's points from 1 with no gaps. A text point (a language
+/// model's generated sample) carries its <see cref="Text"/>, with its length in characters as the value.
+/// </summary>
+public sealed record MetricPoint(Guid JobId, long Seq, int Epoch, long Step, string Name, double Value, DateTime Timestamp, string? Text = null);
 
 /// <summary>The names of the metrics Dojo records.</summary>
 public static class MetricNames

@@ -11,6 +11,9 @@ public static partial class ModelNames
 {
     public const string Default = "model";
 
+    /// <summary>A seq2seq job's two networks.</summary>
+    public const string Encoder = "encoder", Decoder = "decoder";
+
     public static bool IsValid(string? name) => name is not null && Pattern().IsMatch(name);
 
     [GeneratedRegex("^[a-z][A-Za-z0-9]{0,31}$")]

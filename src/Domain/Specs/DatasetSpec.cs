@@ -20,12 +20,16 @@ public abstract record DatasetSpec
         .Add(PlaygroundKind, typeof(PlaygroundDatasetSpec))
         .Add(BuiltinKind, typeof(BuiltinDatasetSpec))
         .Add(UploadKind, typeof(UploadDatasetSpec))
-        .Add(TimeSeriesKind, typeof(Kinds.Forecast.TimeSeriesDatasetSpec));
+        .Add(TimeSeriesKind, typeof(Kinds.Forecast.TimeSeriesDatasetSpec))
+        .Add(TextKind, typeof(Kinds.LanguageModel.TextDatasetSpec))
+        .Add(SequencePairsKind, typeof(Kinds.Seq2Seq.SequencePairsDatasetSpec));
 
     public const string PlaygroundKind = "playground";
     public const string BuiltinKind = "builtin";
     public const string UploadKind = "upload";
     public const string TimeSeriesKind = "timeSeries";
+    public const string TextKind = "text";
+    public const string SequencePairsKind = "sequencePairs";
 
     [JsonPropertyOrder(-1)]
     public string Kind => Catalog.NameOf(GetType());
@@ -48,14 +52,13 @@ public abstract record DatasetSpec
     public abstract (int Train, int Validation, int Test) SplitSizes();
 
     /// <summary>The job kind that learns from this kind of data set (time series: forecast; images and points: supervised).</summary>
-    [JsonIgnore]
-    public virtual string ForKind => JobKinds.Supervised;
+    public virtual string ForKind() => JobKinds.Supervised;
 
     /// <summary>A job of kind <paramref name="jobKind"/> learns from this data set, or the problem is named at <c>{path}.kind</c>.</summary>
     public bool CheckFor(string jobKind, ValidationErrors errors, string path)
     {
-        if (ForKind == jobKind) return true;
-        errors.Add($"{path}.kind", $"'{Kind}' data are for {ForKind} jobs (\"kind\": \"{ForKind}\" on the job), not for a {jobKind} job");
+        if (ForKind() == jobKind) return true;
+        errors.Add($"{path}.kind", $"'{Kind}' data are for {ForKind()} jobs (\"kind\": \"{ForKind()}\" on the job), not for a {jobKind} job");
         return false;
     }
 }
@@ -218,7 +221,7 @@ public sealed record UploadDatasetSpec : ImageDatasetSpec, IUploadedDataset
     /// <summary>The upload's shape, classes and size, filled in at submit (so that checks and workers need not look them up).</summary>
     public UploadInfo? Upload { get; init; }
 
-    public string? Refuses(UploadInfo upload) => upload.Series ? "is a time series; use it with \"kind\": \"timeSeries\" in a forecast job" : null;
+    public string? Refuses(UploadInfo upload) => upload.Content == UploadContent.Samples ? null : $"holds {upload.Describe()}, not labelled samples";
 
     public DatasetSpec WithUpload(UploadInfo upload) => this with { Upload = upload };
 

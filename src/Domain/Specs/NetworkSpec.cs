@@ -136,8 +136,7 @@ public abstract record RecurrentLayer(int HiddenSize) : LayerSpec
     public InitSpec? Init { get; init; }
 
     /// <summary>Weight matrices per cell: 1 for a plain RNN, 3 for a GRU, 4 for an LSTM.</summary>
-    [JsonIgnore]
-    public abstract int Gates { get; }
+    public abstract int Gates();
 
     [JsonIgnore]
     public int Directions => Bidirectional ? 2 : 1;
@@ -150,19 +149,19 @@ public abstract record RecurrentLayer(int HiddenSize) : LayerSpec
 /// <summary>An Elman RNN: h′ = tanh(W·x + U·h + b).</summary>
 public sealed record RnnLayer(int HiddenSize) : RecurrentLayer(HiddenSize)
 {
-    public override int Gates => 1;
+    public override int Gates() => 1;
 }
 
 /// <summary>Long short-term memory: input, forget and output gates around a cell state.</summary>
 public sealed record LstmLayer(int HiddenSize) : RecurrentLayer(HiddenSize)
 {
-    public override int Gates => 4;
+    public override int Gates() => 4;
 }
 
 /// <summary>A gated recurrent unit: reset and update gates.</summary>
 public sealed record GruLayer(int HiddenSize) : RecurrentLayer(HiddenSize)
 {
-    public override int Gates => 3;
+    public override int Gates() => 3;
 }
 
 /// <summary>Zero padding of a convolution: a number of pixels on each side, <c>valid</c> (0) or <c>same</c>.</summary>

@@ -90,7 +90,7 @@ public static class ShapeInference
         for (int cell = 0; cell < layer.Layers; cell++)
         {
             long inputs = cell == 0 ? inputFeatures : layer.OutputWidth;
-            total += layer.Directions * (long)layer.Gates * layer.HiddenSize * (inputs + layer.HiddenSize + 2);
+            total += layer.Directions * (long)layer.Gates() * layer.HiddenSize * (inputs + layer.HiddenSize + 2);
         }
         return total;
     }
@@ -101,7 +101,7 @@ public static class ShapeInference
         for (int cell = 0; cell < layer.Layers; cell++)
         {
             double inputs = cell == 0 ? input[1] : layer.OutputWidth;
-            perStep += layer.Directions * 2.0 * layer.Gates * layer.HiddenSize * (inputs + layer.HiddenSize);
+            perStep += layer.Directions * 2.0 * layer.Gates() * layer.HiddenSize * (inputs + layer.HiddenSize);
         }
         return perStep * input[0];
     }

@@ -63,7 +63,7 @@ public sealed class ProgressRecorder : IAsyncDisposable
         lock (_gate)
         {
             if (_failure is not null) throw new InvalidOperationException("recording progress failed", _failure);
-            points = metrics.Select(m => new MetricPoint(_jobId, NextSeq++, epoch, step, m.Name, m.Value, now)).ToList();
+            points = metrics.Select(m => new MetricPoint(_jobId, NextSeq++, epoch, step, m.Name, m.Value, now, m.Text)).ToList();
             _uncommitted.AddRange(points);
             if (!_writing && _pendingCheckpoint is null && _clock.GetElapsedTime(_lastCheckpointAt) >= _checkpointInterval)
             {
@@ -98,7 +98,7 @@ public sealed class ProgressRecorder : IAsyncDisposable
         CancellationToken ct, string? evaluationJson = null, bool keepCheckpoint = false)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
-        var finalPoints = final.Select(m => new MetricPoint(_jobId, NextSeq++, epoch, step, m.Name, m.Value, now)).ToList();
+        var finalPoints = final.Select(m => new MetricPoint(_jobId, NextSeq++, epoch, step, m.Name, m.Value, now, m.Text)).ToList();
         var points = _uncommitted.Concat(finalPoints).ToList();
         bool finished = await _store.FinishAsync(_jobId, _workerId, state, reason, resultJson, points, NextSeq, ct, evaluationJson);
         if (finished)

@@ -14,8 +14,11 @@ public interface ITrainer
     TrainingOutcome Train(ITrainingSession session);
 }
 
-/// <summary>One metric value of an epoch, before it gets its sequence number.</summary>
-public readonly record struct Metric(string Name, double Value);
+/// <summary>One metric value of an epoch, before it gets its sequence number; a text point (a generated sample) also has its text.</summary>
+public readonly record struct Metric(string Name, double Value, string? Text = null)
+{
+    public static Metric OfText(string name, string text) => new(name, text.Length, text);
+}
 
 /// <summary>What a trainer sees of its job: the spec, where to resume, and where to report.</summary>
 public interface ITrainingSession

@@ -73,8 +73,7 @@ public static class ModelBuilder
                     break;
                 case EmbeddingLayer e:
                     var embedding = nn.Embedding(e.Vocabulary, e.Size);
-                    if (e.Init is { } embeddingInit) Initialize(embedding.weight!, null, embeddingInit, init);
-                    else if (init.Weights is { } generator) Normal(embedding.weight!, 1.0, generator); // PyTorch's N(0, 1)
+                    InitializeEmbedding(embedding, e.Init, init);
                     modules.Add(($"embedding{i}", embedding));
                     weights.Add(embedding.weight!);
                     break;
@@ -109,7 +108,7 @@ public static class ModelBuilder
     /// Drawn with rand/randn, which honour the generator (TorchSharp 0.107's nn.init.uniform_/normal_
     /// ignore theirs and use the process-wide one, which would make jobs irreproducible).
     /// </summary>
-    private static void Initialize(Tensor weight, Tensor? biasTensor, InitSpec spec, NetworkInit init)
+    internal static void Initialize(Tensor weight, Tensor? biasTensor, InitSpec spec, NetworkInit init)
     {
         if (init.Weights is not { } generator) return; // trained weights are loaded next
         using var _ = no_grad();
@@ -150,7 +149,7 @@ public static class ModelBuilder
     /// [gates·hidden, in] shape) and biases at its bias value; else PyTorch's U(−1/√hidden, 1/√hidden) for every
     /// weight and bias — all from the job's generator, cell by cell in a fixed order.
     /// </summary>
-    private static void InitializeRecurrent(Recurrent recurrent, InitSpec? spec, double bound, NetworkInit init)
+    internal static void InitializeRecurrent(Recurrent recurrent, InitSpec? spec, double bound, NetworkInit init)
     {
         if (init.Weights is not { } generator) return; // trained weights are loaded next
         using var _ = no_grad();
@@ -165,6 +164,14 @@ public static class ModelBuilder
                     parameter.fill_(bias);
                 }
             }
+    }
+
+    /// <summary>An embedding's rows: as its init spec says, else PyTorch's N(0, 1), from the job's generator.</summary>
+    internal static void InitializeEmbedding(Embedding embedding, InitSpec? spec, NetworkInit init)
+    {
+        if (spec is not null) Initialize(embedding.weight!, null, spec, init);
+        else if (init.Weights is { } generator)
+            using (no_grad()) Normal(embedding.weight!, 1.0, generator);
     }
 
     private static void Normal(Tensor weight, double std, Generator generator)

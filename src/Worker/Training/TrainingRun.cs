@@ -58,9 +58,12 @@ public sealed class TrainingRun : IDisposable
     {
         var order = new long[count];
         for (int i = 0; i < count; i++) order[i] = i;
-        if (shuffle) new Random(unchecked((int)EpochSeed(epoch, stream))).Shuffle(order);
+        if (shuffle) Random(epoch, stream).Shuffle(order);
         return order;
     }
+
+    /// <summary>A .NET generator for an epoch and a purpose (a sample's characters, teacher forcing's coin flips): the same draws however the job got there.</summary>
+    public Random Random(int epoch, int stream) => new(unchecked((int)EpochSeed(epoch, stream)));
 
     /// <summary>A stable seed per (job seed, epoch, stream); never HashCode, which differs per process.</summary>
     private long EpochSeed(int epoch, int stream) => unchecked((_seed * 1_000_003L + epoch) * 31 + stream) & int.MaxValue;

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Dojo.Domain.Specs;
 
 namespace Dojo.Domain.Kinds.Forecast;
@@ -16,6 +17,7 @@ public sealed record ForecastSpec : JobSpec
     public TrainingSpec Training { get; init; } = new() { BatchSize = new BatchSize(16) };
 
     /// <summary>The data set, once checked to be a series.</summary>
+    [JsonIgnore]
     public TimeSeriesDatasetSpec Series => (TimeSeriesDatasetSpec)Dataset;
 
     public override DeviceName Device() => Training.Device;

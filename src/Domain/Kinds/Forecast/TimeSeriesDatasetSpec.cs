@@ -40,7 +40,7 @@ public sealed record TimeSeriesDatasetSpec : DatasetSpec, IUploadedDataset
     public double? Period { get; init; }
     public double? Noise { get; init; }
 
-    public override string ForKind => JobKinds.Forecast;
+    public override string ForKind() => JobKinds.Forecast;
 
     public override int[] SampleShape() => [Lookback, 1];
 
@@ -87,7 +87,7 @@ public sealed record TimeSeriesDatasetSpec : DatasetSpec, IUploadedDataset
     [JsonIgnore]
     public string Described => Series is null ? SeriesName : $"'{SeriesName}'";
 
-    public string? Refuses(UploadInfo upload) => upload.Series ? null : "holds images or features with labels, not a series; upload a CSV with the field series";
+    public string? Refuses(UploadInfo upload) => upload.Content == UploadContent.Series ? null : $"holds {upload.Describe()}, not a series; upload a CSV as the part series";
 
     public DatasetSpec WithUpload(UploadInfo upload) => this with { Upload = upload };
 

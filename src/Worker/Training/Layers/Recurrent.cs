@@ -46,18 +46,7 @@ public sealed class Recurrent : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        var x = input;
-        for (int i = 0; i < _cells.Count; i++)
-        {
-            if (i > 0 && _dropout is not null) x = _dropout.forward(x);
-            x = _cells[i] switch
-            {
-                LSTM lstm => lstm.forward(x, null).Item1,
-                GRU gru => gru.forward(x, null).Item1,
-                RNN rnn => rnn.forward(x, null).Item1,
-                var other => throw new InvalidOperationException($"{other.GetType().Name} is not a recurrent cell"),
-            };
-        }
+        var (x, _) = Run(input, null);
         if (_returnSequences) return x;
         using var last = x.select(1, -1);
         if (!_bidirectional) return last.alias();
@@ -67,4 +56,41 @@ public sealed class Recurrent : nn.Module<Tensor, Tensor>
         using var backwards = first.narrow(1, _hidden, _hidden);
         return cat([forwards, backwards], 1);
     }
+
+    /// <summary>
+    /// Every step's output [batch, steps, hidden·directions] from a given state (null: zeros), and each cell's state
+    /// after the last step — what an encoder hands its decoder, and what a decoder carries from one step to the next.
+    /// </summary>
+    public (Tensor Output, IReadOnlyList<CellState> States) Run(Tensor input, IReadOnlyList<CellState>? from)
+    {
+        var x = input;
+        var states = new List<CellState>(_cells.Count);
+        for (int i = 0; i < _cells.Count; i++)
+        {
+            if (i > 0 && _dropout is not null) x = _dropout.forward(x);
+            var state = from?[i];
+            switch (_cells[i])
+            {
+                case LSTM lstm:
+                    var (lstmOut, h, c) = lstm.forward(x, state is { } s ? (s.H, s.C!) : null);
+                    (x, state) = (lstmOut, new CellState(h, c));
+                    break;
+                case GRU gru:
+                    var (gruOut, gruH) = gru.forward(x, state?.H);
+                    (x, state) = (gruOut, new CellState(gruH, null));
+                    break;
+                case RNN rnn:
+                    var (rnnOut, rnnH) = rnn.forward(x, state?.H);
+                    (x, state) = (rnnOut, new CellState(rnnH, null));
+                    break;
+                default:
+                    throw new InvalidOperationException($"{_cells[i].GetType().Name} is not a recurrent cell");
+            }
+            states.Add(state);
+        }
+        return (x, states);
+    }
 }
+
+/// <summary>A cell's state between steps: the hidden state [directions, batch, hidden], and an LSTM's cell state beside it.</summary>
+public sealed record CellState(Tensor H, Tensor? C);
