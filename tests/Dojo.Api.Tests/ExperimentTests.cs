@@ -26,15 +26,17 @@ public sealed class ExperimentTests(DojoFactory factory, ITestOutputHelper outpu
         JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples", "experiments", name + ".json")))!.AsObject();
 
     /// <summary>Starts the experiment (fast unless DOJO_FULL_EXPERIMENTS=1) and waits until every run has ended.</summary>
-    private async Task<ExperimentDto> RunAsync(string name, int trainCount = 2000, int epochs = 3)
+    private Task<ExperimentDto> RunAsync(string name, int trainCount = 2000, int epochs = 3) => RunAsync(name, request =>
+    {
+        request["base"]!["dataset"]!["trainCount"] = trainCount;
+        request["base"]!["dataset"]!["testCount"] = 500;
+        request["base"]!["training"]!["epochs"] = epochs;
+    });
+
+    private async Task<ExperimentDto> RunAsync(string name, Action<JsonObject> fast)
     {
         var request = Sample(name);
-        if (!Full)
-        {
-            request["base"]!["dataset"]!["trainCount"] = trainCount;
-            request["base"]!["dataset"]!["testCount"] = 500;
-            request["base"]!["training"]!["epochs"] = epochs;
-        }
+        if (!Full) fast(request);
         var response = await _http.PostAsJsonAsync("/api/experiments", request);
         string body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, body);
@@ -99,6 +101,21 @@ public sealed class ExperimentTests(DojoFactory factory, ITestOutputHelper outpu
         output.WriteLine($"first/last layer gradient norm: sigmoid {Ratio(0):G3}, relu {Ratio(1):G3}");
         Assert.True(Ratio(0) < 1e-2, $"sigmoid first/last {Ratio(0)}");
         Assert.True(Ratio(1) > 1e-1, $"relu first/last {Ratio(1)}");
+    }
+
+    [Fact]
+    public async Task Gated_cells_recall_the_first_of_a_hundred_steps_where_a_plain_rnn_stays_at_chance()
+    {
+        var experiment = await RunAsync("rnn-vs-lstm", request =>
+        {
+            request["base"]!["dataset"]!["samples"] = 1500;
+            request["base"]!["training"]!["epochs"] = 6;
+        });
+        double rnn = Result(experiment, 0, MetricNames.TestAccuracy), lstm = Result(experiment, 2, MetricNames.TestAccuracy), gru = Result(experiment, 3, MetricNames.TestAccuracy);
+        output.WriteLine($"test accuracy (chance 0.25): rnn {rnn:F3}, lstm as PyTorch starts it {Result(experiment, 1, MetricNames.TestAccuracy):F3}, " +
+            $"lstm with forgetBias {lstm:F3}, gru with forgetBias {gru:F3}");
+        Assert.True(rnn < 0.35, $"the plain rnn reached {rnn}; chance is 0.25");
+        Assert.True(lstm > 0.9 && gru > 0.9, $"lstm {lstm}, gru {gru}");
     }
 
     [Fact]

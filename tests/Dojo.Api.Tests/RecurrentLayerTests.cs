@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Dojo.Api.Tests.Infrastructure;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Specs;
+using Dojo.Worker.Training;
 using Dojo.Worker.Training.Layers;
 using Microsoft.AspNetCore.Mvc;
 using Xunit.Abstractions;
@@ -111,6 +112,33 @@ public sealed class RecurrentLayerTests(DojoFactory factory, ITestOutputHelper o
         reference.Dispose();
     }
 
+    [Fact]
+    public void A_forget_bias_opens_the_keeping_gate_and_in_an_lstm_closes_the_input_gate()
+    {
+        using var weights = new Generator(1);
+        var network = new NetworkSpec { Layers = [new LstmLayer(3) { ForgetBias = 5, ReturnSequences = true }, new GruLayer(3) { ForgetBias = 5 }] };
+        using var net = ModelBuilder.Build(network, [4, 2], new NetworkInit(weights, null)).Net;
+        var p = net.named_parameters().ToDictionary(x => x.name, x => x.parameter.data<float>().ToArray());
+
+        // LSTM rows: input, forget, cell, output; GRU rows: reset, update, new. The hidden-side bias is 0 on those rows.
+        Assert.Equal([-5f, -5, -5, 5, 5, 5], p["lstm0.cell0.bias_ih_l0"][..6]);
+        Assert.Equal([0f, 0, 0, 0, 0, 0], p["lstm0.cell0.bias_hh_l0"][..6]);
+        Assert.Equal([5f, 5, 5], p["gru1.cell0.bias_ih_l0"][3..6]);
+        Assert.Equal([0f, 0, 0], p["gru1.cell0.bias_hh_l0"][3..6]);
+        // The other rows keep PyTorch's U(−1/√3, 1/√3).
+        Assert.All(p["lstm0.cell0.bias_ih_l0"][6..].Concat(p["gru1.cell0.bias_ih_l0"][..3]), b => Assert.InRange(b, -0.578f, 0.578f));
+        Assert.Contains(p["lstm0.cell0.bias_ih_l0"][6..], b => b != 0);
+    }
+
+    [Fact]
+    public async Task A_recall_data_set_with_a_bad_delay_is_refused_naming_the_field()
+    {
+        var request = DojoClient.With(DojoClient.Sample("lstm-digits"), ("dataset", JsonNode.Parse("""{ "kind": "recall", "delay": 0 }""")));
+        var response = await _client.Http.PostAsJsonAsync("/api/jobs", request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("dataset.delay", (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys);
+    }
+
     public static TheoryData<string, string, string> BadSpecs => new()
     {
         { """[ { "type": "lstm", "hiddenSize": 0 }, { "type": "dense", "units": 10 } ]""", "true", "network.layers[0].hiddenSize" },
@@ -119,6 +147,7 @@ public sealed class RecurrentLayerTests(DojoFactory factory, ITestOutputHelper o
         { """[ { "type": "embedding", "vocabulary": 20, "size": 4 }, { "type": "lstm", "hiddenSize": 8 }, { "type": "dense", "units": 10 } ]""", "true", "network.layers[0]" },
         { """[ { "type": "lstm", "hiddenSize": 8, "returnSequences": true }, { "type": "dense", "units": 10 } ]""", "true", "network.layers[1]" },
         { """[ { "type": "lstm" }, { "type": "dense", "units": 10 } ]""", "true", "network.layers[0].hiddenSize" },
+        { """[ { "type": "rnn", "hiddenSize": 8, "forgetBias": 1 }, { "type": "dense", "units": 10 } ]""", "true", "network.layers[0].forgetBias" },
     };
 
     /// <summary>

@@ -25,6 +25,7 @@ public sealed record TrainingData(DataSplit Train, DataSplit Validation, DataSpl
     {
         PlaygroundDatasetSpec playground => FromPlayground(PlaygroundData.Generate(playground), playground),
         ImageDatasetSpec images => ImageData.Load(images, builtinDirectory, uploadsDirectory),
+        Kinds.Supervised.RecallDatasetSpec recall => RecallData.Generate(recall),
         _ => throw new NotSupportedException($"{spec.Kind} data sets are not supervised training data"),
     };
 

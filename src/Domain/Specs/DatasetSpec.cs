@@ -22,7 +22,8 @@ public abstract record DatasetSpec
         .Add(UploadKind, typeof(UploadDatasetSpec))
         .Add(TimeSeriesKind, typeof(Kinds.Forecast.TimeSeriesDatasetSpec))
         .Add(TextKind, typeof(Kinds.LanguageModel.TextDatasetSpec))
-        .Add(SequencePairsKind, typeof(Kinds.Seq2Seq.SequencePairsDatasetSpec));
+        .Add(SequencePairsKind, typeof(Kinds.Seq2Seq.SequencePairsDatasetSpec))
+        .Add(RecallKind, typeof(Kinds.Supervised.RecallDatasetSpec));
 
     public const string PlaygroundKind = "playground";
     public const string BuiltinKind = "builtin";
@@ -30,6 +31,7 @@ public abstract record DatasetSpec
     public const string TimeSeriesKind = "timeSeries";
     public const string TextKind = "text";
     public const string SequencePairsKind = "sequencePairs";
+    public const string RecallKind = "recall";
 
     [JsonPropertyOrder(-1)]
     public string Kind => Catalog.NameOf(GetType());

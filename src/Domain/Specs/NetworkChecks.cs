@@ -92,6 +92,10 @@ public static class NetworkChecks
                 else if (recurrent.Dropout > 0 && recurrent.Layers == 1)
                     errors.Add($"{path}.dropout", "applies between stacked cells, so it needs layers ≥ 2; for one cell add a dropout layer after it");
                 CheckInit(recurrent.Init, $"{path}.init", errors, denseLayer: false);
+                if (recurrent is RnnLayer && recurrent.ForgetBias is not null)
+                    errors.Add($"{path}.forgetBias", "is the starting bias of an lstm's forget gate or a gru's update gate; a plain rnn has no gate");
+                else if (recurrent.ForgetBias is { } bias && (!double.IsFinite(bias) || Math.Abs(bias) > 20))
+                    errors.Add($"{path}.forgetBias", "must be between -20 and 20");
                 break;
             case EmbeddingLayer embedding:
                 AtLeastOne(embedding.Vocabulary, $"{path}.vocabulary", errors);

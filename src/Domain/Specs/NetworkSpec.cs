@@ -135,6 +135,16 @@ public abstract record RecurrentLayer(int HiddenSize) : LayerSpec
     public bool ReturnSequences { get; init; }
     public InitSpec? Init { get; init; }
 
+    /// <summary>
+    /// The starting bias of the gate that keeps the state (null: as <see cref="Init"/> says). A GRU's update gate z
+    /// (PyTorch's form h′ = (1 − z)·n + z·h) starts at it, so a positive bias keeps h and lets little new in; an LSTM's
+    /// forget gate starts at it and its input gate at its negative, to the same effect (the chrono initialisation of
+    /// Tallec &amp; Ollivier 2018 sets both so; Keras's unit forget bias of 1 sets only the forget gate). Set on the
+    /// input-side bias, the hidden-side one starts at 0. Large values let a gradient reach back from the last step to
+    /// the first over long sequences. A plain RNN has no gate.
+    /// </summary>
+    public double? ForgetBias { get; init; }
+
     /// <summary>Weight matrices per cell: 1 for a plain RNN, 3 for a GRU, 4 for an LSTM.</summary>
     public abstract int Gates();
 

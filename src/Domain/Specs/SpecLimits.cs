@@ -7,6 +7,8 @@ public sealed record SpecLimits
     public int MaxEpochs { get; init; } = 10_000;
     public int MaxSamples { get; init; } = 100_000;
     public int MaxLayers { get; init; } = 64;
+    /// <summary>The most values (floats) a data set Dojo makes from a spec may hold, such as recall sequences: 64 million, 256 MB.</summary>
+    public long MaxDatasetValues { get; init; } = 64_000_000;
     /// <summary>A student's queued and running jobs at once (their gradings' runs do not count; instructors have no limit).</summary>
     public int MaxActiveJobsPerStudent { get; init; } = 2;
     /// <summary>A student's queued and running runs of gradings and experiments at once.</summary>

@@ -67,7 +67,7 @@ public static class ModelBuilder
                     break;
                 case RecurrentLayer r:
                     var recurrent = new Recurrent(r, shape[^1], init.Dropout);
-                    InitializeRecurrent(recurrent, r.Init ?? network.Init, 1 / Math.Sqrt(r.HiddenSize), init);
+                    InitializeRecurrent(recurrent, r.Init ?? network.Init, 1 / Math.Sqrt(r.HiddenSize), init, r.ForgetBias);
                     modules.Add(($"{r.Type}{i}", recurrent));
                     weights.AddRange(recurrent.Cells.SelectMany(c => c).Where(p => p.Name.StartsWith("weight", StringComparison.Ordinal)).Select(p => (Tensor)p.Parameter));
                     break;
@@ -149,7 +149,7 @@ public static class ModelBuilder
     /// [gates·hidden, in] shape) and biases at its bias value; else PyTorch's U(−1/√hidden, 1/√hidden) for every
     /// weight and bias — all from the job's generator, cell by cell in a fixed order.
     /// </summary>
-    internal static void InitializeRecurrent(Recurrent recurrent, InitSpec? spec, double bound, NetworkInit init)
+    internal static void InitializeRecurrent(Recurrent recurrent, InitSpec? spec, double bound, NetworkInit init, double? forgetBias = null)
     {
         if (init.Weights is not { } generator) return; // trained weights are loaded next
         using var _ = no_grad();
@@ -163,7 +163,26 @@ public static class ModelBuilder
                     using Scalar bias = spec.BiasValue;
                     parameter.fill_(bias);
                 }
+                if (forgetBias is { } keep && name.StartsWith("bias", StringComparison.Ordinal))
+                    SetKeepBias(parameter, recurrent.Gates, name.StartsWith("bias_ih", StringComparison.Ordinal) ? keep : 0);
             }
+    }
+
+    /// <summary>
+    /// A recurrent bias's gate rows for <see cref="RecurrentLayer.ForgetBias"/>: a GRU's update gate (rows reset, update,
+    /// new) to <paramref name="keep"/>; an LSTM's forget gate (rows input, forget, cell, output) to it and its input gate
+    /// to −<paramref name="keep"/>, so that, as in a GRU, what is kept is not also overwritten.
+    /// </summary>
+    private static void SetKeepBias(Parameter bias, int gates, double keep)
+    {
+        long hidden = bias.shape[0] / gates;
+        using var update = bias.narrow(0, hidden, hidden);
+        using Scalar kept = keep;
+        update.fill_(kept);
+        if (gates != 4) return;
+        using var input = bias.narrow(0, 0, hidden);
+        using Scalar closed = -keep;
+        input.fill_(closed);
     }
 
     /// <summary>An embedding's rows: as its init spec says, else PyTorch's N(0, 1), from the job's generator.</summary>

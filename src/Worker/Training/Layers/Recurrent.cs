@@ -22,6 +22,7 @@ public sealed class Recurrent : nn.Module<Tensor, Tensor>
 
     public Recurrent(RecurrentLayer spec, long inputFeatures, Generator? dropout) : base(nameof(Recurrent))
     {
+        Gates = spec.Gates();
         _returnSequences = spec.ReturnSequences;
         _hidden = spec.HiddenSize;
         _bidirectional = spec.Bidirectional;
@@ -39,6 +40,9 @@ public sealed class Recurrent : nn.Module<Tensor, Tensor>
         }
         if (spec.Dropout > 0) register_module("dropout", _dropout = new SeededDropout(spec.Dropout, dropout)); // registered: train()/eval() reach it
     }
+
+    /// <summary>Weight matrices per cell: 1 for a plain RNN, 3 for a GRU, 4 for an LSTM (their rows stacked in each parameter).</summary>
+    public int Gates { get; }
 
     /// <summary>Each cell's parameters in a fixed order (weight_ih, weight_hh, bias_ih, bias_hh, then the reverse direction's).</summary>
     public IEnumerable<IReadOnlyList<(string Name, Parameter Parameter)>> Cells =>
