@@ -12,10 +12,12 @@ using Grpc.Net.Client;
 // Dojo's first benchmark, against the real API process (with its in-process worker) on loopback:
 //   1. submit -> running latency;
 //   2. recorded-by-the-worker -> received-by-a-watcher latency, 1 and 100 concurrent gRPC watchers;
-//   3. the same training as a Dojo job and as a bare TorchSharp loop on one thread, alternated.
-// Usage: bench/run.sh [rounds]   (builds Release, then runs this)
+//   3. the same training as a Dojo job and as a bare TorchSharp loop on one thread, alternated;
+//   4. the same for an LSTM over MNIST rows (sequence 28, hidden 128, batch 64), in samples per second.
+// Usage: bench/run.sh [rounds] [--lstm-only]   (builds Release, then runs this)
 
 int rounds = args.Length > 0 ? int.Parse(args[0]) : 5;
+bool lstmOnly = args.Contains("--lstm-only"); // only part 4
 string root = FindRoot();
 string apiDll = Path.Combine(root, "src/Api/bin/Release/net10.0/linux-x64/Dojo.Api.dll");
 string data = Path.Combine(Path.GetTempPath(), "dojo-bench", Guid.NewGuid().ToString("N"));
@@ -30,72 +32,108 @@ await WaitReadyAsync(http);
 var xor = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "samples/xor.json")))!.AsObject();
 Console.WriteLine($"Dojo bench, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, rounds={rounds}");
 
-// 1. submit -> running (the worker's claim time minus the moment the client started the POST).
-var startLatency = new List<double>();
-var tiny = With(xor, ("training.epochs", 1));
-await SubmitAndWaitAsync(http, tiny); // warm-up
-for (int i = 0; i < 10 * rounds; i++)
-{
-    var submittedAt = DateTime.UtcNow;
-    var job = await SubmitAndWaitAsync(http, tiny);
-    startLatency.Add((job.GetProperty("startedAt").GetDateTime() - submittedAt).TotalMilliseconds);
-}
-Console.WriteLine($"submit -> running        {Stats.Summary(startLatency)}");
+if (!lstmOnly) await JobMachineryAsync();
 
-// 2. watcher latency with 1 and 100 concurrent watchers.
-var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
-using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}", new GrpcChannelOptions
+async Task JobMachineryAsync()
 {
-    HttpHandler = handler,
-    Credentials = Grpc.Core.ChannelCredentials.Create(Grpc.Core.ChannelCredentials.Insecure,
-        Grpc.Core.CallCredentials.FromInterceptor((_, metadata) => { metadata.Add("Authorization", $"Bearer {token}"); return Task.CompletedTask; })),
-    UnsafeUseInsecureChannelCallCredentials = true,
-});
-var client = new Jobs.JobsClient(channel);
-foreach (int watchers in new[] { 1, 100 })
-{
-    var job = await SubmitAsync(http, With(xor, ("training.epochs", 400)));
-    var tasks = Enumerable.Range(0, watchers).Select(_ => WatchAsync(client, job)).ToList();
-    var latencies = (await Task.WhenAll(tasks)).SelectMany(l => l).ToList();
-    Console.WriteLine($"watch, {watchers,3} watcher(s)    {Stats.Summary(latencies)}");
+    // 1. submit -> running (the worker's claim time minus the moment the client started the POST).
+    var startLatency = new List<double>();
+    var tiny = With(xor, ("training.epochs", 1));
+    await SubmitAndWaitAsync(http, tiny); // warm-up
+    for (int i = 0; i < 10 * rounds; i++)
+    {
+        var submittedAt = DateTime.UtcNow;
+        var job = await SubmitAndWaitAsync(http, tiny);
+        startLatency.Add((job.GetProperty("startedAt").GetDateTime() - submittedAt).TotalMilliseconds);
+    }
+    Console.WriteLine($"submit -> running        {Stats.Summary(startLatency)}");
+
+    // 2. watcher latency with 1 and 100 concurrent watchers.
+    var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+    using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}", new GrpcChannelOptions
+    {
+        HttpHandler = handler,
+        Credentials = Grpc.Core.ChannelCredentials.Create(Grpc.Core.ChannelCredentials.Insecure,
+            Grpc.Core.CallCredentials.FromInterceptor((_, metadata) => { metadata.Add("Authorization", $"Bearer {token}"); return Task.CompletedTask; })),
+        UnsafeUseInsecureChannelCallCredentials = true,
+    });
+    var client = new Jobs.JobsClient(channel);
+    foreach (int watchers in new[] { 1, 100 })
+    {
+        var job = await SubmitAsync(http, With(xor, ("training.epochs", 400)));
+        var tasks = Enumerable.Range(0, watchers).Select(_ => WatchAsync(client, job)).ToList();
+        var latencies = (await Task.WhenAll(tasks)).SelectMany(l => l).ToList();
+        Console.WriteLine($"watch, {watchers,3} watcher(s)    {Stats.Summary(latencies)}");
+    }
+
+    // 3. Dojo job vs bare loop, alternated, one thread each.
+    var workloads = new (string Name, JsonObject Request)[]
+    {
+        ("xor 4-2 tanh, 500 epochs, batch 10", With(xor, ("training.epochs", 500))),
+        ("mlp 64-64 relu on 10k gauss points, 20 epochs, batch 64", With(xor,
+            ("dataset", JsonNode.Parse("""{ "generator": "gauss", "samples": 10000, "noise": 20, "features": ["x1", "x2", "x1Squared", "x2Squared", "x1X2", "sinX1", "sinX2"] }""")),
+            ("network", JsonNode.Parse("""{ "layers": [ { "type": "dense", "units": 64 }, { "type": "activation", "function": "relu" }, { "type": "dense", "units": 64 }, { "type": "activation", "function": "relu" }, { "type": "dense", "units": 1 } ] }""")),
+            ("optimizer", JsonNode.Parse("""{ "kind": "adam", "learningRate": 0.001 }""")),
+            ("training.epochs", 20), ("training.batchSize", 64))),
+    };
+    foreach (var (name, request) in workloads)
+    {
+        var specJson = request.DeepClone().AsObject();
+        specJson.Remove("name");
+        var spec = (SupervisedSpec)SpecJson.Deserialize<JobSpec>(specJson);
+        for (int i = 0; i < 3; i++) // warm-up both sides (JIT tiers, caches)
+        {
+            OnTrainingThread(() => BareLoop.Train(spec));
+            OnTrainingThread(() => TrainerOnly.Train(spec));
+            await SubmitAndWaitAsync(http, request, pollMs: 250);
+        }
+        var bare = new List<double>();
+        var dojo = new List<double>();
+        var trainer = new List<double>();
+        for (int i = 0; i < rounds; i++)
+        {
+            bare.Add(OnTrainingThread(() => BareLoop.Train(spec)).TotalMilliseconds);
+            trainer.Add(OnTrainingThread(() => TrainerOnly.Train(spec)).TotalMilliseconds);
+            // Timed by the worker's own claim and finish timestamps; the client polls rarely so as not to load the API meanwhile.
+            var job = await SubmitAndWaitAsync(http, request, pollMs: 250);
+            dojo.Add((job.GetProperty("finishedAt").GetDateTime() - job.GetProperty("startedAt").GetDateTime()).TotalMilliseconds);
+        }
+        double ratio = Stats.Median(dojo) / Stats.Median(bare);
+        Console.WriteLine($"{name}:");
+        Console.WriteLine($"   bare loop  median {Stats.Median(bare),8:F0} ms    dojo job  median {Stats.Median(dojo),8:F0} ms    dojo/bare {ratio:F3} ({(ratio - 1) * 100:+0.0;-0.0}%)");
+        Console.WriteLine($"   (Dojo's trainer alone, in this process, no job machinery: median {Stats.Median(trainer),8:F0} ms, trainer/bare {Stats.Median(trainer) / Stats.Median(bare):F3})");
+    }
+
 }
 
-// 3. Dojo job vs bare loop, alternated, one thread each.
-var workloads = new (string Name, JsonObject Request)[]
+// 4. An LSTM (sequence 28, hidden 128, batch 64): MNIST images read row by row, as a Dojo job and as a bare loop, alternated.
+var lstm = JsonNode.Parse("""
+    {
+      "name": "bench lstm",
+      "dataset": { "kind": "builtin", "name": "mnistSubset", "asSequence": true, "trainCount": 4000, "testCount": 1000, "validationPercent": 10, "seed": 1 },
+      "network": { "layers": [ { "type": "lstm", "hiddenSize": 128 }, { "type": "dense", "units": 10 }, { "type": "activation", "function": "softmax" } ] },
+      "optimizer": { "kind": "adam", "learningRate": 0.001 },
+      "training": { "loss": "crossEntropy", "batchSize": 64, "epochs": 2, "seed": 1, "device": "cpu" }
+    }
+    """)!.AsObject();
 {
-    ("xor 4-2 tanh, 500 epochs, batch 10", With(xor, ("training.epochs", 500))),
-    ("mlp 64-64 relu on 10k gauss points, 20 epochs, batch 64", With(xor,
-        ("dataset", JsonNode.Parse("""{ "generator": "gauss", "samples": 10000, "noise": 20, "features": ["x1", "x2", "x1Squared", "x2Squared", "x1X2", "sinX1", "sinX2"] }""")),
-        ("network", JsonNode.Parse("""{ "layers": [ { "type": "dense", "units": 64 }, { "type": "activation", "function": "relu" }, { "type": "dense", "units": 64 }, { "type": "activation", "function": "relu" }, { "type": "dense", "units": 1 } ] }""")),
-        ("optimizer", JsonNode.Parse("""{ "kind": "adam", "learningRate": 0.001 }""")),
-        ("training.epochs", 20), ("training.batchSize", 64))),
-};
-foreach (var (name, request) in workloads)
-{
-    var specJson = request.DeepClone().AsObject();
+    var specJson = lstm.DeepClone().AsObject();
     specJson.Remove("name");
     var spec = (SupervisedSpec)SpecJson.Deserialize<JobSpec>(specJson);
-    for (int i = 0; i < 3; i++) // warm-up both sides (JIT tiers, caches)
-    {
-        OnTrainingThread(() => BareLoop.Train(spec));
-        OnTrainingThread(() => TrainerOnly.Train(spec));
-        await SubmitAndWaitAsync(http, request, pollMs: 250);
-    }
+    string builtin = Path.Combine(AppContext.BaseDirectory, "datasets");
+    long samples = (long)spec.Dataset.SplitSizes().Train * spec.Training.Epochs;
+    OnTrainingThread(() => BareLstmLoop.Train(spec, builtin)); // warm-up
+    await SubmitAndWaitAsync(http, lstm, pollMs: 250);
     var bare = new List<double>();
     var dojo = new List<double>();
-    var trainer = new List<double>();
     for (int i = 0; i < rounds; i++)
     {
-        bare.Add(OnTrainingThread(() => BareLoop.Train(spec)).TotalMilliseconds);
-        trainer.Add(OnTrainingThread(() => TrainerOnly.Train(spec)).TotalMilliseconds);
-        // Timed by the worker's own claim and finish timestamps; the client polls rarely so as not to load the API meanwhile.
-        var job = await SubmitAndWaitAsync(http, request, pollMs: 250);
-        dojo.Add((job.GetProperty("finishedAt").GetDateTime() - job.GetProperty("startedAt").GetDateTime()).TotalMilliseconds);
+        bare.Add(samples / OnTrainingThread(() => BareLstmLoop.Train(spec, builtin)).TotalSeconds);
+        var job = await SubmitAndWaitAsync(http, lstm, pollMs: 250);
+        dojo.Add(samples / (job.GetProperty("finishedAt").GetDateTime() - job.GetProperty("startedAt").GetDateTime()).TotalSeconds);
     }
-    double ratio = Stats.Median(dojo) / Stats.Median(bare);
-    Console.WriteLine($"{name}:");
-    Console.WriteLine($"   bare loop  median {Stats.Median(bare),8:F0} ms    dojo job  median {Stats.Median(dojo),8:F0} ms    dojo/bare {ratio:F3} ({(ratio - 1) * 100:+0.0;-0.0}%)");
-    Console.WriteLine($"   (Dojo's trainer alone, in this process, no job machinery: median {Stats.Median(trainer),8:F0} ms, trainer/bare {Stats.Median(trainer) / Stats.Median(bare):F3})");
+    Console.WriteLine($"lstm 28 steps x 28 -> 128 -> 10, batch 64, {samples} training samples, 1 thread:");
+    Console.WriteLine($"   bare loop  median {Stats.Median(bare),8:F0} samples/s    dojo job  median {Stats.Median(dojo),8:F0} samples/s    dojo/bare {Stats.Median(dojo) / Stats.Median(bare):F3}");
 }
 
 api.Kill(entireProcessTree: true);
