@@ -1,4 +1,5 @@
 using Dojo.Domain.Kinds.Forecast;
+using Dojo.Domain.Kinds.Gan;
 using Dojo.Domain.Kinds.LanguageModel;
 using Dojo.Domain.Kinds.Seq2Seq;
 using Dojo.Domain.Kinds.Supervised;
@@ -7,6 +8,7 @@ using Dojo.Storage;
 using Dojo.Worker.Jobs;
 using Dojo.Worker.Training;
 using Dojo.Worker.Training.Forecast;
+using Dojo.Worker.Training.Gan;
 using Dojo.Worker.Training.LanguageModel;
 using Dojo.Worker.Training.Seq2Seq;
 using Dojo.Worker.Training.Supervised;
@@ -43,6 +45,7 @@ public static class WorkerExtensions
         builder.Services.AddJobKind<ForecastSpec, ForecastTrainer, ForecastModel.Loader>(JobKinds.Forecast);
         builder.Services.AddJobKind<LanguageModelSpec, LanguageModelTrainer, TrainedLanguageModel.Loader>(JobKinds.LanguageModel);
         builder.Services.AddJobKind<Seq2SeqSpec, Seq2SeqTrainer, TrainedSeq2Seq.Loader>(JobKinds.Seq2Seq);
+        builder.Services.AddJobKind<GanSpec, GanTrainer, TrainedGan.Loader>(JobKinds.Gan);
         return builder;
     }
 

@@ -27,8 +27,11 @@ public static class JobsApi
         api.MapGet("/{id:guid}/model", ModelAsync).WithName("GetJobModel")
             .WithSummary("A trained network's weights: name (default model; a GAN's generator, …), format=torchSharp (default), safetensors or pyTorch (torch.load)");
         api.MapPost("/{id:guid}/predict", PredictAsync).WithName("Predict").DisableAntiforgery()
-            .WithSummary("Ask a finished job. Supervised: class probabilities for JSON { \"inputs\": [...] } of raw values, or images (a PNG/JPEG body, or multipart parts; ?invert=true for dark-on-light); forecast: { \"steps\": n } values past the series' end; languageModel: { \"prompt\", \"length\", \"temperature\", \"seed\" } generated text; seq2seq: { \"inputs\": [\"12345\"] } answers")
+            .WithSummary("Ask a finished job. Supervised: class probabilities for JSON { \"inputs\": [...] } of raw values, or images (a PNG/JPEG body, or multipart parts; ?invert=true for dark-on-light); forecast: { \"steps\": n } values past the series' end; languageModel: { \"prompt\", \"length\", \"temperature\", \"seed\" } generated text; seq2seq: { \"inputs\": [\"12345\"] } answers; gan: { \"count\", \"seed\" } generated samples")
             .Accepts<PredictRequest>("application/json", "image/png", "image/jpeg", "multipart/form-data");
+        api.MapPost("/{id:guid}/generate", PredictAsync).WithName("Generate").DisableAntiforgery()
+            .WithSummary("A finished GAN's samples: { \"count\": n, \"seed\": s } (the same seed, the same samples); the predict route under the name the course uses")
+            .Accepts<PredictRequest>("application/json");
         app.MapGet("/api/me/compute", ComputeAsync).WithTags("Jobs").WithName("MyCompute")
             .WithSummary("Your compute budget: the estimated cost of your jobs of the last 24 hours, the daily budget, and the limits per job");
         api.MapGet("/{id:guid}/plots/{kind}.png", PlotAsync).WithName("GetJobPlot")

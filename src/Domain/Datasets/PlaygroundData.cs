@@ -108,7 +108,7 @@ public static class PlaygroundData
         return points;
     }
 
-    private static List<Example2D> Spiral(int samples, double noise, IRandomSource random)
+    internal static List<Example2D> Spiral(int samples, double noise, IRandomSource random)
     {
         var points = new List<Example2D>(samples);
         double n = samples / 2.0;

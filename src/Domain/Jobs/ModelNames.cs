@@ -14,6 +14,9 @@ public static partial class ModelNames
     /// <summary>A seq2seq job's two networks.</summary>
     public const string Encoder = "encoder", Decoder = "decoder";
 
+    /// <summary>A GAN's two networks.</summary>
+    public const string Generator = "generator", Discriminator = "discriminator";
+
     public static bool IsValid(string? name) => name is not null && Pattern().IsMatch(name);
 
     [GeneratedRegex("^[a-z][A-Za-z0-9]{0,31}$")]

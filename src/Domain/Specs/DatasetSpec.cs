@@ -23,7 +23,8 @@ public abstract record DatasetSpec
         .Add(TimeSeriesKind, typeof(Kinds.Forecast.TimeSeriesDatasetSpec))
         .Add(TextKind, typeof(Kinds.LanguageModel.TextDatasetSpec))
         .Add(SequencePairsKind, typeof(Kinds.Seq2Seq.SequencePairsDatasetSpec))
-        .Add(RecallKind, typeof(Kinds.Supervised.RecallDatasetSpec));
+        .Add(RecallKind, typeof(Kinds.Supervised.RecallDatasetSpec))
+        .Add(PointsKind, typeof(Kinds.Gan.PointsDatasetSpec));
 
     public const string PlaygroundKind = "playground";
     public const string BuiltinKind = "builtin";
@@ -32,6 +33,7 @@ public abstract record DatasetSpec
     public const string TextKind = "text";
     public const string SequencePairsKind = "sequencePairs";
     public const string RecallKind = "recall";
+    public const string PointsKind = "points";
 
     [JsonPropertyOrder(-1)]
     public string Kind => Catalog.NameOf(GetType());

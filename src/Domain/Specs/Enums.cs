@@ -1,7 +1,7 @@
 namespace Dojo.Domain.Specs;
 
 /// <summary>Activation functions of the course plus the TensorFlow Playground's extras.</summary>
-public enum ActivationFunction { Step, Sigmoid, Tanh, Relu, Identity, Softmax, Elu, Selu, Softplus, Softsign }
+public enum ActivationFunction { Step, Sigmoid, Tanh, Relu, Identity, Softmax, Elu, Selu, Softplus, Softsign, LeakyRelu }
 
 /// <summary>Losses. <c>HalfMse</c> is ½(o − t)², TensorFlow Playground's square loss (half the gradient of <c>Mse</c>).</summary>
 public enum LossFunction { Mse, Mae, CrossEntropy, BinaryCrossEntropy, Huber, HalfMse }

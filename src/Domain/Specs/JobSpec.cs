@@ -51,13 +51,15 @@ public static class JobKinds
     public const string Forecast = "forecast";
     public const string LanguageModel = "languageModel";
     public const string Seq2Seq = "seq2seq";
+    public const string Gan = "gan";
 
     /// <summary>Dojo's own kinds are known everywhere (API, workers, tools); a test adds its own with <see cref="Register{TSpec}"/>.</summary>
     internal static KindCatalog Catalog { get; } = new KindCatalog("kind", Supervised)
         .Add(Supervised, typeof(Kinds.Supervised.SupervisedSpec))
         .Add(Forecast, typeof(Kinds.Forecast.ForecastSpec))
         .Add(LanguageModel, typeof(Kinds.LanguageModel.LanguageModelSpec))
-        .Add(Seq2Seq, typeof(Kinds.Seq2Seq.Seq2SeqSpec));
+        .Add(Seq2Seq, typeof(Kinds.Seq2Seq.Seq2SeqSpec))
+        .Add(Gan, typeof(Kinds.Gan.GanSpec));
 
     public static void Register<TSpec>(string name) where TSpec : JobSpec
     {

@@ -132,6 +132,10 @@ public static class NetworkChecks
             case ActivationLayer { Function: ActivationFunction.Softmax } when !last:
                 errors.Add($"{path}.function", "softmax is allowed only as the last layer");
                 break;
+            case ActivationLayer { Slope: { } slope } activation:
+                if (activation.Function != ActivationFunction.LeakyRelu) errors.Add($"{path}.slope", "is leakyRelu's slope below zero; no other function has one");
+                else if (!double.IsFinite(slope) || slope is < 0 or > 1) errors.Add($"{path}.slope", "must be between 0 and 1");
+                break;
         }
     }
 

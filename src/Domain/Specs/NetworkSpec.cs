@@ -66,7 +66,13 @@ public sealed record DenseLayer(int Units) : LayerSpec
     public bool Bias { get; init; } = true;
 }
 
-public sealed record ActivationLayer(ActivationFunction Function) : LayerSpec;
+public sealed record ActivationLayer(ActivationFunction Function) : LayerSpec
+{
+    /// <summary><c>leakyRelu</c>'s slope below zero (default 0.2, as DCGAN's discriminator); no other function has one.</summary>
+    public double? Slope { get; init; }
+
+    public const double DefaultSlope = 0.2;
+}
 
 public sealed record DropoutLayer(double Rate) : LayerSpec;
 

@@ -60,7 +60,8 @@ public static class ModelBuilder
                     modules.Add(($"gap{i}", new GlobalAvgPool()));
                     break;
                 case ActivationLayer a:
-                    modules.Add(($"{SpecJson.Name(a.Function)}{i}", Activation(a.Function)));
+                    modules.Add(($"{SpecJson.Name(a.Function)}{i}", a.Function == ActivationFunction.LeakyRelu
+                        ? new Layers.LeakyRelu(a.Slope ?? ActivationLayer.DefaultSlope) : Activation(a.Function)));
                     break;
                 case DropoutLayer drop:
                     modules.Add(($"dropout{i}", new SeededDropout(drop.Rate, init.Dropout)));

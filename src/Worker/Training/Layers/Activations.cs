@@ -31,3 +31,17 @@ public sealed class Softsign() : nn.Module<Tensor, Tensor>(nameof(Softsign))
         return input.div(input.abs().add(Held.One, Held.One)).MoveToOuterDisposeScope();
     }
 }
+
+/// <summary>Leaky ReLU: x where x ≥ 0, slope·x below (its slope a Scalar held for the module's life, not one converted per call).</summary>
+public sealed class LeakyRelu(double slope) : nn.Module<Tensor, Tensor>(nameof(LeakyRelu))
+{
+    private readonly Scalar _slope = slope;
+
+    public override Tensor forward(Tensor input) => input.leaky_relu(_slope);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _slope.Dispose();
+        base.Dispose(disposing);
+    }
+}

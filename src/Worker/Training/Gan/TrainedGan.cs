@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Dojo.Domain.Jobs;
+using Dojo.Domain.Kinds.Gan;
+using Dojo.Domain.Specs;
+using static TorchSharp.torch;
+
+namespace Dojo.Worker.Training.Gan;
+
+/// <summary>Generated samples, each as the data set's sample (a point: [x, y]).</summary>
+public sealed record GeneratedSamples(IReadOnlyList<float[]> Samples, int Seed);
+
+/// <summary>
+/// A finished GAN's generator. Answers <c>{ "count": 100, "seed": 7 }</c> (both optional: 100 samples, seed 1) with that
+/// many samples from noise drawn from the seed — the same seed gives the same samples.
+/// </summary>
+public sealed class TrainedGan(nn.Module<Tensor, Tensor> generator, GanSpec spec) : ITrainedJob
+{
+    public const int MaxCount = 10_000;
+
+    public sealed class Loader : ITrainedJobLoader
+    {
+        public ITrainedJob Load(JobSpec spec, Evaluation? evaluation, Func<string, string> weights)
+        {
+            var gan = (GanSpec)spec;
+            var generator = ModelBuilder.Build(gan.Generator, [gan.Latent.Size], NetworkInit.ForLoading).Net;
+            try
+            {
+                generator.load(weights(ModelNames.Generator));
+                generator.eval();
+                return new TrainedGan(generator, gan);
+            }
+            catch
+            {
+                generator.Dispose();
+                throw;
+            }
+        }
+    }
+
+    public object Answer(JsonElement request)
+    {
+        PredictionInputException.OnlyMembers(request, "count", "seed");
+        int count = PredictionInputException.Count(request, "count", 1, MaxCount, absent: 100);
+        int seed = PredictionInputException.Count(request, "seed", 0, int.MaxValue, absent: 1);
+        int[] shape = spec.Dataset.SampleShape();
+        int size = shape.Aggregate(1, (a, b) => a * b);
+        float[] values;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        using (var noise = new Generator((ulong)seed))
+        {
+            var z = spec.Latent.Distribution == LatentDistribution.Uniform
+                ? empty([count, spec.Latent.Size]).uniform_(-1, 1, noise)
+                : randn([count, spec.Latent.Size], generator: noise);
+            values = generator.forward(z).data<float>().ToArray();
+        }
+        return new GeneratedSamples(Enumerable.Range(0, count).Select(i => values[(i * size)..((i + 1) * size)]).ToList(), seed);
+    }
+
+    public void Dispose() => generator.Dispose();
+}

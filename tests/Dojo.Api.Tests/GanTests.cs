@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Dojo.Api.Tests.Infrastructure;
+using Dojo.Domain.Datasets;
+using Dojo.Domain.Jobs;
+using Dojo.Domain.Kinds.Gan;
+using Dojo.Domain.Specs;
+using Dojo.Worker.Training;
+using Dojo.Worker.Training.Gan;
+using Microsoft.AspNetCore.Mvc;
+using Xunit.Abstractions;
+
+namespace Dojo.Api.Tests;
+
+/// <summary>GAN jobs through the real API and worker: the ring of 8, generated samples, the two named networks, resume, bad specs.</summary>
+public sealed class GanTests(DojoFactory factory, ITestOutputHelper output) : IClassFixture<DojoFactory>
+{
+    private readonly DojoClient _client = new(factory.CreateClient());
+
+    [Fact]
+    public async Task A_gan_on_the_ring_of_eight_covers_most_modes_and_comes_far_nearer_than_it_started()
+    {
+        var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(DojoClient.Sample("gan-ring"))).Id, TimeSpan.FromMinutes(5));
+
+        Assert.True(job.State == JobState.Succeeded, $"{job.State}: {job.Reason}");
+        var points = await _client.AllMetricsAsync(job.Id);
+        string ByEpoch(string name) => string.Join(" ", points.Where(p => p.Name == name).Select(p => p.Value.ToString("G3")));
+        var coverage = points.Where(p => p.Name == GanMetrics.ModesCovered).ToList();
+        output.WriteLine($"energy distance by epoch: {ByEpoch(GanMetrics.EnergyDistance)}");
+        output.WriteLine($"modes covered by epoch: {ByEpoch(GanMetrics.ModesCovered)}; last: {coverage[^1].Text}");
+        output.WriteLine($"D(x) {ByEpoch(GanMetrics.DReal)}");
+        output.WriteLine($"D(G(z)) {ByEpoch(GanMetrics.DFake)}");
+        double initial = job.Result![GanMetrics.InitialEnergyDistance], final = job.Result[GanMetrics.EnergyDistance];
+        output.WriteLine($"energy distance {initial:G3} as initialised → {final:G3}; modes covered {job.Result[GanMetrics.ModesCovered]}, near a mode {job.Result[GanMetrics.NearModes]:F3}; {(job.FinishedAt - job.StartedAt)!.Value.TotalSeconds:F0} s");
+        Assert.True(job.Result[GanMetrics.ModesCovered] >= 6, $"covered {job.Result[GanMetrics.ModesCovered]} modes: {coverage[^1].Text}");
+        Assert.True(final < initial / 10, $"energy distance {final} vs {initial} as initialised");
+        Assert.Equal(coverage[^1].Value, coverage[^1].Text!.Split(',').Length);
+
+        // Samples on request: the same seed, the same samples; and the two networks by name.
+        var first = await (await _client.Http.PostAsJsonAsync($"/api/jobs/{job.Id}/generate", new { count = 500, seed = 3 })).Content.ReadFromJsonAsync<GeneratedSamples>();
+        var again = await (await _client.Http.PostAsJsonAsync($"/api/jobs/{job.Id}/generate", new { count = 500, seed = 3 })).Content.ReadFromJsonAsync<GeneratedSamples>();
+        Assert.Equal(500, first!.Samples.Count);
+        Assert.Equal(first.Samples.SelectMany(s => s), again!.Samples.SelectMany(s => s));
+        var (covered, _) = PointsData.Coverage(((GanSpec)job.Spec).Points, first.Samples.SelectMany(s => s).ToArray());
+        Assert.True(covered.Count >= 6, $"the generate endpoint's samples cover {covered.Count} modes");
+        foreach (var name in new[] { "generator", "discriminator" })
+            Assert.Equal(HttpStatusCode.OK, (await _client.Http.GetAsync($"/api/jobs/{job.Id}/model?name={name}")).StatusCode);
+        var refused = await _client.Http.PostAsJsonAsync($"/api/jobs/{job.Id}/generate", new { count = 0 });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("count", (await refused.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys);
+    }
+
+    [Fact]
+    public void Coverage_counts_a_mode_only_with_a_fair_share_and_energy_distance_is_zero_only_for_the_same_points()
+    {
+        var ring = new PointsDatasetSpec();
+        var (real, labels) = PointsData.Draw(ring, 800, 5);
+        Assert.Equal(Enumerable.Range(0, 8), PointsData.Coverage(ring, real).Covered);
+        // Every point on mode 0 or 1: two modes covered; near one, all but the 1 % of a 2-D Gaussian beyond 3σ (e^−4.5).
+        var collapsed = real.Where((_, i) => labels[i / 2] < 2).ToArray();
+        var (covered, near) = PointsData.Coverage(ring, collapsed);
+        Assert.Equal([0, 1], covered);
+        Assert.InRange(near, 0.97, 1.0);
+        Assert.Equal(0, PointsData.EnergyDistance(real, real), 10);
+        var (other, _) = PointsData.Draw(ring, 800, 6);
+        Assert.True(PointsData.EnergyDistance(real, other) < 0.05 * PointsData.EnergyDistance(real, collapsed));
+    }
+
+    [Fact]
+    public void A_gan_resumed_from_a_checkpoint_ends_exactly_like_an_uninterrupted_run()
+    {
+        var request = DojoClient.With(DojoClient.Sample("gan-ring"),
+            ("dataset.samples", 600), ("training.epochs", 4), ("training.discriminatorSteps", 2), ("training.labelSmoothing", 0.1), ("training.generatorLoss", "minimax"),
+            ("latent.distribution", "uniform"), ("generator.layers", JsonNode.Parse("""[ { "type": "dense", "units": 32 }, { "type": "dropout", "rate": 0.2 }, { "type": "activation", "function": "relu" }, { "type": "dense", "units": 2 } ]""")));
+        request.Remove("name");
+        var spec = (GanSpec)SpecJson.Deserialize<JobSpec>(request);
+        var trainer = new GanTrainer(new DeviceResolver());
+        var full = new RecordingSession(spec);
+        var uninterrupted = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(full));
+        var resumedSession = new RecordingSession(spec, full.Epochs[1].Checkpoint);
+        var resumed = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(resumedSession));
+
+        Assert.Equal(full.Epochs.Skip(2).Select(e => e.Metrics.Where(m => m.Name != MetricNames.SamplesPerSec)),
+                     resumedSession.Epochs.Select(e => e.Metrics.Where(m => m.Name != MetricNames.SamplesPerSec)));
+        Assert.Equal(uninterrupted.Final, resumed.Final);
+        Assert.Equal(["generator", "discriminator"], uninterrupted.Models.Select(m => m.Name));
+        foreach (var name in new[] { "generator", "discriminator" }) Assert.Equal(uninterrupted.Model(name).TorchSharp, resumed.Model(name).TorchSharp);
+    }
+
+    public static TheoryData<string, string> BadSpecs => new()
+    {
+        { """{ "generator.layers": [ { "type": "dense", "units": 3 } ] }""", "generator.layers[0]" },          // makes [3]; the points are [2]
+        { """{ "discriminator.layers": [ { "type": "dense", "units": 2 } ] }""", "discriminator.layers[0]" },  // two outputs, not one logit
+        { """{ "latent.size": 0 }""", "latent.size" },
+        { """{ "training.discriminatorSteps": 0 }""", "training.discriminatorSteps" },
+        { """{ "training.labelSmoothing": 0.7 }""", "training.labelSmoothing" },
+        { """{ "generatorOptimizer.beta1": 1.5 }""", "generatorOptimizer.beta1" },
+        { """{ "dataset.shape": "square" }""", "dataset.shape" },
+        { """{ "dataset": { "kind": "text", "name": "sherlock" } }""", "dataset.kind" },
+        { """{ "generator": null }""", "generator" },
+        { """{ "discriminator.layers": [ { "type": "dense", "units": 8 }, { "type": "activation", "function": "relu", "slope": 0.1 }, { "type": "dense", "units": 1 } ] }""", "discriminator.layers[1].slope" },
+    };
+
+    [Fact]
+    public void Leaky_relu_keeps_its_slope_below_zero()
+    {
+        var network = new NetworkSpec { Layers = [new ActivationLayer(ActivationFunction.LeakyRelu) { Slope = 0.1 }, new ActivationLayer(ActivationFunction.LeakyRelu)] };
+        using var net = ModelBuilder.Build(network, [3], NetworkInit.ForLoading).Net;
+        using var x = TorchSharp.torch.tensor(new float[] { -1, 0, 2 });
+        using var y = net.forward(x);
+        Assert.Equal([-0.1f * 0.2f, 0, 2], y.data<float>().ToArray()); // 0.1, then the default 0.2
+    }
+
+    [Theory]
+    [MemberData(nameof(BadSpecs))]
+    public async Task Bad_gan_specs_are_refused_naming_the_field_and_nothing_is_stored(string changes, string field)
+    {
+        int before = (await _client.Http.GetFromJsonAsync<JsonObject>("/api/jobs?pageSize=1"))!["total"]!.GetValue<int>();
+        var request = DojoClient.With(DojoClient.Sample("gan-ring"), JsonNode.Parse(changes)!.AsObject().Select(c => (c.Key, c.Value?.DeepClone())).ToArray());
+
+        var response = await _client.Http.PostAsJsonAsync("/api/jobs", request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!;
+        Assert.True(problem.Errors.Keys.Any(k => k.StartsWith(field, StringComparison.Ordinal)), $"expected {field}; got {string.Join("; ", problem.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))}");
+        if (field.EndsWith("layers[0]", StringComparison.Ordinal)) Assert.Contains("[2]", string.Join(" ", problem.Errors.Values.SelectMany(v => v)));
+        Assert.Equal(before, (await _client.Http.GetFromJsonAsync<JsonObject>("/api/jobs?pageSize=1"))!["total"]!.GetValue<int>());
+    }
+}
