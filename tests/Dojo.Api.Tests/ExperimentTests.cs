@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Dojo.Api.Experiments;
 using Dojo.Api.Tests.Infrastructure;
 using Dojo.Domain.Jobs;
+using Dojo.Domain.Kinds.Gan;
 using Dojo.Domain.Specs;
 using Dojo.Protos.V1;
 using Grpc.Core;
@@ -116,6 +117,21 @@ public sealed class ExperimentTests(DojoFactory factory, ITestOutputHelper outpu
             $"lstm with forgetBias {lstm:F3}, gru with forgetBias {gru:F3}");
         Assert.True(rnn < 0.35, $"the plain rnn reached {rnn}; chance is 0.25");
         Assert.True(lstm > 0.9 && gru > 0.9, $"lstm {lstm}, gru {gru}");
+    }
+
+    [Fact]
+    public async Task Against_a_strong_discriminator_the_minimax_generator_loss_stalls_and_the_non_saturating_one_learns()
+    {
+        var experiment = await RunAsync("gan-losses", _ => { });
+        var curves = (await _http.GetFromJsonAsync<CurvesDto>($"/api/experiments/{experiment.Id}/curves?metric=modes_covered", SpecJson.Options))!;
+        foreach (var run in curves.Runs) output.WriteLine($"{run.Label}: modes covered by epoch {string.Join(" ", run.Values)}");
+        double Modes(int run) => Result(experiment, run, GanMetrics.ModesCovered);
+        // Runs: non-saturating with 1 and 5 discriminator steps, then minimax with 1 and 5.
+        Assert.True(Modes(0) >= 6, $"non-saturating, 1 step: {Modes(0)} modes");
+        // Against a discriminator five steps ahead, D(G(z)) sinks towards 0, where log(1 − D(G(z))) has no slope left:
+        // the minimax generator covers nothing, the non-saturating one still learns.
+        Assert.True(Modes(3) <= 1 && Modes(1) >= Modes(3) + 3, $"5 steps: non-saturating {Modes(1)} modes, minimax {Modes(3)}");
+        Assert.True(Result(experiment, 3, GanMetrics.DFake) < Result(experiment, 1, GanMetrics.DFake), "the minimax run's fakes should be the more confidently rejected");
     }
 
     [Fact]
