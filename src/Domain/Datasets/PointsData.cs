@@ -65,20 +65,26 @@ public static class PointsData
     }
 
     /// <summary>
-    /// The energy distance between two point sets (Székely &amp; Rizzo): 2·E|X − Y| − E|X − X′| − E|Y − Y′|, zero
-    /// when the distributions are the same, with Euclidean distances over all pairs (in double).
+    /// The energy distance between two sets of samples of <paramref name="dimensions"/> values each (points: 2; images:
+    /// their pixels) (Székely &amp; Rizzo): 2·E|X − Y| − E|X − X′| − E|Y − Y′|, zero when the distributions are the
+    /// same, with Euclidean distances over all pairs (in double).
     /// </summary>
-    public static double EnergyDistance(float[] a, float[] b)
+    public static double EnergyDistance(float[] a, float[] b, int dimensions = 2)
     {
-        static double Mean(float[] p, float[] q)
+        double Mean(float[] p, float[] q)
         {
             double sum = 0;
-            int n = p.Length / 2, m = q.Length / 2;
+            int n = p.Length / dimensions, m = q.Length / dimensions;
             for (int i = 0; i < n; i++)
                 for (int j = 0; j < m; j++)
                 {
-                    double dx = p[2 * i] - q[2 * j], dy = p[2 * i + 1] - q[2 * j + 1];
-                    sum += Math.Sqrt(dx * dx + dy * dy);
+                    double squares = 0;
+                    for (int d = 0; d < dimensions; d++)
+                    {
+                        double difference = p[i * dimensions + d] - q[j * dimensions + d];
+                        squares += difference * difference;
+                    }
+                    sum += Math.Sqrt(squares);
                 }
             return sum / ((double)n * m);
         }

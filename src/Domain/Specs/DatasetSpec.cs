@@ -58,11 +58,14 @@ public abstract record DatasetSpec
     /// <summary>The job kind that learns from this kind of data set (time series: forecast; images and points: supervised).</summary>
     public virtual string ForKind() => JobKinds.Supervised;
 
+    /// <summary>Every job kind that learns from this kind of data set: <see cref="ForKind"/>, and for images a GAN too.</summary>
+    public virtual IReadOnlyList<string> ForKinds() => [ForKind()];
+
     /// <summary>A job of kind <paramref name="jobKind"/> learns from this data set, or the problem is named at <c>{path}.kind</c>.</summary>
     public bool CheckFor(string jobKind, ValidationErrors errors, string path)
     {
-        if (ForKind() == jobKind) return true;
-        errors.Add($"{path}.kind", $"'{Kind}' data are for {ForKind()} jobs (\"kind\": \"{ForKind()}\" on the job), not for a {jobKind} job");
+        if (ForKinds().Contains(jobKind)) return true;
+        errors.Add($"{path}.kind", $"'{Kind}' data are for {string.Join(" or ", ForKinds())} jobs (\"kind\": \"{ForKind()}\" on the job), not for a {jobKind} job");
         return false;
     }
 }
@@ -150,6 +153,9 @@ public abstract record ImageDatasetSpec : DatasetSpec
     public IReadOnlyList<int>? Classes { get; init; }
 
     public Normalization Normalization { get; init; } = Normalization.Unit;
+
+    /// <summary>Images teach classifiers and GANs (which ignore the labels unless conditional).</summary>
+    public override IReadOnlyList<string> ForKinds() => [JobKinds.Supervised, JobKinds.Gan];
 
     /// <summary>Read each image row by row, a row per time step: [height, width] instead of [1, height, width] (for recurrent layers).</summary>
     public bool AsSequence { get; init; }

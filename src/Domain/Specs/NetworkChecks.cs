@@ -114,6 +114,19 @@ public static class NetworkChecks
                     errors.Add($"{path}.padding", "same padding needs stride 1 and an odd kernel; give the padding in pixels instead");
                 CheckInit(conv.Init, $"{path}.init", errors, denseLayer: false);
                 break;
+            case ConvTranspose2dLayer conv:
+                AtLeastOne(conv.OutChannels, $"{path}.outChannels", errors);
+                AtLeastOne(conv.Kernel, $"{path}.kernel", errors);
+                AtLeastOne(conv.Stride, $"{path}.stride", errors);
+                if (conv.Padding < 0) errors.Add($"{path}.padding", "must be 0 or more pixels");
+                if (conv.OutputPadding < 0 || conv.OutputPadding >= conv.Stride)
+                    errors.Add($"{path}.outputPadding", $"must be at least 0 and less than the stride ({conv.Stride})");
+                CheckInit(conv.Init, $"{path}.init", errors, denseLayer: false);
+                break;
+            case ReshapeLayer reshape:
+                if (reshape.Shape is null || reshape.Shape.Count is 0 or > 3 || reshape.Shape.Any(d => d < 1))
+                    errors.Add($"{path}.shape", "must be 1 to 3 sizes of at least 1, e.g. [64, 7, 7]");
+                break;
             case MaxPool2dLayer pool:
                 AtLeastOne(pool.Kernel, $"{path}.kernel", errors);
                 if (pool.Stride is { } maxStride) AtLeastOne(maxStride, $"{path}.stride", errors);

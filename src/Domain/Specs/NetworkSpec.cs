@@ -40,6 +40,8 @@ public abstract record LayerSpec
         .Add("dropout", typeof(DropoutLayer))
         .Add("batchNorm", typeof(BatchNormLayer))
         .Add("conv2d", typeof(Conv2dLayer))
+        .Add("convTranspose2d", typeof(ConvTranspose2dLayer))
+        .Add("reshape", typeof(ReshapeLayer))
         .Add("maxPool2d", typeof(MaxPool2dLayer))
         .Add("avgPool2d", typeof(AvgPool2dLayer))
         .Add("flatten", typeof(FlattenLayer))
@@ -95,6 +97,24 @@ public sealed record Conv2dLayer(int OutChannels, int Kernel) : LayerSpec
     public InitSpec? Init { get; init; }
     public bool Bias { get; init; } = true;
 }
+
+/// <summary>
+/// A transposed ("fractionally strided") 2-D convolution over [channels, height, width], as a generator grows an image:
+/// each input pixel spreads a <see cref="Kernel"/>×<see cref="Kernel"/> patch of <see cref="OutChannels"/> channels,
+/// patches <see cref="Stride"/> apart; the output is (in − 1)·stride − 2·padding + kernel + outputPadding on a side
+/// (PyTorch's ConvTranspose2d). Kernel 4, stride 2, padding 1 doubles the size.
+/// </summary>
+public sealed record ConvTranspose2dLayer(int OutChannels, int Kernel) : LayerSpec
+{
+    public int Stride { get; init; } = 1;
+    public int Padding { get; init; }
+    public int OutputPadding { get; init; }
+    public InitSpec? Init { get; init; }
+    public bool Bias { get; init; } = true;
+}
+
+/// <summary>Gives each sample the <see cref="Shape"/> (same number of values): e.g. a generator's dense output [3136] as [64, 7, 7].</summary>
+public sealed record ReshapeLayer(IReadOnlyList<int> Shape) : LayerSpec;
 
 /// <summary>Max pooling over <see cref="Kernel"/>×<see cref="Kernel"/> windows, moved by <see cref="Stride"/> (default: the kernel).</summary>
 public sealed record MaxPool2dLayer(int Kernel) : LayerSpec

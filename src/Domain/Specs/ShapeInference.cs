@@ -21,6 +21,8 @@ public static class ShapeInference
     {
         DenseLayer dense => Dense(dense, input),
         Conv2dLayer conv => Conv(conv, input),
+        ConvTranspose2dLayer conv => ConvTranspose(conv, input),
+        ReshapeLayer reshape => Reshape(reshape, input),
         MaxPool2dLayer pool => Pool("maxPool2d", pool.Kernel, pool.Stride, input),
         AvgPool2dLayer pool => Pool("avgPool2d", pool.Kernel, pool.Stride, input),
         FlattenLayer => new LayerShape([input.Aggregate(1, (a, b) => a * b)], 0),
@@ -50,6 +52,8 @@ public static class ShapeInference
                 DenseLayer dense => 2.0 * shape.Aggregate(1.0, (a, b) => a * b) * dense.Units,
                 RecurrentLayer recurrent => RecurrentFlops(recurrent, shape),
                 Conv2dLayer conv => 2.0 * shape[0] * conv.Kernel * conv.Kernel * elements,
+                ConvTranspose2dLayer conv => 2.0 * shape.Aggregate(1.0, (a, b) => a * b) * conv.Kernel * conv.Kernel * conv.OutChannels,
+                ReshapeLayer => 0,
                 MaxPool2dLayer pool => (double)pool.Kernel * pool.Kernel * elements,
                 AvgPool2dLayer pool => (double)pool.Kernel * pool.Kernel * elements,
                 BatchNormLayer => 4 * elements,
@@ -116,6 +120,23 @@ public static class ShapeInference
         int width = (input[2] + 2 * padding - conv.Kernel) / conv.Stride + 1;
         long parameters = (long)conv.OutChannels * input[0] * conv.Kernel * conv.Kernel + (conv.Bias ? conv.OutChannels : 0);
         return new LayerShape([conv.OutChannels, height, width], parameters);
+    }
+
+    private static LayerShape ConvTranspose(ConvTranspose2dLayer conv, int[] input)
+    {
+        if (input.Length != 3) return NeedsImage("convTranspose2d", input);
+        int Side(int size) => (size - 1) * conv.Stride - 2 * conv.Padding + conv.Kernel + conv.OutputPadding;
+        if (Side(input[1]) < 1 || Side(input[2]) < 1)
+            return LayerShape.Refused($"a padding of {conv.Padding} leaves nothing of the incoming {Format(input)} (kernel {conv.Kernel}, stride {conv.Stride})", "padding");
+        long parameters = (long)input[0] * conv.OutChannels * conv.Kernel * conv.Kernel + (conv.Bias ? conv.OutChannels : 0);
+        return new LayerShape([conv.OutChannels, Side(input[1]), Side(input[2])], parameters);
+    }
+
+    private static LayerShape Reshape(ReshapeLayer reshape, int[] input)
+    {
+        long given = input.Aggregate(1L, (a, b) => a * b), asked = reshape.Shape.Aggregate(1L, (a, b) => a * b);
+        return given == asked ? new LayerShape([.. reshape.Shape], 0)
+            : LayerShape.Refused($"{Format(reshape.Shape)} holds {asked} values; the incoming {Format(input)} holds {given}", "shape");
     }
 
     private static LayerShape Pool(string name, int kernel, int? stride, int[] input)

@@ -47,6 +47,15 @@ public static class ModelBuilder
                     modules.Add(($"conv{i}", conv));
                     weights.Add(conv.weight!);
                     break;
+                case ConvTranspose2dLayer c:
+                    var transposed = nn.ConvTranspose2d(shape[0], c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding, output_padding: c.OutputPadding, bias: c.Bias);
+                    Initialize(transposed.weight!, transposed.bias, c.Init ?? network.Init ?? InitSpec.Default, init);
+                    modules.Add(($"convt{i}", transposed));
+                    weights.Add(transposed.weight!);
+                    break;
+                case ReshapeLayer r:
+                    modules.Add(($"reshape{i}", new Layers.Reshape(r.Shape)));
+                    break;
                 case MaxPool2dLayer pool:
                     modules.Add(($"maxpool{i}", nn.MaxPool2d(pool.Kernel, pool.Stride ?? pool.Kernel)));
                     break;

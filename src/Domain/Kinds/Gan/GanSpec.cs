@@ -40,7 +40,7 @@ public sealed record GanTraining : TrainingLoop
 
 /// <summary>
 /// A generative adversarial network: a <see cref="Generator"/> maps noise (<see cref="Latent"/>) to a sample shaped as
-/// the data set's, a <see cref="Discriminator"/> maps a sample to one logit (real vs generated; a final sigmoid, if
+/// the data set's (2-D points, or images as their data set scales them: [0, 1] by default, so a sigmoid output), a <see cref="Discriminator"/> maps a sample to one logit (real vs generated; a final sigmoid, if
 /// written, is folded into the loss). Each has its own optimizer (Adam with β1 = 0.5 by default, as DCGAN). Given as
 /// <c>{ "kind": "gan", "dataset", "generator", "discriminator", "latent", "generatorOptimizer",
 /// "discriminatorOptimizer", "training" }</c>; its networks are kept as <c>generator</c> and <c>discriminator</c>.
@@ -51,15 +51,22 @@ public sealed record GanSpec : JobSpec
     public required NetworkSpec Generator { get; init; }
     public required NetworkSpec Discriminator { get; init; }
     public LatentSpec Latent { get; init; } = new();
+
+    /// <summary>
+    /// A conditional GAN: the label (a point's mode or arm, an image's class) goes in one-hot beside the generator's
+    /// noise and beside the discriminator's sample (as extra input channels for images), so the generator learns to
+    /// make a sample of the class it is asked for.
+    /// </summary>
+    public bool Conditional { get; init; }
     public OptimizerSpec GeneratorOptimizer { get; init; } = DefaultOptimizer;
     public OptimizerSpec DiscriminatorOptimizer { get; init; } = DefaultOptimizer;
     public GanTraining Training { get; init; } = new() { BatchSize = new BatchSize(64), Epochs = 50 };
 
     private static OptimizerSpec DefaultOptimizer => new() { Kind = OptimizerKind.Adam, LearningRate = 0.0002, Beta1 = 0.5 };
 
-    /// <summary>The data set, once checked to be 2-D points.</summary>
+    /// <summary>The data set when it is 2-D points (else images).</summary>
     [JsonIgnore]
-    public PointsDatasetSpec Points => (PointsDatasetSpec)Dataset;
+    public PointsDatasetSpec? Points => Dataset as PointsDatasetSpec;
 
     /// <summary>The discriminator as trained: without a final sigmoid, which the loss applies.</summary>
     public NetworkSpec DiscriminatorLogits() =>
@@ -82,13 +89,30 @@ public sealed record GanSpec : JobSpec
         if (errors.Count > 0) return errors.ToDictionary();
 
         var sample = Dataset.SampleShape();
-        if (NetworkChecks.Check(Generator, [Latent.Size], limits, errors, "generator") is { } made && !made.SequenceEqual(sample))
+        if (Conditional && Dataset.ClassCount() < 2)
+        {
+            errors.Add("conditional", "needs labelled data (two classes or more) to condition on");
+            return errors.ToDictionary();
+        }
+        if (NetworkChecks.Check(Generator, GeneratorInput(), limits, errors, "generator") is { } made && !made.SequenceEqual(sample))
             errors.Add(Last(Generator, "generator"),
                 $"the generator makes {ShapeInference.Format(made)} from the noise; the data set's samples are {ShapeInference.Format(sample)}, so the discriminator could not tell them apart by shape alone");
-        if (NetworkChecks.Check(Discriminator, sample, limits, errors, "discriminator") is { } judged && !judged.SequenceEqual([1]))
+        if (NetworkChecks.Check(Discriminator, DiscriminatorInput(), limits, errors, "discriminator") is { } judged && !judged.SequenceEqual([1]))
             errors.Add(Last(Discriminator, "discriminator"),
-                $"the discriminator ends with {ShapeInference.Format(judged)} for a sample {ShapeInference.Format(sample)}; it must give [1], one logit (real vs generated)");
+                $"the discriminator ends with {ShapeInference.Format(judged)} for a sample {ShapeInference.Format(DiscriminatorInput())}; it must give [1], one logit (real vs generated)");
         return errors.ToDictionary();
+    }
+
+    /// <summary>What the generator reads: the noise, and when conditional the label one-hot beside it.</summary>
+    public int[] GeneratorInput() => [Latent.Size + (Conditional ? Dataset.ClassCount() : 0)];
+
+    /// <summary>What the discriminator reads: a sample, and when conditional the label one-hot beside it (images: one plane per class).</summary>
+    public int[] DiscriminatorInput()
+    {
+        var sample = Dataset.SampleShape();
+        if (!Conditional) return sample;
+        int classes = Dataset.ClassCount();
+        return sample.Length == 3 ? [sample[0] + classes, sample[1], sample[2]] : [sample.Aggregate(1, (a, b) => a * b) + classes];
     }
 
     private static string Last(NetworkSpec network, string path) => network.Layers.Count == 0 ? $"{path}.layers" : $"{path}.layers[{network.Layers.Count - 1}]";
@@ -99,7 +123,7 @@ public sealed record GanSpec : JobSpec
     /// </summary>
     public override JobCost Cost()
     {
-        double generate = ShapeInference.ForwardFlops(Generator, [Latent.Size]), judge = ShapeInference.ForwardFlops(Discriminator, Dataset.SampleShape());
+        double generate = ShapeInference.ForwardFlops(Generator, GeneratorInput()), judge = ShapeInference.ForwardFlops(Discriminator, DiscriminatorInput());
         int samples = Dataset.SplitSizes().Train;
         double perEpoch = 3 * samples * (generate + 2 * judge) + 3 * samples / (double)Training.DiscriminatorSteps * (generate + judge);
         return new JobCost(Training.Epochs * (perEpoch + GanMetrics.JudgedSamples * (generate + judge)), "training.epochs",

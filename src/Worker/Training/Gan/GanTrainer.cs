@@ -2,34 +2,54 @@ using System.Diagnostics;
 using Dojo.Domain.Datasets;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Kinds.Gan;
+using Dojo.Storage;
+using Microsoft.Extensions.Options;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Dojo.Worker.Training.Gan;
 
 /// <summary>
-/// A generator and a discriminator trained against each other on 2-D points. Each real batch is a discriminator step
+/// A generator and a discriminator trained against each other on 2-D points or images. Each real batch is a discriminator step
 /// (real points towards 1 − smoothing, the generator's fakes towards 0); after every k of them the generator takes a
 /// step on fresh noise (non-saturating or minimax loss). Order, noise and dropout masks come from (seed, epoch), so a
 /// resumed job ends as an uninterrupted one. Each epoch the generator is judged on fixed noise against fresh real
 /// points: energy distance, and for the ring and the grid the modes it covers. Kept as <c>generator</c> and
 /// <c>discriminator</c>, each with its own optimizer.
 /// </summary>
-public sealed class GanTrainer(DeviceResolver devices) : ITrainer
+public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? storage = null) : ITrainer
 {
     private const int DropoutStream = 1, ShuffleStream = 2, NoiseStream = 3, JudgeStream = 4;
+
+    private readonly DatasetFolders _folders = DatasetFolders.From(storage);
+
+    /// <summary>What the GAN learns from, and the real samples its generator is judged against (points: fresh draws; images: held-out ones).</summary>
+    private sealed record RealSamples(float[] Train, long[] Labels, int Count, int[] Shape, float[] Judge, PointsDatasetSpec? Points);
+
+    private RealSamples Load(GanSpec spec)
+    {
+        if (spec.Points is { } points)
+        {
+            var (train, labels) = PointsData.Draw(points, points.Samples, points.Seed);
+            var (judge, _) = PointsData.Draw(points, GanMetrics.JudgedSamples, unchecked(points.Seed * 7919 + 17) & int.MaxValue);
+            return new(train, labels.Select(l => (long)l).ToArray(), points.Samples, [2], judge, points);
+        }
+        var images = TrainingData.Load(spec.Dataset, _folders.Builtin, _folders.Uploads);
+        var held = images.Validation.Count > 0 ? images.Validation : images.Test;
+        int size = images.Train.FeatureCount, judged = Math.Min(GanMetrics.JudgedSamples, held.Count);
+        return new(images.Train.Features, images.Train.Labels.Select(l => (long)l).ToArray(), images.Train.Count, images.SampleShape, held.Features[..(judged * size)], null);
+    }
 
     public TrainingOutcome Train(ITrainingSession session)
     {
         var spec = (GanSpec)session.Spec;
-        var points = spec.Points;
-        var (realPoints, _) = PointsData.Draw(points, points.Samples, points.Seed);
-        var (judgePoints, _) = PointsData.Draw(points, GanMetrics.JudgedSamples, unchecked(points.Seed * 7919 + 17) & int.MaxValue);
+        var data = Load(spec);
         using var run = new TrainingRun(session, devices, spec.Training.Device, spec.Training.Seed);
         var dropout = run.Generator();
         var init = new NetworkInit(run.Generator(), dropout);
-        using var generator = ModelBuilder.Build(spec.Generator, [spec.Latent.Size], init).Net;
-        using var discriminator = ModelBuilder.Build(spec.DiscriminatorLogits(), points.SampleShape(), init).Net;
+        using var generator = ModelBuilder.Build(spec.Generator, spec.GeneratorInput(), init).Net;
+        using var discriminator = ModelBuilder.Build(spec.DiscriminatorLogits(), spec.DiscriminatorInput(), init).Net;
+        var labels = spec.Conditional ? new Labels(spec.Dataset.ClassCount(), run.Device) : null;
         generator.to(run.Device);
         discriminator.to(run.Device);
         using var generatorOptimizer = TrainingOptimizer.Create(spec.GeneratorOptimizer, generator.parameters());
@@ -42,14 +62,17 @@ public sealed class GanTrainer(DeviceResolver devices) : ITrainer
         Judgement Judge()
         {
             run.Reseed(judgeNoise.Generator, 0, JudgeStream); // the same noise every epoch: the points move only as the generator learns
-            return Judgement.Of(points, judgePoints, Generate(generator, judgeNoise, GanMetrics.JudgedSamples));
+            int count = data.Judge.Length / data.Shape.Aggregate(1, (a, b) => a * b);
+            using var cycle = labels?.Cycle(count); // a conditional generator is asked for every class in turn
+            return Judgement.Of(data, Generate(generator, judgeNoise, count, labels, cycle));
         }
         double initialDistance = Judge().EnergyDistance; // before resuming: the generator as initialised, the same in every attempt
         run.Resume();
 
-        using var real = tensor(realPoints, [points.Samples, 2], device: run.Device);
+        using var real = tensor(data.Train, [data.Count, .. data.Shape.Select(d => (long)d)], device: run.Device);
+        using var realClasses = tensor(data.Labels, device: run.Device);
         using Scalar realLabel = 1 - spec.Training.LabelSmoothing, fakeLabel = 0.0, one = 1.0;
-        int samples = points.Samples, batchSize = spec.Training.BatchSize.Resolve(samples), k = spec.Training.DiscriminatorSteps;
+        int samples = data.Count, batchSize = spec.Training.BatchSize.Resolve(samples), k = spec.Training.DiscriminatorSteps;
         bool minimax = spec.Training.GeneratorLoss == GeneratorLoss.Minimax;
 
         for (int epoch = run.FirstEpoch; epoch <= spec.Training.Epochs; epoch++)
@@ -69,10 +92,11 @@ public sealed class GanTrainer(DeviceResolver devices) : ITrainer
                 {
                     int size = Math.Min(batchSize, samples - start);
                     using var index = tensor(order.AsSpan(start, size).ToArray(), device: run.Device);
-                    var fake = Generate(generator, noise, size, training: true).detach();
+                    var fakeClasses = labels?.Random(size, noise.Generator);
+                    var fake = Generate(generator, noise, size, labels, fakeClasses, training: true).detach();
                     discriminatorOptimizer.ZeroGrad();
-                    var realLogits = discriminator.forward(real.index_select(0, index));
-                    var fakeLogits = discriminator.forward(fake);
+                    var realLogits = discriminator.forward(Labels.Beside(labels, real.index_select(0, index), realClasses.index_select(0, index)));
+                    var fakeLogits = discriminator.forward(Labels.Beside(labels, fake, fakeClasses));
                     var dLoss = nn.functional.binary_cross_entropy_with_logits(realLogits, full_like(realLogits, realLabel))
                         .add(nn.functional.binary_cross_entropy_with_logits(fakeLogits, full_like(fakeLogits, fakeLabel)), Held.One);
                     double value = dLoss.item<float>();
@@ -89,7 +113,8 @@ public sealed class GanTrainer(DeviceResolver devices) : ITrainer
                 using (var scope = NewDisposeScope())
                 {
                     generatorOptimizer.ZeroGrad();
-                    var judged = discriminator.forward(Generate(generator, noise, batchSize, training: true));
+                    var fakeClasses = labels?.Random(batchSize, noise.Generator);
+                    var judged = discriminator.forward(Labels.Beside(labels, Generate(generator, noise, batchSize, labels, fakeClasses, training: true), fakeClasses));
                     // Non-saturating: −log D(G(z)), i.e. the fakes labelled real. Minimax: log(1 − D(G(z))), i.e. minus D's own loss on them.
                     var gLoss = minimax
                         ? nn.functional.binary_cross_entropy_with_logits(judged, full_like(judged, fakeLabel)).neg()
@@ -118,14 +143,17 @@ public sealed class GanTrainer(DeviceResolver devices) : ITrainer
         return run.Complete([new(GanMetrics.InitialEnergyDistance, initialDistance)]); // the last epoch's judgement stands as the final one
     }
 
-    /// <summary><paramref name="count"/> samples from the generator (evaluation mode, no gradients, unless <paramref name="training"/>).</summary>
-    private static Tensor Generate(nn.Module<Tensor, Tensor> generator, Noise noise, int count, bool training = false)
+    /// <summary>
+    /// <paramref name="count"/> samples from the generator, of the given classes when conditional (evaluation mode, no
+    /// gradients, unless <paramref name="training"/>).
+    /// </summary>
+    private static Tensor Generate(nn.Module<Tensor, Tensor> generator, Noise noise, int count, Labels? labels, Tensor? classes, bool training = false)
     {
-        if (training) return generator.forward(noise.Draw(count));
+        if (training) return generator.forward(Labels.Beside(labels, noise.Draw(count), classes));
         generator.eval();
         using var _ = no_grad();
-        using var z = noise.Draw(count);
-        return generator.forward(z);
+        using var scope = NewDisposeScope();
+        return generator.forward(Labels.Beside(labels, noise.Draw(count), classes)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The generator's noise: N(0, 1) or U(−1, 1), from a generator of the job's seed.</summary>
@@ -138,16 +166,16 @@ public sealed class GanTrainer(DeviceResolver devices) : ITrainer
             : randn([count, latent.Size], device: device, generator: generator);
     }
 
-    /// <summary>How near generated points come to the data: energy distance to fresh real points, and the modes covered.</summary>
+    /// <summary>How near generated samples come to the data: energy distance to the real samples, and for points with modes the modes covered.</summary>
     private sealed record Judgement(double EnergyDistance, IReadOnlyList<int>? Covered, double NearShare)
     {
-        public static Judgement Of(PointsDatasetSpec spec, float[] real, Tensor generated)
+        public static Judgement Of(RealSamples data, Tensor generated)
         {
             float[] made;
             using (generated) made = generated.cpu().data<float>().ToArray();
-            double distance = PointsData.EnergyDistance(made, real);
-            if (spec.Modes().Count == 0) return new(distance, null, 0);
-            var (covered, near) = PointsData.Coverage(spec, made);
+            double distance = PointsData.EnergyDistance(made, data.Judge, data.Shape.Aggregate(1, (a, b) => a * b));
+            if (data.Points is not { } points || points.Modes().Count == 0) return new(distance, null, 0);
+            var (covered, near) = PointsData.Coverage(points, made);
             return new(distance, covered, near);
         }
 
@@ -157,6 +185,29 @@ public sealed class GanTrainer(DeviceResolver devices) : ITrainer
             if (Covered is null) yield break;
             yield return new(GanMetrics.ModesCovered, Covered.Count, string.Join(",", Covered));
             yield return new(GanMetrics.NearModes, NearShare);
+        }
+    }
+
+    /// <summary>A conditional GAN's classes: drawn for fakes, cycled through for judging, and put one-hot beside noise and samples.</summary>
+    private sealed class Labels(int classes, Device device)
+    {
+        public Tensor Random(int count, Generator generator) => randint(classes, [count], dtype: ScalarType.Int64, device: device, generator: generator);
+
+        public Tensor Cycle(int count) => tensor(Enumerable.Range(0, count).Select(i => (long)(i % classes)).ToArray(), device: device);
+
+        /// <summary>
+        /// The classes one-hot beside each sample (or noise): [n, features] → [n, features + classes]; [n, channels, h, w]
+        /// → [n, channels + classes, h, w], a plane per class. Unconditional (no labels): the samples as they are.
+        /// </summary>
+        public static Tensor Beside(Labels? labels, Tensor samples, Tensor? of) => labels is null || of is null ? samples : labels.Beside(samples, of);
+
+        private Tensor Beside(Tensor samples, Tensor of)
+        {
+            using var scope = NewDisposeScope();
+            var hot = nn.functional.one_hot(of, classes).to_type(ScalarType.Float32);
+            if (samples.dim() == 2) return cat([samples, hot], 1).MoveToOuterDisposeScope();
+            long n = samples.shape[0], height = samples.shape[2], width = samples.shape[3];
+            return cat([samples, hot.view(n, classes, 1, 1).expand(n, classes, height, width)], 1).MoveToOuterDisposeScope();
         }
     }
 }

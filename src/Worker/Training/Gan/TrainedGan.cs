@@ -7,11 +7,12 @@ using static TorchSharp.torch;
 namespace Dojo.Worker.Training.Gan;
 
 /// <summary>Generated samples, each as the data set's sample (a point: [x, y]).</summary>
-public sealed record GeneratedSamples(IReadOnlyList<float[]> Samples, int Seed);
+public sealed record GeneratedSamples(IReadOnlyList<float[]> Samples, int Seed, IReadOnlyList<int>? Labels = null);
 
 /// <summary>
 /// A finished GAN's generator. Answers <c>{ "count": 100, "seed": 7 }</c> (both optional: 100 samples, seed 1) with that
-/// many samples from noise drawn from the seed — the same seed gives the same samples.
+/// many samples from noise drawn from the seed — the same seed gives the same samples. A conditional GAN also takes
+/// <c>"label"</c>, the class to make (absent: every class in turn), and says each sample's.
 /// </summary>
 public sealed class TrainedGan(nn.Module<Tensor, Tensor> generator, GanSpec spec) : ITrainedJob
 {
@@ -22,7 +23,7 @@ public sealed class TrainedGan(nn.Module<Tensor, Tensor> generator, GanSpec spec
         public ITrainedJob Load(JobSpec spec, Evaluation? evaluation, Func<string, string> weights)
         {
             var gan = (GanSpec)spec;
-            var generator = ModelBuilder.Build(gan.Generator, [gan.Latent.Size], NetworkInit.ForLoading).Net;
+            var generator = ModelBuilder.Build(gan.Generator, gan.GeneratorInput(), NetworkInit.ForLoading).Net;
             try
             {
                 generator.load(weights(ModelNames.Generator));
@@ -39,9 +40,17 @@ public sealed class TrainedGan(nn.Module<Tensor, Tensor> generator, GanSpec spec
 
     public object Answer(JsonElement request)
     {
-        PredictionInputException.OnlyMembers(request, "count", "seed");
+        if (spec.Conditional) PredictionInputException.OnlyMembers(request, "count", "seed", "label");
+        else PredictionInputException.OnlyMembers(request, "count", "seed");
         int count = PredictionInputException.Count(request, "count", 1, MaxCount, absent: 100);
         int seed = PredictionInputException.Count(request, "seed", 0, int.MaxValue, absent: 1);
+        int classes = spec.Dataset.ClassCount();
+        int[]? labels = null;
+        if (spec.Conditional)
+        {
+            int? label = request.TryGetProperty("label", out _) ? PredictionInputException.Count(request, "label", 0, classes - 1) : null;
+            labels = Enumerable.Range(0, count).Select(i => label ?? i % classes).ToArray();
+        }
         int[] shape = spec.Dataset.SampleShape();
         int size = shape.Aggregate(1, (a, b) => a * b);
         float[] values;
@@ -52,9 +61,11 @@ public sealed class TrainedGan(nn.Module<Tensor, Tensor> generator, GanSpec spec
             var z = spec.Latent.Distribution == LatentDistribution.Uniform
                 ? empty([count, spec.Latent.Size]).uniform_(-1, 1, noise)
                 : randn([count, spec.Latent.Size], generator: noise);
+            if (labels is not null)
+                z = cat([z, nn.functional.one_hot(tensor(labels.Select(l => (long)l).ToArray()), classes).to_type(ScalarType.Float32)], 1);
             values = generator.forward(z).data<float>().ToArray();
         }
-        return new GeneratedSamples(Enumerable.Range(0, count).Select(i => values[(i * size)..((i + 1) * size)]).ToList(), seed);
+        return new GeneratedSamples(Enumerable.Range(0, count).Select(i => values[(i * size)..((i + 1) * size)]).ToList(), seed, labels);
     }
 
     public void Dispose() => generator.Dispose();
