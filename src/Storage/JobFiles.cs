@@ -6,8 +6,9 @@ namespace Dojo.Storage;
 public enum ModelFormat { TorchSharp, Safetensors, PyTorch }
 
 /// <summary>
-/// Where a job's files live: <c>{DataDirectory}/jobs/{id}/</c> — checkpoints (<c>checkpoint-{epoch}.bin</c>) and each
-/// trained network under its name (<c>model.bin</c>, <c>generator.safetensors</c>, …; names are <see cref="Domain.Jobs.ModelNames"/>).
+/// Where a job's files live: <c>{DataDirectory}/jobs/{id}/</c> — checkpoints (<c>checkpoint-{epoch}.bin</c>), each
+/// trained network under its name (<c>model.bin</c>, <c>generator.safetensors</c>, …; names are <see cref="Domain.Jobs.ModelNames"/>),
+/// and what a trainer keeps for people to look at (<c>files/samples-epoch-007.png</c>).
 /// </summary>
 public sealed class JobFiles(IOptions<DojoOptions> options)
 {
@@ -27,6 +28,23 @@ public sealed class JobFiles(IOptions<DojoOptions> options)
             .Select(Path.GetFileNameWithoutExtension).OfType<string>()
             .Where(Domain.Jobs.ModelNames.IsValid).Order(StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>A file a trainer kept with the job (a GAN's sample grid of an epoch): <c>files/{name}</c>, a name <see cref="IsFileName"/> allows.</summary>
+    public string File(Guid jobId, string name) => IsFileName(name)
+        ? Path.Combine(Directory(jobId), "files", name)
+        : throw new ArgumentException($"'{name}' is not a job file name", nameof(name));
+
+    /// <summary>The files a trainer kept with the job, by name.</summary>
+    public IReadOnlyList<(string Name, long Bytes)> Files(Guid jobId)
+    {
+        string directory = Path.Combine(Directory(jobId), "files");
+        if (!System.IO.Directory.Exists(directory)) return [];
+        return new DirectoryInfo(directory).EnumerateFiles().Where(f => IsFileName(f.Name))
+            .OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => (f.Name, f.Length)).ToList();
+    }
+
+    /// <summary>Lower-case letters, digits and dashes, then <c>.png</c>: a name that is safe as a path and says what it holds.</summary>
+    public static bool IsFileName(string? name) => name is not null && System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9][a-z0-9-]{0,63}\\.png$");
 
     public static string Extension(ModelFormat format) => format switch
     {
@@ -48,6 +66,6 @@ public sealed class JobFiles(IOptions<DojoOptions> options)
         {
             file.Write(bytes);
         }
-        File.Move(temp, path, overwrite: true);
+        System.IO.File.Move(temp, path, overwrite: true);
     }
 }

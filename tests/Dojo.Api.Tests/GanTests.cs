@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Dojo.Api.Jobs;
 using Dojo.Api.Tests.Infrastructure;
 using Dojo.Domain.Datasets;
 using Dojo.Domain.Jobs;
@@ -46,6 +47,7 @@ public sealed class GanTests(DojoFactory factory, ITestOutputHelper output) : IC
         Assert.True(covered.Count >= 6, $"the generate endpoint's samples cover {covered.Count} modes");
         foreach (var name in new[] { "generator", "discriminator" })
             Assert.Equal(HttpStatusCode.OK, (await _client.Http.GetAsync($"/api/jobs/{job.Id}/model?name={name}")).StatusCode);
+        await SaveLastPictureAsync(job, "gan-ring-last-epoch.png");
         var refused = await _client.Http.PostAsJsonAsync($"/api/jobs/{job.Id}/generate", new { count = 0 });
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("count", (await refused.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys);
@@ -68,6 +70,16 @@ public sealed class GanTests(DojoFactory factory, ITestOutputHelper output) : IC
         foreach (int row in Enumerable.Range(0, 8)) // the four side by side, darkest to lightest ink
             output.WriteLine(string.Join("   ", made.Samples.Select(image => string.Concat(image[(row * 8)..(row * 8 + 8)].Select(p => " .:-=+*#"[(int)Math.Min(7, p * 8)])))));
         Assert.True(final < initial / 5, $"energy distance {final} vs {initial} as initialised");
+
+        // A picture per epoch, listed and served: the last one saved beside the test's output for people to look at.
+        var files = (await _client.Http.GetFromJsonAsync<List<JobFileDto>>($"/api/jobs/{job.Id}/files"))!;
+        Assert.Equal(Enumerable.Range(1, 60).Select(e => $"samples-epoch-{e:D4}.png"), files.Select(f => f.Name));
+        var png = await _client.Http.GetByteArrayAsync(files[^1].Url);
+        using var picture = SkiaSharp.SKBitmap.Decode(png);
+        Assert.Equal((8 * 33 + 1, 8 * 33 + 1), (picture.Width, picture.Height)); // 64 images of 8×8 at 4× with a line between
+        File.WriteAllBytes(Path.Combine(AppContext.BaseDirectory, "dcgan-digits-last-epoch.png"), png);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.Http.GetAsync($"/api/jobs/{job.Id}/files/..%2Fcheckpoint-1.bin")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.Http.GetAsync($"/api/jobs/{job.Id}/files/samples-epoch-0061.png")).StatusCode);
     }
 
     /// <summary>
@@ -97,6 +109,18 @@ public sealed class GanTests(DojoFactory factory, ITestOutputHelper output) : IC
         foreach (int row in Enumerable.Range(0, 8)) // one of each digit, 0 to 9
             output.WriteLine(string.Join("  ", made.Samples.Take(10).Select(image => string.Concat(image[(row * 8)..(row * 8 + 8)].Select(p => " .:-=+*#"[(int)Math.Min(7, p * 8)])))));
         Assert.True(agreement >= 0.7, $"the classifier reads the asked-for digit in {agreement:P1}");
+        await SaveLastPictureAsync(gan, "cgan-digits-last-epoch.png"); // a column per digit, 0 to 9
+    }
+
+    /// <summary>The job's last kept picture, decoded as a PNG and saved beside the test's output for people to look at.</summary>
+    private async Task SaveLastPictureAsync(JobDto job, string fileName)
+    {
+        var files = (await _client.Http.GetFromJsonAsync<List<JobFileDto>>($"/api/jobs/{job.Id}/files"))!;
+        var png = await _client.Http.GetByteArrayAsync(files[^1].Url);
+        using var picture = SkiaSharp.SKBitmap.Decode(png);
+        Assert.NotNull(picture);
+        File.WriteAllBytes(Path.Combine(AppContext.BaseDirectory, fileName), png);
+        output.WriteLine($"{files.Count} pictures; the last, {files[^1].Name} ({picture.Width}×{picture.Height}), saved as {fileName}");
     }
 
     [Fact]

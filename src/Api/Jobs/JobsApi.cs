@@ -34,6 +34,9 @@ public static class JobsApi
             .Accepts<PredictRequest>("application/json");
         app.MapGet("/api/me/compute", ComputeAsync).WithTags("Jobs").WithName("MyCompute")
             .WithSummary("Your compute budget: the estimated cost of your jobs of the last 24 hours, the daily budget, and the limits per job");
+        api.MapGet("/{id:guid}/files", FilesAsync).WithName("ListJobFiles")
+            .WithSummary("The pictures a job keeps as it trains (a GAN's samples-epoch-0001.png, …), with their sizes and URLs");
+        api.MapGet("/{id:guid}/files/{name}", FileAsync).WithName("GetJobFile").WithSummary("One of the job's kept pictures, as PNG");
         api.MapGet("/{id:guid}/plots/{kind}.png", PlotAsync).WithName("GetJobPlot")
             .WithSummary("Learning curves as a PNG: kind loss or accuracy (training and validation per epoch)");
         return app;
@@ -158,6 +161,25 @@ public static class JobsApi
         return TypedResults.Ok(new MetricPage(points.Select(MetricPointDto.From).ToList(), next));
     }
 
+    private static async Task<Results<Ok<IReadOnlyList<JobFileDto>>, NotFound>> FilesAsync(
+        Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (!await db.Jobs.VisibleTo(viewer).AnyAsync(j => j.Id == id, ct)) return TypedResults.NotFound();
+        return TypedResults.Ok<IReadOnlyList<JobFileDto>>(files.Files(id).Select(f => new JobFileDto(f.Name, f.Bytes, $"/api/jobs/{id}/files/{f.Name}")).ToList());
+    }
+
+    private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult, ValidationProblem>> FileAsync(
+        Guid id, string name, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct)
+    {
+        if (!JobFiles.IsFileName(name)) return Invalid("name", $"'{name}' is not a job file name (lower-case letters, digits and dashes, then .png)");
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (!await db.Jobs.VisibleTo(viewer).AnyAsync(j => j.Id == id, ct)) return TypedResults.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);
+        string path = files.File(id, name);
+        return File.Exists(path) ? TypedResults.PhysicalFile(path, "image/png")
+            : TypedResults.Problem($"the job has no file '{name}'; GET /api/jobs/{id}/files lists what it has", statusCode: StatusCodes.Status404NotFound);
+    }
+
     private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult, ValidationProblem>> ModelAsync(
         Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct,
         string name = ModelNames.Default, string format = "torchSharp")
@@ -178,6 +200,9 @@ public static class JobsApi
         return TypedResults.PhysicalFile(path, "application/octet-stream", fileName + JobFiles.Extension(parsed.Value));
     }
 }
+
+/// <summary>A file a job keeps (a picture of an epoch's samples): its name, size and where to fetch it.</summary>
+public sealed record JobFileDto(string Name, long Bytes, string Url);
 
 /// <summary>A supervised job's inputs to predict: each a flat array of the sample's size, or nested to its shape ([28][28]). Other kinds take their own members (a forecast: steps).</summary>
 public sealed record PredictRequest(System.Text.Json.JsonElement Inputs);

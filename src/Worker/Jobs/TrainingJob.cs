@@ -59,7 +59,7 @@ public sealed class TrainingJob(
         try
         {
             using var trainingHere = events.TrainingHere(jobId, recorder.Uncommitted);
-            var session = new Session(job, stop.Token, recorder);
+            var session = new Session(job, stop.Token, recorder, files);
             TrainingOutcome? outcome = null;
             Exception? error = null;
             try
@@ -182,7 +182,7 @@ public sealed class TrainingJob(
         JsonSerializer.Serialize(lastEpoch.Concat(final).Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Name, m => m.Value));
 
     /// <summary>The job as its trainer sees it, and how far it got (for the final record, however it ends).</summary>
-    private sealed class Session(Job job, CancellationToken stopping, ProgressRecorder recorder) : ITrainingSession
+    private sealed class Session(Job job, CancellationToken stopping, ProgressRecorder recorder, JobFiles files) : ITrainingSession
     {
         private JobSpec? _spec;
 
@@ -200,6 +200,8 @@ public sealed class TrainingJob(
             (_spec, ResumeFrom, Transfer) = (spec, resumeFrom, transfer);
             (LastStep, LastMetrics) = (resumeFrom?.Step ?? 0, checkpointedMetrics);
         }
+
+        public void Keep(string name, byte[] content) => JobFiles.WriteAtomically(files.File(job.Id, name), content);
 
         public void EpochCompleted(int epoch, long step, IReadOnlyList<Metric> metrics, Func<TrainingState> checkpointState)
         {

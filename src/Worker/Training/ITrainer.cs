@@ -37,6 +37,12 @@ public interface ITrainingSession
 
     /// <summary>For a job that starts from a finished one's trained networks (transfer learning): that job.</summary>
     TransferSource? Transfer => null;
+
+    /// <summary>
+    /// Keeps a file with the job for people to look at (a GAN's sample grid of an epoch), listed and served by the API.
+    /// A resumed job writes the same names again with the same bytes. A session that keeps nothing (a test's) ignores it.
+    /// </summary>
+    void Keep(string name, byte[] content) { }
 }
 
 /// <summary>The finished job a transfer-learning job starts from: its spec, and its trained networks by name (TorchSharp's format).</summary>

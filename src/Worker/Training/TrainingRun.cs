@@ -97,6 +97,9 @@ public sealed class TrainingRun : IDisposable
         }
     }
 
+    /// <summary>Keeps a file with the job (see <see cref="ITrainingSession.Keep"/>).</summary>
+    public void Keep(string name, byte[] content) => _session.Keep(name, content);
+
     /// <summary>Throws <see cref="OperationCanceledException"/> once the job must stop; call it between steps.</summary>
     public void ThrowIfStopping() => _session.Stopping.ThrowIfCancellationRequested();
 

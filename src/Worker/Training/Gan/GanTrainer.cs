@@ -24,7 +24,12 @@ public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? st
     private readonly DatasetFolders _folders = DatasetFolders.From(storage);
 
     /// <summary>What the GAN learns from, and the real samples its generator is judged against (points: fresh draws; images: held-out ones).</summary>
-    private sealed record RealSamples(float[] Train, long[] Labels, int Count, int[] Shape, float[] Judge, PointsDatasetSpec? Points);
+    private sealed record RealSamples(float[] Train, long[] Labels, int Count, int[] Shape, float[] Judge, PointsDatasetSpec? Points)
+    {
+        /// <summary>The range of the real values (what a picture maps to black and white).</summary>
+        public float Low { get; } = Train.Length == 0 ? 0 : Train.Min();
+        public float High { get; } = Train.Length == 0 ? 1 : Math.Max(Train.Max(), Train.Min() + 1e-6f);
+    }
 
     private RealSamples Load(GanSpec spec)
     {
@@ -131,6 +136,7 @@ public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? st
 
             var judgement = Judge();
             if (run.Checked("energy distance", judgement.EnergyDistance, epoch) is { } heldDiverged) return heldDiverged;
+            run.Keep($"samples-epoch-{epoch:D4}.png", Picture(judgement.Made, data, labels));
             run.EpochCompleted(epoch,
             [
                 new(GanMetrics.DLoss, dLossSum / dSteps), new(GanMetrics.GLoss, gSteps > 0 ? gLossSum / gSteps : double.NaN),
@@ -166,17 +172,33 @@ public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? st
             : randn([count, latent.Size], device: device, generator: generator);
     }
 
+    /// <summary>
+    /// The epoch's picture, from the judged samples (the same noise every epoch): points over the real ones; or the first
+    /// 64 images 8 to a row — a conditional GAN's first 100, a row per try and a column per class.
+    /// </summary>
+    private static byte[] Picture(float[] made, RealSamples data, Labels? labels)
+    {
+        if (data.Points is not null)
+        {
+            float extent = data.Judge.Select(MathF.Abs).DefaultIfEmpty(1).Max() * 1.25f;
+            return SamplePictures.Points(data.Judge, made, extent);
+        }
+        int size = data.Shape.Aggregate(1, (a, b) => a * b), columns = labels?.Classes ?? 8;
+        int shown = Math.Min(made.Length / size, columns * (labels is null ? 8 : 10));
+        return SamplePictures.Grid(made[..(shown * size)], data.Shape, columns, data.Low, data.High, data.Shape[1] <= 16 ? 4 : 2);
+    }
+
     /// <summary>How near generated samples come to the data: energy distance to the real samples, and for points with modes the modes covered.</summary>
-    private sealed record Judgement(double EnergyDistance, IReadOnlyList<int>? Covered, double NearShare)
+    private sealed record Judgement(double EnergyDistance, IReadOnlyList<int>? Covered, double NearShare, float[] Made)
     {
         public static Judgement Of(RealSamples data, Tensor generated)
         {
             float[] made;
             using (generated) made = generated.cpu().data<float>().ToArray();
             double distance = PointsData.EnergyDistance(made, data.Judge, data.Shape.Aggregate(1, (a, b) => a * b));
-            if (data.Points is not { } points || points.Modes().Count == 0) return new(distance, null, 0);
+            if (data.Points is not { } points || points.Modes().Count == 0) return new(distance, null, 0, made);
             var (covered, near) = PointsData.Coverage(points, made);
-            return new(distance, covered, near);
+            return new(distance, covered, near, made);
         }
 
         public IEnumerable<Metric> Metrics()
@@ -191,6 +213,8 @@ public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? st
     /// <summary>A conditional GAN's classes: drawn for fakes, cycled through for judging, and put one-hot beside noise and samples.</summary>
     private sealed class Labels(int classes, Device device)
     {
+        public int Classes => classes;
+
         public Tensor Random(int count, Generator generator) => randint(classes, [count], dtype: ScalarType.Int64, device: device, generator: generator);
 
         public Tensor Cycle(int count) => tensor(Enumerable.Range(0, count).Select(i => (long)(i % classes)).ToArray(), device: device);
