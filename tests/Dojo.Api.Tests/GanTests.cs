@@ -91,11 +91,19 @@ public sealed class GanTests(DojoFactory factory, ITestOutputHelper output) : IC
     {
         var classifierRequest = DojoClient.With(DojoClient.Sample("lstm-digits"), ("name", "digit judge"), ("dataset.asSequence", false),
             ("network.layers", JsonNode.Parse("""[ { "type": "flatten" }, { "type": "dense", "units": 64 }, { "type": "activation", "function": "relu" }, { "type": "dense", "units": 10 }, { "type": "activation", "function": "softmax" } ]""")));
-        var classifierId = (await _client.SubmitAsync(classifierRequest)).Id;
-        var gan = await _client.WaitFinishedAsync((await _client.SubmitAsync(DojoClient.Sample("cgan-digits"))).Id, TimeSpan.FromMinutes(5));
-        var classifier = await _client.WaitFinishedAsync(classifierId, TimeSpan.FromMinutes(3));
-        Assert.True(gan.State == JobState.Succeeded, $"{gan.State}: {gan.Reason}");
+        var classifier = await _client.WaitFinishedAsync((await _client.SubmitAsync(classifierRequest)).Id, TimeSpan.FromMinutes(3));
         Assert.True(classifier.State == JobState.Succeeded, $"{classifier.State}: {classifier.Reason}");
+        var ganRequest = DojoClient.With(DojoClient.Sample("cgan-digits"), ("judge", classifier.Id.ToString()));
+        var gan = await _client.WaitFinishedAsync((await _client.SubmitAsync(ganRequest)).Id, TimeSpan.FromMinutes(5));
+        Assert.True(gan.State == JobState.Succeeded, $"{gan.State}: {gan.Reason}");
+
+        // The judge's figures each epoch, from the same classifier inside the job.
+        var points = await _client.AllMetricsAsync(gan.Id);
+        output.WriteLine($"judge agreement by epoch: {string.Join(" ", points.Where(p => p.Name == GanMetrics.JudgeAgreement).Select(p => p.Value.ToString("F2")))}");
+        var histogram = points.Last(p => p.Name == GanMetrics.JudgedClasses);
+        output.WriteLine($"last epoch: {histogram.Value} classes fairly represented; the judge's counts {histogram.Text}");
+        Assert.True(gan.Result![GanMetrics.JudgeAgreement] >= 0.7, $"judge agreement {gan.Result[GanMetrics.JudgeAgreement]}");
+        Assert.Equal(10, gan.Result[GanMetrics.JudgedClasses]);
 
         var made = (await (await _client.Http.PostAsJsonAsync($"/api/jobs/{gan.Id}/generate", new { count = 500, seed = 4 })).Content.ReadFromJsonAsync<GeneratedSamples>())!;
         Assert.Equal(Enumerable.Range(0, 500).Select(i => i % 10), made.Labels!);
@@ -171,6 +179,7 @@ public sealed class GanTests(DojoFactory factory, ITestOutputHelper output) : IC
         { """{ "dataset.shape": "square" }""", "dataset.shape" },
         { """{ "dataset": { "kind": "text", "name": "sherlock" } }""", "dataset.kind" },
         { """{ "generator": null }""", "generator" },
+        { """{ "judge": "00000000-0000-0000-0000-000000000001" }""", "judge" },
         { """{ "discriminator.layers": [ { "type": "dense", "units": 8 }, { "type": "activation", "function": "relu", "slope": 0.1 }, { "type": "dense", "units": 1 } ] }""", "discriminator.layers[1].slope" },
     };
 

@@ -128,7 +128,7 @@ public sealed class JobSubmission(
             var source = await db.Jobs.AsNoTracking().VisibleTo(owner).SingleOrDefaultAsync(j => j.Id == from, ct);
             if (source is null || source.State != JobState.Succeeded)
             {
-                errors.Add("network.transfer.fromJob", source is null ? $"no job {from}" : $"the job is {SpecJson.Name(source.State)}; transfer needs one that has succeeded");
+                errors.Add(spec.TransfersFromField(), source is null ? $"no job {from}" : $"the job is {SpecJson.Name(source.State)}; it must have succeeded");
                 return Result.Refused(errors);
             }
             var mismatch = spec.CheckTransferSource(SpecJson.DeserializeStored<JobSpec>(source.SpecJson));

@@ -36,6 +36,9 @@ public abstract record JobSpec
     /// <summary>The finished job whose trained networks this one starts from (transfer learning), if any.</summary>
     public virtual Guid? TransfersFrom() => null;
 
+    /// <summary>Where the spec names that job (for the 400 when it is missing or unfinished).</summary>
+    public virtual string TransfersFromField() => "network.transfer.fromJob";
+
     /// <summary>Whether this job can start from <paramref name="source"/>'s trained networks; problems keyed by field.</summary>
     public virtual IReadOnlyDictionary<string, string[]> CheckTransferSource(JobSpec source) => new Dictionary<string, string[]>();
 }

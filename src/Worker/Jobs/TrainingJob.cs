@@ -72,7 +72,7 @@ public sealed class TrainingJob(
                 // A job resumed after its last epoch runs none: its result's epoch figures are the checkpoint's, as stored.
                 var checkpointed = checkpoint is null ? [] : store.EpochPointsAsync(job.Id, checkpoint.Epoch, shutdown).GetAwaiter().GetResult()
                     .Select(p => new Metric(p.Name, p.Value)).ToList();
-                session.Start(spec, checkpoint, checkpointed, checkpoint is null ? ReadTransferSource(spec, shutdown) : null);
+                session.Start(spec, checkpoint, checkpointed, ReadTransferSource(spec, required: checkpoint is null, shutdown));
                 outcome = trainer.Train(session);
             }
             catch (Exception ex)
@@ -158,12 +158,17 @@ public sealed class TrainingJob(
         }
     }
 
-    /// <summary>The finished job a transfer-learning job starts from (checked at submit: it succeeded and its networks fit).</summary>
-    private TransferSource? ReadTransferSource(JobSpec spec, CancellationToken ct)
+    /// <summary>
+    /// The finished job a job reads (checked at submit: it succeeded and its networks fit): where a transfer-learning job
+    /// starts from, which a resumed one no longer needs (<paramref name="required"/> false), or a GAN's judge, needed
+    /// every epoch.
+    /// </summary>
+    private TransferSource? ReadTransferSource(JobSpec spec, bool required, CancellationToken ct)
     {
         if (spec.TransfersFrom() is not { } from) return null;
-        var source = store.FindAsync(from, ct).GetAwaiter().GetResult()
-            ?? throw new InvalidOperationException($"the job to transfer from ({from}) is gone");
+        var source = store.FindAsync(from, ct).GetAwaiter().GetResult();
+        if (source is null && !required) return null;
+        if (source is null) throw new InvalidOperationException($"the job it reads ({from}) is gone");
         return new TransferSource(SpecJson.DeserializeStored<JobSpec>(source.SpecJson),
             name => File.ReadAllBytes(files.Model(source.Id, name, ModelFormat.TorchSharp)));
     }

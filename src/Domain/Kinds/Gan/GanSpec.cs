@@ -58,6 +58,13 @@ public sealed record GanSpec : JobSpec
     /// make a sample of the class it is asked for.
     /// </summary>
     public bool Conditional { get; init; }
+
+    /// <summary>
+    /// Images: a finished supervised job whose classifier reads the generated images each epoch (trained on images of
+    /// the same shape and scaling; for a conditional GAN, the same classes): how many classes the samples spread over
+    /// (mode collapse shows as a few), and for a conditional GAN how often it reads the class that was asked for.
+    /// </summary>
+    public Guid? Judge { get; init; }
     public OptimizerSpec GeneratorOptimizer { get; init; } = DefaultOptimizer;
     public OptimizerSpec DiscriminatorOptimizer { get; init; } = DefaultOptimizer;
     public GanTraining Training { get; init; } = new() { BatchSize = new BatchSize(64), Epochs = 50 };
@@ -130,6 +137,26 @@ public sealed record GanSpec : JobSpec
             $"{JobCost.Format(generate)} per sample made, {JobCost.Format(judge)} per sample judged, {samples} real samples, {Training.Epochs} epochs");
     }
 
+    public override Guid? TransfersFrom() => Judge;
+
+    public override string TransfersFromField() => "judge";
+
+    /// <summary>The judge reads what the generator makes: a classifier of images shaped and scaled as this GAN's data.</summary>
+    public override IReadOnlyDictionary<string, string[]> CheckTransferSource(JobSpec source)
+    {
+        var errors = new ValidationErrors();
+        if (source is not Supervised.SupervisedSpec classifier || classifier.Dataset is not ImageDatasetSpec judged || judged.ClassCount() < 2)
+            errors.Add("judge", "must be a supervised job that classifies images");
+        else if (Dataset is not ImageDatasetSpec images)
+            errors.Add("judge", "judges images; this GAN makes points");
+        else if (!judged.SampleShape().SequenceEqual(images.SampleShape()) || judged.Normalization != images.Normalization)
+            errors.Add("judge", $"classifies {ShapeInference.Format(judged.SampleShape())} images scaled '{SpecJson.Name(judged.Normalization)}'; " +
+                $"this GAN makes {ShapeInference.Format(images.SampleShape())} scaled '{SpecJson.Name(images.Normalization)}'");
+        else if (Conditional && judged.ClassCount() != images.ClassCount())
+            errors.Add("judge", $"tells {judged.ClassCount()} classes apart; this conditional GAN makes {images.ClassCount()}");
+        return errors.ToDictionary();
+    }
+
     public override DatasetSpec TrainsOn() => Dataset;
 
     public override JobSpec WithDataset(DatasetSpec dataset) => this with { Dataset = dataset };
@@ -148,6 +175,12 @@ public static class GanMetrics
     public const string InitialEnergyDistance = "initial_energy_distance";
     /// <summary>Ring and grid: how many modes get a fair share of generated points (the text lists which), and the share near any mode.</summary>
     public const string ModesCovered = "modes_covered", NearModes = "near_modes";
+
+    /// <summary>
+    /// With a judge: how many classes get at least a quarter of an even share of the judged samples (the text: the count
+    /// the judge gives each class, in class order), and for a conditional GAN the share read as the class asked for.
+    /// </summary>
+    public const string JudgedClasses = "judged_classes", JudgeAgreement = "judge_agreement";
 
     /// <summary>How many points are generated (from fixed noise) and drawn afresh to judge a generator each epoch.</summary>
     public const int JudgedSamples = 1000;

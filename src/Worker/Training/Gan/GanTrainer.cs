@@ -55,6 +55,7 @@ public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? st
         using var generator = ModelBuilder.Build(spec.Generator, spec.GeneratorInput(), init).Net;
         using var discriminator = ModelBuilder.Build(spec.DiscriminatorLogits(), spec.DiscriminatorInput(), init).Net;
         var labels = spec.Conditional ? new Labels(spec.Dataset.ClassCount(), run.Device) : null;
+        using var judge = GanJudge.From(spec, session.Transfer, run.Device);
         generator.to(run.Device);
         discriminator.to(run.Device);
         using var generatorOptimizer = TrainingOptimizer.Create(spec.GeneratorOptimizer, generator.parameters());
@@ -69,7 +70,7 @@ public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? st
             run.Reseed(judgeNoise.Generator, 0, JudgeStream); // the same noise every epoch: the points move only as the generator learns
             int count = data.Judge.Length / data.Shape.Aggregate(1, (a, b) => a * b);
             using var cycle = labels?.Cycle(count); // a conditional generator is asked for every class in turn
-            return Judgement.Of(data, Generate(generator, judgeNoise, count, labels, cycle));
+            return Judgement.Of(data, Generate(generator, judgeNoise, count, labels, cycle), judge, cycle);
         }
         double initialDistance = Judge().EnergyDistance; // before resuming: the generator as initialised, the same in every attempt
         run.Resume();
@@ -191,18 +192,27 @@ public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? st
     /// <summary>How near generated samples come to the data: energy distance to the real samples, and for points with modes the modes covered.</summary>
     private sealed record Judgement(double EnergyDistance, IReadOnlyList<int>? Covered, double NearShare, float[] Made)
     {
-        public static Judgement Of(RealSamples data, Tensor generated)
+        /// <summary>The judge's figures, when the spec names one.</summary>
+        public IReadOnlyList<Metric> Verdict { get; private init; } = [];
+
+        public static Judgement Of(RealSamples data, Tensor generated, GanJudge? judge, Tensor? asked)
         {
             float[] made;
-            using (generated) made = generated.cpu().data<float>().ToArray();
+            IReadOnlyList<Metric> verdict = [];
+            using (generated)
+            {
+                made = generated.cpu().data<float>().ToArray();
+                if (judge is not null) verdict = judge.Metrics(judge.Read(generated), asked?.cpu().data<long>().ToArray()).ToList();
+            }
             double distance = PointsData.EnergyDistance(made, data.Judge, data.Shape.Aggregate(1, (a, b) => a * b));
-            if (data.Points is not { } points || points.Modes().Count == 0) return new(distance, null, 0, made);
+            if (data.Points is not { } points || points.Modes().Count == 0) return new(distance, null, 0, made) { Verdict = verdict };
             var (covered, near) = PointsData.Coverage(points, made);
-            return new(distance, covered, near, made);
+            return new(distance, covered, near, made) { Verdict = verdict };
         }
 
         public IEnumerable<Metric> Metrics()
         {
+            foreach (var metric in Verdict) yield return metric;
             yield return new(GanMetrics.EnergyDistance, EnergyDistance);
             if (Covered is null) yield break;
             yield return new(GanMetrics.ModesCovered, Covered.Count, string.Join(",", Covered));
