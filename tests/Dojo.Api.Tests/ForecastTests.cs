@@ -113,16 +113,7 @@ public sealed class ForecastTests(DojoFactory factory, ITestOutputHelper output)
             Network = new NetworkSpec { Layers = [new GruLayer(16) { Layers = 2, Dropout = 0.2 }, new DropoutLayer(0.1), new DenseLayer(3)] },
             Training = new TrainingSpec { Epochs = 5, BatchSize = new BatchSize(16), Seed = 9 },
         };
-        var trainer = new ForecastTrainer(new DeviceResolver());
-        var full = new RecordingSession(spec);
-        var uninterrupted = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(full));
-        var resumedSession = new RecordingSession(spec, full.Epochs[1].Checkpoint);
-        var resumed = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(resumedSession));
-
-        Assert.Equal(full.Epochs.Skip(2).Select(e => e.Metrics.Where(m => m.Name != MetricNames.SamplesPerSec)),
-                     resumedSession.Epochs.Select(e => e.Metrics.Where(m => m.Name != MetricNames.SamplesPerSec)));
-        Assert.Equal(uninterrupted.Final, resumed.Final);
-        Assert.Equal(uninterrupted.Model().TorchSharp, resumed.Model().TorchSharp);
+        var full = ResumeCheck.AssertResumesExactly(new ForecastTrainer(new DeviceResolver()), spec);
         var losses = full.Epochs.Select(e => e.Metrics.Single(m => m.Name == MetricNames.ValLoss).Value).ToList();
         Assert.True(losses[^1] < losses[0], $"validation loss {string.Join(", ", losses)}");
     }
@@ -146,15 +137,6 @@ public sealed class ForecastTests(DojoFactory factory, ITestOutputHelper output)
     [MemberData(nameof(BadSpecs))]
     public async Task Bad_forecast_specs_are_refused_naming_the_field_and_nothing_is_stored(string changes, string field)
     {
-        int before = (await _client.Http.GetFromJsonAsync<JsonObject>("/api/jobs?pageSize=1"))!["total"]!.GetValue<int>();
-        var request = DojoClient.With(DojoClient.Sample("forecast-airline"),
-            JsonNode.Parse(changes)!.AsObject().Select(c => (c.Key, c.Value?.DeepClone())).ToArray());
-
-        var response = await _client.Http.PostAsJsonAsync("/api/jobs", request);
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!;
-        Assert.True(problem.Errors.ContainsKey(field), $"expected {field}; got {string.Join("; ", problem.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))}");
-        Assert.Equal(before, (await _client.Http.GetFromJsonAsync<JsonObject>("/api/jobs?pageSize=1"))!["total"]!.GetValue<int>());
+        await _client.AssertRefusedAsync(DojoClient.Sample("forecast-airline"), changes, field);
     }
 }

@@ -115,16 +115,7 @@ public sealed partial class LanguageModelTests(DojoFactory factory, ITestOutputH
             Training = new TrainingLoop { Epochs = 4, BatchSize = new BatchSize(16), Seed = 3 },
             Sample = new SampleSpec { Prompt = "The ", Length = 40 },
         };
-        var trainer = new LanguageModelTrainer(new DeviceResolver());
-        var full = new RecordingSession(spec);
-        var uninterrupted = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(full));
-        var resumedSession = new RecordingSession(spec, full.Epochs[1].Checkpoint);
-        var resumed = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(resumedSession));
-
-        Assert.Equal(full.Epochs.Skip(2).Select(e => e.Metrics.Where(m => m.Name != MetricNames.SamplesPerSec)),
-                     resumedSession.Epochs.Select(e => e.Metrics.Where(m => m.Name != MetricNames.SamplesPerSec)));
-        Assert.Equal(uninterrupted.Final, resumed.Final);
-        Assert.Equal(uninterrupted.Model().TorchSharp, resumed.Model().TorchSharp);
+        var full = ResumeCheck.AssertResumesExactly(new LanguageModelTrainer(new DeviceResolver()), spec);
         Assert.All(full.Epochs, e => Assert.Equal(44, e.Metrics.Single(m => m.Name == LanguageModelMetrics.Sample).Text!.Length));
     }
 
@@ -179,15 +170,6 @@ public sealed partial class LanguageModelTests(DojoFactory factory, ITestOutputH
     [MemberData(nameof(BadSpecs))]
     public async Task Bad_language_model_specs_are_refused_naming_the_field_and_nothing_is_stored(string changes, string field)
     {
-        int before = (await _client.Http.GetFromJsonAsync<JsonObject>("/api/jobs?pageSize=1"))!["total"]!.GetValue<int>();
-        var request = DojoClient.With(DojoClient.Sample("char-lstm-sherlock"),
-            JsonNode.Parse(changes)!.AsObject().Select(c => (c.Key, c.Value?.DeepClone())).ToArray());
-
-        var response = await _client.Http.PostAsJsonAsync("/api/jobs", request);
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!;
-        Assert.True(problem.Errors.ContainsKey(field), $"expected {field}; got {string.Join("; ", problem.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))}");
-        Assert.Equal(before, (await _client.Http.GetFromJsonAsync<JsonObject>("/api/jobs?pageSize=1"))!["total"]!.GetValue<int>());
+        await _client.AssertRefusedAsync(DojoClient.Sample("char-lstm-sherlock"), changes, field);
     }
 }

@@ -95,17 +95,7 @@ public sealed class Seq2SeqTests(DojoFactory factory, ITestOutputHelper output) 
             Model = new Seq2SeqModelSpec { Cell = Seq2SeqCell.Gru, EmbeddingSize = 8, HiddenSize = 24, Layers = 2, Dropout = 0.2 },
             Training = new Seq2SeqTraining { Epochs = 4, BatchSize = new BatchSize(32), TeacherForcing = 0.5, Seed = 6 },
         };
-        var trainer = new Seq2SeqTrainer(new DeviceResolver());
-        var full = new RecordingSession(spec);
-        var uninterrupted = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(full));
-        var resumedSession = new RecordingSession(spec, full.Epochs[1].Checkpoint);
-        var resumed = Assert.IsType<TrainingOutcome.Completed>(trainer.Train(resumedSession));
-
-        Assert.Equal(full.Epochs.Skip(2).Select(e => e.Metrics.Where(m => m.Name != MetricNames.SamplesPerSec)),
-                     resumedSession.Epochs.Select(e => e.Metrics.Where(m => m.Name != MetricNames.SamplesPerSec)));
-        Assert.Equal(uninterrupted.Final, resumed.Final);
-        Assert.Equal(["encoder", "decoder"], uninterrupted.Models.Select(m => m.Name));
-        foreach (var name in new[] { "encoder", "decoder" }) Assert.Equal(uninterrupted.Model(name).TorchSharp, resumed.Model(name).TorchSharp);
+        ResumeCheck.AssertResumesExactly(new Seq2SeqTrainer(new DeviceResolver()), spec, "encoder", "decoder");
     }
 
     public static TheoryData<string, string> BadSpecs => new()
@@ -125,15 +115,6 @@ public sealed class Seq2SeqTests(DojoFactory factory, ITestOutputHelper output) 
     [MemberData(nameof(BadSpecs))]
     public async Task Bad_seq2seq_specs_are_refused_naming_the_field_and_nothing_is_stored(string changes, string field)
     {
-        int before = (await _client.Http.GetFromJsonAsync<JsonObject>("/api/jobs?pageSize=1"))!["total"]!.GetValue<int>();
-        var request = DojoClient.With(DojoClient.Sample("seq2seq-reverse"),
-            JsonNode.Parse(changes)!.AsObject().Select(c => (c.Key, c.Value?.DeepClone())).ToArray());
-
-        var response = await _client.Http.PostAsJsonAsync("/api/jobs", request);
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!;
-        Assert.True(problem.Errors.Keys.Any(k => k.StartsWith(field, StringComparison.Ordinal)), $"expected {field}; got {string.Join("; ", problem.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))}");
-        Assert.Equal(before, (await _client.Http.GetFromJsonAsync<JsonObject>("/api/jobs?pageSize=1"))!["total"]!.GetValue<int>());
+        await _client.AssertRefusedAsync(DojoClient.Sample("seq2seq-reverse"), changes, field);
     }
 }

@@ -158,50 +158,35 @@ public static class DatasetsApi
     private static UploadInfo StoreCsv(IFormFile file, string folder, string labelColumn, int? height, int? width,
         int? classes, int maxSamples, long maxBytes)
     {
-        using var reader = new StreamReader(file.OpenReadStream());
-        using var csv = new CsvParser(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { DetectDelimiter = false, TrimOptions = TrimOptions.Trim });
         var features = new List<float>();
         var labels = new List<byte>();
         int columns = -1, labelIndex = -1;
         bool integral = true;
-        try
+        ReadCsv(file, "csv", (header, count) =>
         {
-            while (csv.Read())
+            columns = count;
+            labelIndex = ColumnIndex(header, labelColumn, columns, "labelColumn", "label", fallback: 0);
+            if (columns < 2) throw new UploadException("csv", "needs a label column and at least one feature column");
+        }, (row, line) =>
+        {
+            if (labels.Count >= maxSamples) throw new UploadException("csv", $"has more than {maxSamples} samples (Dojo:Limits:MaxSamples)");
+            if ((long)(labels.Count + 1) * (columns - 1) * 4 > maxBytes) throw new UploadException("csv", $"holds more than {maxBytes} bytes of features (Dojo:Limits:MaxDatasetBytes)");
+            for (int c = 0; c < columns; c++)
             {
-                var row = csv.Record!;
-                int line = csv.Row;
-                if (columns < 0)
+                if (!float.TryParse(row[c], NumberStyles.Float, CultureInfo.InvariantCulture, out float value) || !float.IsFinite(value))
+                    throw new UploadException("csv", $"line {line}, column {c + 1}: '{row[c]}' is not a number");
+                if (c == labelIndex)
                 {
-                    columns = row.Length;
-                    bool header = !row.All(cell => float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
-                    labelIndex = ColumnIndex(header ? row : null, labelColumn, columns, "labelColumn", "label", fallback: 0);
-                    if (columns < 2) throw new UploadException("csv", "needs a label column and at least one feature column");
-                    if (header) continue;
+                    if (value is < 0 or > 255 || value != MathF.Floor(value)) throw new UploadException("csv", $"line {line}: label '{row[c]}' is not a whole number 0–255");
+                    labels.Add((byte)value);
                 }
-                if (row.Length != columns) throw new UploadException("csv", $"line {line} has {row.Length} fields; the first line has {columns}");
-                if (labels.Count >= maxSamples) throw new UploadException("csv", $"has more than {maxSamples} samples (Dojo:Limits:MaxSamples)");
-                if ((long)(labels.Count + 1) * (columns - 1) * 4 > maxBytes) throw new UploadException("csv", $"holds more than {maxBytes} bytes of features (Dojo:Limits:MaxDatasetBytes)");
-                for (int c = 0; c < columns; c++)
+                else
                 {
-                    if (!float.TryParse(row[c], NumberStyles.Float, CultureInfo.InvariantCulture, out float value) || !float.IsFinite(value))
-                        throw new UploadException("csv", $"line {line}, column {c + 1}: '{row[c]}' is not a number");
-                    if (c == labelIndex)
-                    {
-                        if (value is < 0 or > 255 || value != MathF.Floor(value)) throw new UploadException("csv", $"line {line}: label '{row[c]}' is not a whole number 0–255");
-                        labels.Add((byte)value);
-                    }
-                    else
-                    {
-                        features.Add(value);
-                        integral &= value is >= 0 and <= 255 && value == MathF.Floor(value);
-                    }
+                    features.Add(value);
+                    integral &= value is >= 0 and <= 255 && value == MathF.Floor(value);
                 }
             }
-        }
-        catch (CsvHelperException ex)
-        {
-            throw new UploadException("csv", $"is not readable CSV: {ex.Message.Split('\n')[0]}");
-        }
+        });
         if (labels.Count == 0) throw new UploadException("csv", "has no samples");
         int featureCount = columns - 1;
         int[] dims = [labels.Count, featureCount];
@@ -225,37 +210,51 @@ public static class DatasetsApi
     /// </summary>
     private static UploadInfo StoreSeries(IFormFile file, string folder, string column, int maxSamples)
     {
+        var values = new List<double>();
+        int valueIndex = -1;
+        ReadCsv(file, "series", (header, columns) => valueIndex = ColumnIndex(header, column, columns, "column", null, fallback: columns - 1), (row, line) =>
+        {
+            if (values.Count >= maxSamples) throw new UploadException("series", $"has more than {maxSamples} values (Dojo:Limits:MaxSamples)");
+            if (!double.TryParse(row[valueIndex], NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+                throw new UploadException("series", $"line {line}, column {valueIndex + 1}: '{row[valueIndex]}' is not a number");
+            values.Add(value);
+        });
+        if (values.Count < 10) throw new UploadException("series", $"has {values.Count} values; a series needs at least 10");
+        File.WriteAllLines(Path.Combine(folder, TimeSeriesData.SeriesFile), ["value", .. values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))]);
+        return new UploadInfo([1], 0, values.Count, 0) { Content = UploadContent.Series };
+    }
+
+    /// <summary>
+    /// Reads a CSV upload row by row. The first row gives the column count and, when not every cell is a number, is a
+    /// header (<paramref name="first"/> gets it, else null); every data row, with its line number, goes to
+    /// <paramref name="row"/>. A row of another length, or text that is not CSV, is named at <paramref name="field"/>.
+    /// </summary>
+    private static void ReadCsv(IFormFile file, string field, Action<string[]?, int> first, Action<string[], int> row)
+    {
         using var reader = new StreamReader(file.OpenReadStream());
         using var csv = new CsvParser(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { DetectDelimiter = false, TrimOptions = TrimOptions.Trim });
-        var values = new List<double>();
-        int columns = -1, valueIndex = -1;
+        int columns = -1;
         try
         {
             while (csv.Read())
             {
-                var row = csv.Record!;
+                var cells = csv.Record!;
                 int line = csv.Row;
                 if (columns < 0)
                 {
-                    columns = row.Length;
-                    bool header = !row.All(cell => double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
-                    valueIndex = ColumnIndex(header ? row : null, column, columns, "column", null, fallback: columns - 1);
+                    columns = cells.Length;
+                    bool header = !cells.All(cell => double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+                    first(header ? cells : null, columns);
                     if (header) continue;
                 }
-                if (row.Length != columns) throw new UploadException("series", $"line {line} has {row.Length} fields; the first line has {columns}");
-                if (values.Count >= maxSamples) throw new UploadException("series", $"has more than {maxSamples} values (Dojo:Limits:MaxSamples)");
-                if (!double.TryParse(row[valueIndex], NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
-                    throw new UploadException("series", $"line {line}, column {valueIndex + 1}: '{row[valueIndex]}' is not a number");
-                values.Add(value);
+                if (cells.Length != columns) throw new UploadException(field, $"line {line} has {cells.Length} fields; the first line has {columns}");
+                row(cells, line);
             }
         }
         catch (CsvHelperException ex)
         {
-            throw new UploadException("series", $"is not readable CSV: {ex.Message.Split('\n')[0]}");
+            throw new UploadException(field, $"is not readable CSV: {ex.Message.Split('\n')[0]}");
         }
-        if (values.Count < 10) throw new UploadException("series", $"has {values.Count} values; a series needs at least 10");
-        File.WriteAllLines(Path.Combine(folder, TimeSeriesData.SeriesFile), ["value", .. values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))]);
-        return new UploadInfo([1], 0, values.Count, 0) { Content = UploadContent.Series };
     }
 
     /// <summary>The most distinct characters a text may have: its alphabet is a language model's vocabulary.</summary>

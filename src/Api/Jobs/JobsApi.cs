@@ -27,7 +27,7 @@ public static class JobsApi
         api.MapGet("/{id:guid}/model", ModelAsync).WithName("GetJobModel")
             .WithSummary("A trained network's weights: name (default model; a GAN's generator, …), format=torchSharp (default), safetensors or pyTorch (torch.load)");
         api.MapPost("/{id:guid}/predict", PredictAsync).WithName("Predict").DisableAntiforgery()
-            .WithSummary("Ask a finished job. Supervised: class probabilities for JSON { \"inputs\": [...] } of raw values, or images (a PNG/JPEG body, or multipart parts; ?invert=true for dark-on-light); forecast: { \"steps\": n } values past the series' end; languageModel: { \"prompt\", \"length\", \"temperature\", \"seed\" } generated text; seq2seq: { \"inputs\": [\"12345\"] } answers; gan: { \"count\", \"seed\" } generated samples")
+            .WithSummary("Ask a finished job. Supervised: class probabilities for JSON { \"inputs\": [...] } of raw values, or images (a PNG/JPEG body, or multipart parts; ?invert=true for dark-on-light); forecast: { \"steps\": n } values past the series' end; languageModel: { \"prompt\", \"length\", \"temperature\", \"seed\" } generated text; seq2seq: { \"inputs\": [\"12345\"] } answers; gan: { \"count\", \"seed\", \"label\", \"format\": \"png\" } generated samples, as arrays or an image grid")
             .Accepts<PredictRequest>("application/json", "image/png", "image/jpeg", "multipart/form-data");
         api.MapPost("/{id:guid}/generate", PredictAsync).WithName("Generate").DisableAntiforgery()
             .WithSummary("A finished GAN's samples: { \"count\": n, \"seed\": s } (the same seed, the same samples); the predict route under the name the course uses")
@@ -36,7 +36,8 @@ public static class JobsApi
             .WithSummary("Your compute budget: the estimated cost of your jobs of the last 24 hours, the daily budget, and the limits per job");
         api.MapGet("/{id:guid}/files", FilesAsync).WithName("ListJobFiles")
             .WithSummary("The pictures a job keeps as it trains (a GAN's samples-epoch-0001.png, …), with their sizes and URLs");
-        api.MapGet("/{id:guid}/files/{name}", FileAsync).WithName("GetJobFile").WithSummary("One of the job's kept pictures, as PNG");
+        api.MapGet("/{id:guid}/files/{name}", FileAsync).WithName("GetJobFile")
+            .WithSummary("One of the job's kept pictures, as PNG; samples-over-epochs.png tiles up to 20 epochs' pictures into one");
         api.MapGet("/{id:guid}/plots/{kind}.png", PlotAsync).WithName("GetJobPlot")
             .WithSummary("Learning curves as a PNG: kind loss or accuracy (training and validation per epoch)");
         return app;
@@ -53,7 +54,10 @@ public static class JobsApi
         try
         {
             if (http.HasJsonContentType())
-                return TypedResults.Ok(predictor.Answer(job, await http.ReadFromJsonAsync<JsonElement>(SpecJson.Options, ct)));
+            {
+                var answer = predictor.Answer(job, await http.ReadFromJsonAsync<JsonElement>(SpecJson.Options, ct));
+                return answer is PictureAnswer picture ? TypedResults.File(picture.Png, "image/png") : TypedResults.Ok(answer);
+            }
             var images = new List<byte[]>();
             if (http.HasFormContentType)
             {
@@ -166,15 +170,27 @@ public static class JobsApi
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (!await db.Jobs.VisibleTo(viewer).AnyAsync(j => j.Id == id, ct)) return TypedResults.NotFound();
-        return TypedResults.Ok<IReadOnlyList<JobFileDto>>(files.Files(id).Select(f => new JobFileDto(f.Name, f.Bytes, $"/api/jobs/{id}/files/{f.Name}")).ToList());
+        var kept = files.Files(id).Select(f => new JobFileDto(f.Name, f.Bytes, $"/api/jobs/{id}/files/{f.Name}")).ToList();
+        if (kept.Any(f => f.Name.StartsWith("samples-epoch-", StringComparison.Ordinal))) // made on request from the epochs' pictures
+            kept.Add(new JobFileDto(JobFileTiles.Name, 0, $"/api/jobs/{id}/files/{JobFileTiles.Name}"));
+        return TypedResults.Ok<IReadOnlyList<JobFileDto>>(kept);
     }
 
-    private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult, ValidationProblem>> FileAsync(
+    private static async Task<Results<PhysicalFileHttpResult, FileContentHttpResult, ProblemHttpResult, ValidationProblem>> FileAsync(
         Guid id, string name, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct)
     {
         if (!JobFiles.IsFileName(name)) return Invalid("name", $"'{name}' is not a job file name (lower-case letters, digits and dashes, then .png)");
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (!await db.Jobs.VisibleTo(viewer).AnyAsync(j => j.Id == id, ct)) return TypedResults.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);
+        if (name == JobFileTiles.Name)
+        {
+            var epochs = files.Files(id).Select(f => f.Name).Where(n => n.StartsWith("samples-epoch-", StringComparison.Ordinal)).ToList();
+            if (epochs.Count == 0) return TypedResults.Problem("the job has kept no epoch pictures yet", statusCode: StatusCodes.Status404NotFound);
+            var chosen = JobFileTiles.Choose(epochs);
+            var pictures = new List<(string, byte[])>();
+            foreach (var picture in chosen) pictures.Add((picture, await File.ReadAllBytesAsync(files.File(id, picture), ct)));
+            return TypedResults.File(JobFileTiles.Render(pictures), "image/png");
+        }
         string path = files.File(id, name);
         return File.Exists(path) ? TypedResults.PhysicalFile(path, "image/png")
             : TypedResults.Problem($"the job has no file '{name}'; GET /api/jobs/{id}/files lists what it has", statusCode: StatusCodes.Status404NotFound);

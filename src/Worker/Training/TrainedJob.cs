@@ -23,6 +23,9 @@ public interface ITrainedJobLoader
     ITrainedJob Load(JobSpec spec, Evaluation? evaluation, Func<string, string> weights);
 }
 
+/// <summary>An answer that is a picture (a GAN's samples as an image grid): the API sends it as <c>image/png</c>.</summary>
+public sealed record PictureAnswer(byte[] Png);
+
 /// <summary>An input that cannot be answered, keyed by the field to name in the 400.</summary>
 public sealed class PredictionInputException(string field, string message) : Exception(message)
 {

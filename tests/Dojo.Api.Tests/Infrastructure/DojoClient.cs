@@ -54,6 +54,25 @@ public sealed class DojoClient(HttpClient http)
         }
     }
 
+    /// <summary>
+    /// Submits <paramref name="sample"/> with <paramref name="changes"/> (a JSON object of path → value) and checks the
+    /// answer is a 400 naming <paramref name="field"/> (or a field below it) and that no job was stored.
+    /// </summary>
+    public async Task<Microsoft.AspNetCore.Mvc.ValidationProblemDetails> AssertRefusedAsync(JsonObject sample, string changes, string field)
+    {
+        int before = (await http.GetFromJsonAsync<JsonObject>("/api/jobs?pageSize=1"))!["total"]!.GetValue<int>();
+        var request = With(sample, JsonNode.Parse(changes)!.AsObject().Select(c => (c.Key, c.Value?.DeepClone())).ToArray());
+
+        var response = await http.PostAsJsonAsync("/api/jobs", request);
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<Microsoft.AspNetCore.Mvc.ValidationProblemDetails>())!;
+        Assert.True(problem.Errors.Keys.Any(k => k == field || k.StartsWith(field + ".", StringComparison.Ordinal) || k.StartsWith(field + "[", StringComparison.Ordinal)),
+            $"expected {field}; got {string.Join("; ", problem.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))}");
+        Assert.Equal(before, (await http.GetFromJsonAsync<JsonObject>("/api/jobs?pageSize=1"))!["total"]!.GetValue<int>());
+        return problem;
+    }
+
     /// <summary>A copy of a sample with some fields replaced: <c>With(xor, "training.epochs", 5)</c>.</summary>
     public static JsonObject With(JsonObject sample, params (string Path, JsonNode? Value)[] changes)
     {

@@ -12,7 +12,8 @@ public sealed record GeneratedSamples(IReadOnlyList<float[]> Samples, int Seed, 
 /// <summary>
 /// A finished GAN's generator. Answers <c>{ "count": 100, "seed": 7 }</c> (both optional: 100 samples, seed 1) with that
 /// many samples from noise drawn from the seed — the same seed gives the same samples. A conditional GAN also takes
-/// <c>"label"</c>, the class to make (absent: every class in turn), and says each sample's.
+/// <c>"label"</c>, the class to make (absent: every class in turn), and says each sample's. <c>"format": "png"</c> answers
+/// an image GAN's samples as one picture, 8 to a row (a conditional GAN's: a column per class).
 /// </summary>
 public sealed class TrainedGan(nn.Module<Tensor, Tensor> generator, GanSpec spec) : ITrainedJob
 {
@@ -40,8 +41,9 @@ public sealed class TrainedGan(nn.Module<Tensor, Tensor> generator, GanSpec spec
 
     public object Answer(JsonElement request)
     {
-        if (spec.Conditional) PredictionInputException.OnlyMembers(request, "count", "seed", "label");
-        else PredictionInputException.OnlyMembers(request, "count", "seed");
+        if (spec.Conditional) PredictionInputException.OnlyMembers(request, "count", "seed", "format", "label");
+        else PredictionInputException.OnlyMembers(request, "count", "seed", "format");
+        bool picture = Format(request, spec.Dataset.SampleShape());
         int count = PredictionInputException.Count(request, "count", 1, MaxCount, absent: 100);
         int seed = PredictionInputException.Count(request, "seed", 0, int.MaxValue, absent: 1);
         int classes = spec.Dataset.ClassCount();
@@ -65,7 +67,24 @@ public sealed class TrainedGan(nn.Module<Tensor, Tensor> generator, GanSpec spec
                 z = cat([z, nn.functional.one_hot(tensor(labels.Select(l => (long)l).ToArray()), classes).to_type(ScalarType.Float32)], 1);
             values = generator.forward(z).data<float>().ToArray();
         }
+        if (picture)
+        {
+            // Pixels as the data set scales them: 0–1 (unit) shown as black–white, other scalings by the samples' own range.
+            bool unit = spec.Dataset is ImageDatasetSpec { Normalization: Normalization.Unit };
+            float low = unit ? 0 : values.Min(), high = unit ? 1 : Math.Max(values.Max(), low + 1e-6f);
+            return new PictureAnswer(SamplePictures.Grid(values, shape, spec.Conditional ? classes : 8, low, high, shape[1] <= 16 ? 4 : 2));
+        }
         return new GeneratedSamples(Enumerable.Range(0, count).Select(i => values[(i * size)..((i + 1) * size)]).ToList(), seed, labels);
+    }
+
+    /// <summary>Whether the request asks for a picture (<c>"format": "png"</c>, images only) rather than arrays (<c>"json"</c>, the default).</summary>
+    private static bool Format(JsonElement request, int[] shape)
+    {
+        if (!request.TryGetProperty("format", out var format)) return false;
+        string? name = format.ValueKind == JsonValueKind.String ? format.GetString() : null;
+        if (name is not ("png" or "json")) throw new PredictionInputException("format", "must be \"json\" (arrays, the default) or \"png\" (an image grid)");
+        if (name == "png" && shape.Length != 3) throw new PredictionInputException("format", $"png draws images; this GAN makes {ShapeInference.Format(shape)} samples");
+        return name == "png";
     }
 
     public void Dispose() => generator.Dispose();
