@@ -58,12 +58,12 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
         "lstm" => DojoClient.With(DojoClient.Sample("forecast-airline"), ("name", name),
             ("dataset", JsonNode.Parse("""{ "kind": "timeSeries", "series": "sine", "length": 1200, "period": 50, "noise": 0.1, "lookback": 30, "testSteps": 100, "validationSteps": 100 }""")),
             ("network.layers", JsonNode.Parse("""[ { "type": "lstm", "hiddenSize": 24, "layers": 2, "dropout": 0.2 }, { "type": "dense", "units": 1 } ]""")),
-            ("training.batchSize", 4), ("training.epochs", 16)),
+            ("training.batchSize", 4), ("training.epochs", 10)),
         "seq2seq" => DojoClient.With(DojoClient.Sample("seq2seq-reverse"), ("name", name),
             ("dataset.samples", 1500), ("model.hiddenSize", 32), ("model.layers", 2), ("model.dropout", 0.1),
-            ("training.batchSize", 16), ("training.epochs", 12)),
+            ("training.batchSize", 16), ("training.epochs", 10)),
         "gan" => DojoClient.With(DojoClient.Sample("gan-ring"), ("name", name),
-            ("training.batchSize", 16), ("training.epochs", 16), ("training.discriminatorSteps", 2), ("training.labelSmoothing", 0.1)),
+            ("training.batchSize", 16), ("training.epochs", 10), ("training.discriminatorSteps", 2), ("training.labelSmoothing", 0.1)),
         _ => throw new ArgumentOutOfRangeException(nameof(job)),
     };
 
