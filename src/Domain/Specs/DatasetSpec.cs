@@ -55,6 +55,20 @@ public abstract record DatasetSpec
     /// <summary>About how many samples train, validate (each epoch) and test, before anything is loaded (for the cost estimate).</summary>
     public abstract (int Train, int Validation, int Test) SplitSizes();
 
+    /// <summary>A data set made whole from a spec, split by percentages at random (the rest trains).</summary>
+    protected static (int Train, int Validation, int Test) PercentSplit(int samples, int validationPercent, int testPercent)
+    {
+        int test = samples * testPercent / 100, validation = samples * validationPercent / 100;
+        return (samples - test - validation, validation, test);
+    }
+
+    /// <summary>The validation and test percentages of such a split: each 1–40.</summary>
+    protected static void CheckPercents(int validationPercent, int testPercent, ValidationErrors errors, string path)
+    {
+        if (validationPercent is < 1 or > 40) errors.Add($"{path}.validationPercent", "must be between 1 and 40");
+        if (testPercent is < 1 or > 40) errors.Add($"{path}.testPercent", "must be between 1 and 40");
+    }
+
     /// <summary>The job kind that learns from this kind of data set (time series: forecast; images and points: supervised).</summary>
     public virtual string ForKind() => JobKinds.Supervised;
 

@@ -55,19 +55,14 @@ public sealed record SequencePairsDatasetSpec : DatasetSpec
 
     public override LabelEncoding Labels() => LabelEncoding.ClassIndex;
 
-    public override (int Train, int Validation, int Test) SplitSizes()
-    {
-        int test = Samples * TestPercent / 100, validation = Samples * ValidationPercent / 100;
-        return (Samples - test - validation, validation, test);
-    }
+    public override (int Train, int Validation, int Test) SplitSizes() => PercentSplit(Samples, ValidationPercent, TestPercent);
 
     public override void Validate(SpecLimits limits, ValidationErrors errors, string path)
     {
         if (MaxLength is < 1 or > 20) errors.Add($"{path}.maxLength", "must be between 1 and 20");
         if (MinLength is { } min && (min < 1 || min > MaxLength)) errors.Add($"{path}.minLength", $"must be between 1 and maxLength ({MaxLength})");
         if (MinLength is not null && Task != SequenceTask.Reverse) errors.Add($"{path}.minLength", "is for the reverse task (an addition's numbers have 1 to maxLength digits)");
-        if (ValidationPercent is < 1 or > 40) errors.Add($"{path}.validationPercent", "must be between 1 and 40");
-        if (TestPercent is < 1 or > 40) errors.Add($"{path}.testPercent", "must be between 1 and 40");
+        CheckPercents(ValidationPercent, TestPercent, errors, path);
         if (Samples < 100 || Samples > limits.MaxSamples) errors.Add($"{path}.samples", $"must be between 100 and {limits.MaxSamples}");
         else if (errors.Count == 0 && Samples > DistinctInputs())
             errors.Add($"{path}.samples", $"is {Samples}, but the task has only {DistinctInputs()} distinct inputs of these lengths; ask for fewer or longer ones");

@@ -24,11 +24,7 @@ public sealed record RecallDatasetSpec : DatasetSpec
 
     public override LabelEncoding Labels() => LabelEncoding.ClassIndex;
 
-    public override (int Train, int Validation, int Test) SplitSizes()
-    {
-        int test = Samples * TestPercent / 100, validation = Samples * ValidationPercent / 100;
-        return (Samples - test - validation, validation, test);
-    }
+    public override (int Train, int Validation, int Test) SplitSizes() => PercentSplit(Samples, ValidationPercent, TestPercent);
 
     public override void Validate(SpecLimits limits, ValidationErrors errors, string path)
     {
@@ -38,7 +34,6 @@ public sealed record RecallDatasetSpec : DatasetSpec
         if (Samples < 100 || Samples > limits.MaxSamples) errors.Add($"{path}.samples", $"must be between 100 and {limits.MaxSamples}");
         else if ((long)Samples * (Delay + 1) * (Classes + Distractors) > limits.MaxDatasetValues)
             errors.Add($"{path}.samples", $"{Samples} sequences of [{Delay + 1}, {Classes + Distractors}] are more than the {limits.MaxDatasetValues} values a data set may hold");
-        if (ValidationPercent is < 1 or > 40) errors.Add($"{path}.validationPercent", "must be between 1 and 40");
-        if (TestPercent is < 1 or > 40) errors.Add($"{path}.testPercent", "must be between 1 and 40");
+        CheckPercents(ValidationPercent, TestPercent, errors, path);
     }
 }

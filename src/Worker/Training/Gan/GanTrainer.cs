@@ -54,7 +54,7 @@ public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? st
         var init = new NetworkInit(run.Generator(), dropout);
         using var generator = ModelBuilder.Build(spec.Generator, spec.GeneratorInput(), init).Net;
         using var discriminator = ModelBuilder.Build(spec.DiscriminatorLogits(), spec.DiscriminatorInput(), init).Net;
-        var labels = spec.Conditional ? new Labels(spec.Dataset.ClassCount(), run.Device) : null;
+        var labels = spec.Conditional ? new GanLabels(spec.Dataset.ClassCount(), run.Device) : null;
         using var judge = GanJudge.From(spec, session.Transfer, run.Device);
         generator.to(run.Device);
         discriminator.to(run.Device);
@@ -63,8 +63,8 @@ public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? st
         run.Track(ModelNames.Generator, generator, generatorOptimizer);
         run.Track(ModelNames.Discriminator, discriminator, discriminatorOptimizer);
 
-        var noise = new Noise(spec.Latent, run.Generator(), run.Device);
-        var judgeNoise = new Noise(spec.Latent, run.Generator(), run.Device);
+        var noise = new GanNoise(spec.Latent, run.Generator(), run.Device);
+        var judgeNoise = new GanNoise(spec.Latent, run.Generator(), run.Device);
         Judgement Judge()
         {
             run.Reseed(judgeNoise.Generator, 0, JudgeStream); // the same noise every epoch: the points move only as the generator learns
@@ -101,8 +101,8 @@ public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? st
                     var fakeClasses = labels?.Random(size, noise.Generator);
                     var fake = Generate(generator, noise, size, labels, fakeClasses, training: true).detach();
                     discriminatorOptimizer.ZeroGrad();
-                    var realLogits = discriminator.forward(Labels.Beside(labels, real.index_select(0, index), realClasses.index_select(0, index)));
-                    var fakeLogits = discriminator.forward(Labels.Beside(labels, fake, fakeClasses));
+                    var realLogits = discriminator.forward(GanLabels.Beside(labels, real.index_select(0, index), realClasses.index_select(0, index)));
+                    var fakeLogits = discriminator.forward(GanLabels.Beside(labels, fake, fakeClasses));
                     var dLoss = nn.functional.binary_cross_entropy_with_logits(realLogits, full_like(realLogits, realLabel))
                         .add(nn.functional.binary_cross_entropy_with_logits(fakeLogits, full_like(fakeLogits, fakeLabel)), Held.One);
                     double value = dLoss.item<float>();
@@ -120,7 +120,7 @@ public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? st
                 {
                     generatorOptimizer.ZeroGrad();
                     var fakeClasses = labels?.Random(batchSize, noise.Generator);
-                    var judged = discriminator.forward(Labels.Beside(labels, Generate(generator, noise, batchSize, labels, fakeClasses, training: true), fakeClasses));
+                    var judged = discriminator.forward(GanLabels.Beside(labels, Generate(generator, noise, batchSize, labels, fakeClasses, training: true), fakeClasses));
                     // Non-saturating: −log D(G(z)), i.e. the fakes labelled real. Minimax: log(1 − D(G(z))), i.e. minus D's own loss on them.
                     var gLoss = minimax
                         ? nn.functional.binary_cross_entropy_with_logits(judged, full_like(judged, fakeLabel)).neg()
@@ -154,30 +154,20 @@ public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? st
     /// <paramref name="count"/> samples from the generator, of the given classes when conditional (evaluation mode, no
     /// gradients, unless <paramref name="training"/>).
     /// </summary>
-    private static Tensor Generate(nn.Module<Tensor, Tensor> generator, Noise noise, int count, Labels? labels, Tensor? classes, bool training = false)
+    private static Tensor Generate(nn.Module<Tensor, Tensor> generator, GanNoise noise, int count, GanLabels? labels, Tensor? classes, bool training = false)
     {
-        if (training) return generator.forward(Labels.Beside(labels, noise.Draw(count), classes));
+        if (training) return generator.forward(GanLabels.Beside(labels, noise.Draw(count), classes));
         generator.eval();
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        return generator.forward(Labels.Beside(labels, noise.Draw(count), classes)).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The generator's noise: N(0, 1) or U(−1, 1), from a generator of the job's seed.</summary>
-    private sealed class Noise(LatentSpec latent, Generator generator, Device device)
-    {
-        public Generator Generator => generator;
-
-        public Tensor Draw(int count) => latent.Distribution == LatentDistribution.Uniform
-            ? empty([count, latent.Size], device: device).uniform_(-1, 1, generator)
-            : randn([count, latent.Size], device: device, generator: generator);
+        return generator.forward(GanLabels.Beside(labels, noise.Draw(count), classes)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
     /// The epoch's picture, from the judged samples (the same noise every epoch): points over the real ones; or the first
     /// 64 images 8 to a row — a conditional GAN's first 100, a row per try and a column per class.
     /// </summary>
-    private static byte[] Picture(float[] made, RealSamples data, Labels? labels)
+    private static byte[] Picture(float[] made, RealSamples data, GanLabels? labels)
     {
         if (data.Points is not null)
         {
@@ -217,31 +207,6 @@ public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? st
             if (Covered is null) yield break;
             yield return new(GanMetrics.ModesCovered, Covered.Count, string.Join(",", Covered));
             yield return new(GanMetrics.NearModes, NearShare);
-        }
-    }
-
-    /// <summary>A conditional GAN's classes: drawn for fakes, cycled through for judging, and put one-hot beside noise and samples.</summary>
-    private sealed class Labels(int classes, Device device)
-    {
-        public int Classes => classes;
-
-        public Tensor Random(int count, Generator generator) => randint(classes, [count], dtype: ScalarType.Int64, device: device, generator: generator);
-
-        public Tensor Cycle(int count) => tensor(Enumerable.Range(0, count).Select(i => (long)(i % classes)).ToArray(), device: device);
-
-        /// <summary>
-        /// The classes one-hot beside each sample (or noise): [n, features] → [n, features + classes]; [n, channels, h, w]
-        /// → [n, channels + classes, h, w], a plane per class. Unconditional (no labels): the samples as they are.
-        /// </summary>
-        public static Tensor Beside(Labels? labels, Tensor samples, Tensor? of) => labels is null || of is null ? samples : labels.Beside(samples, of);
-
-        private Tensor Beside(Tensor samples, Tensor of)
-        {
-            using var scope = NewDisposeScope();
-            var hot = nn.functional.one_hot(of, classes).to_type(ScalarType.Float32);
-            if (samples.dim() == 2) return cat([samples, hot], 1).MoveToOuterDisposeScope();
-            long n = samples.shape[0], height = samples.shape[2], width = samples.shape[3];
-            return cat([samples, hot.view(n, classes, 1, 1).expand(n, classes, height, width)], 1).MoveToOuterDisposeScope();
         }
     }
 }

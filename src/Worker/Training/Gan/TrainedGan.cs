@@ -60,11 +60,8 @@ public sealed class TrainedGan(nn.Module<Tensor, Tensor> generator, GanSpec spec
         using (no_grad())
         using (var noise = new Generator((ulong)seed))
         {
-            var z = spec.Latent.Distribution == LatentDistribution.Uniform
-                ? empty([count, spec.Latent.Size]).uniform_(-1, 1, noise)
-                : randn([count, spec.Latent.Size], generator: noise);
-            if (labels is not null)
-                z = cat([z, nn.functional.one_hot(tensor(labels.Select(l => (long)l).ToArray()), classes).to_type(ScalarType.Float32)], 1);
+            var z = new GanNoise(spec.Latent, noise, CPU).Draw(count);
+            if (labels is not null) z = new GanLabels(classes, CPU).Beside(z, tensor(labels.Select(l => (long)l).ToArray()));
             values = generator.forward(z).data<float>().ToArray();
         }
         if (picture)
