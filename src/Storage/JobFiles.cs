@@ -43,8 +43,11 @@ public sealed class JobFiles(IOptions<DojoOptions> options)
             .OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => (f.Name, f.Length)).ToList();
     }
 
-    /// <summary>Lower-case letters, digits and dashes, then <c>.png</c>: a name that is safe as a path and says what it holds.</summary>
-    public static bool IsFileName(string? name) => name is not null && System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9][a-z0-9-]{0,63}\\.png$");
+    /// <summary>Lower-case letters, digits and dashes, then <c>.png</c> or <c>.json</c>: a name that is safe as a path and says what it holds.</summary>
+    public static bool IsFileName(string? name) => name is not null && System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9][a-z0-9-]{0,63}\\.(png|json)$");
+
+    /// <summary>The media type a kept file is served as, by its extension.</summary>
+    public static string ContentType(string name) => name.EndsWith(".json", StringComparison.Ordinal) ? "application/json" : "image/png";
 
     public static string Extension(ModelFormat format) => format switch
     {

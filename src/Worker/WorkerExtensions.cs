@@ -1,3 +1,4 @@
+using Dojo.Domain.Kinds.Dqn;
 using Dojo.Domain.Kinds.Forecast;
 using Dojo.Domain.Kinds.Gan;
 using Dojo.Domain.Kinds.LanguageModel;
@@ -7,6 +8,7 @@ using Dojo.Domain.Specs;
 using Dojo.Storage;
 using Dojo.Worker.Jobs;
 using Dojo.Worker.Training;
+using Dojo.Worker.Training.Dqn;
 using Dojo.Worker.Training.Forecast;
 using Dojo.Worker.Training.Gan;
 using Dojo.Worker.Training.LanguageModel;
@@ -46,6 +48,7 @@ public static class WorkerExtensions
         builder.Services.AddJobKind<LanguageModelSpec, LanguageModelTrainer, TrainedLanguageModel.Loader>(JobKinds.LanguageModel);
         builder.Services.AddJobKind<Seq2SeqSpec, Seq2SeqTrainer, TrainedSeq2Seq.Loader>(JobKinds.Seq2Seq);
         builder.Services.AddJobKind<GanSpec, GanTrainer, TrainedGan.Loader>(JobKinds.Gan);
+        builder.Services.AddJobKind<DqnSpec, DqnTrainer, TrainedDqn.Loader>(JobKinds.Dqn);
         return builder;
     }
 

@@ -39,6 +39,8 @@ public static class ExperimentsApi
         api.MapGet("/{id:guid}", GetAsync).WithName("GetExperiment").WithSummary("An experiment's runs and their jobs");
         api.MapGet("/{id:guid}/curves", CurvesAsync).WithName("GetExperimentCurves")
             .WithSummary("One metric (default loss) of every run by epoch, aligned for comparison");
+        api.MapGet("/{id:guid}/curves.png", CurvesPictureAsync).WithName("GetExperimentCurvesPicture")
+            .WithSummary("The same curves as a PNG figure: a line per run, labelled with the values it varies");
         return app;
     }
 
@@ -99,11 +101,34 @@ public static class ExperimentsApi
         return experiment is null ? TypedResults.NotFound() : TypedResults.Ok(await ReadAsync(db, experiment, ct));
     }
 
-    private static async Task<IResult> CurvesAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct, string metric = MetricNames.Loss)
+    private static async Task<IResult> CurvesAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct, string metric = MetricNames.Loss) =>
+        await ReadCurvesAsync(id, viewer, contexts, metric, ct) is { } curves ? TypedResults.Ok(curves) : TypedResults.NotFound();
+
+    private static async Task<IResult> CurvesPictureAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct, string metric = MetricNames.Loss)
+    {
+        if (await ReadCurvesAsync(id, viewer, contexts, metric, ct) is not { } curves) return TypedResults.NotFound();
+        var plot = new ScottPlot.Plot();
+        foreach (var run in curves.Runs)
+        {
+            var points = curves.Epochs.Zip(run.Values).Where(p => p.Second is { } v && double.IsFinite(v)).ToList();
+            if (points.Count == 0) continue;
+            var line = plot.Add.Scatter(points.Select(p => (double)p.First).ToArray(), points.Select(p => p.Second!.Value).ToArray());
+            line.LegendText = run.Label.Length > 90 ? run.Label[..87] + "…" : run.Label;
+            line.MarkerSize = points.Count > 50 ? 0 : 3;
+        }
+        plot.Title(metric);
+        plot.XLabel("epoch");
+        plot.YLabel(metric);
+        plot.ShowLegend(ScottPlot.Edge.Bottom);
+        return TypedResults.File(plot.GetImageBytes(1000, 600 + 18 * curves.Runs.Count, ScottPlot.ImageFormat.Png), "image/png");
+    }
+
+    /// <summary>Every run's values of <paramref name="metric"/> by epoch, aligned; null when the viewer may not see the experiment.</summary>
+    private static async Task<CurvesDto?> ReadCurvesAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, string metric, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var experiment = await Visible(db, viewer).SingleOrDefaultAsync(e => e.Id == id, ct);
-        if (experiment is null) return TypedResults.NotFound();
+        if (experiment is null) return null;
         var jobIds = experiment.Runs.Select(r => r.JobId).ToList();
         var points = await db.MetricPoints.AsNoTracking().Where(p => jobIds.Contains(p.JobId) && p.Name == metric)
             .Select(p => new { p.JobId, p.Epoch, p.Value }).ToListAsync(ct);
@@ -113,7 +138,7 @@ public static class ExperimentsApi
             var byEpoch = points.Where(p => p.JobId == run.JobId).ToDictionary(p => p.Epoch, p => p.Value);
             return new CurveDto(run.Index, run.Label, run.JobId, epochs.Select(e => byEpoch.TryGetValue(e, out var v) ? v : (double?)null).ToList());
         }).ToList();
-        return TypedResults.Ok(new CurvesDto(metric, epochs, curves));
+        return new CurvesDto(metric, epochs, curves);
     }
 
     /// <summary>The experiments the viewer may see: their own (instructors: all).</summary>

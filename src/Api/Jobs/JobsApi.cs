@@ -27,17 +27,20 @@ public static class JobsApi
         api.MapGet("/{id:guid}/model", ModelAsync).WithName("GetJobModel")
             .WithSummary("A trained network's weights: name (default model; a GAN's generator, …), format=torchSharp (default), safetensors or pyTorch (torch.load)");
         api.MapPost("/{id:guid}/predict", PredictAsync).WithName("Predict").DisableAntiforgery()
-            .WithSummary("Ask a finished job. Supervised: class probabilities for JSON { \"inputs\": [...] } of raw values, or images (a PNG/JPEG body, or multipart parts; ?invert=true for dark-on-light); forecast: { \"steps\": n } values past the series' end; languageModel: { \"prompt\", \"length\", \"temperature\", \"seed\" } generated text; seq2seq: { \"inputs\": [\"12345\"] } answers; gan: { \"count\", \"seed\", \"label\", \"format\": \"png\" } generated samples, as arrays or an image grid")
+            .WithSummary("Ask a finished job. Supervised: class probabilities for JSON { \"inputs\": [...] } of raw values, or images (a PNG/JPEG body, or multipart parts; ?invert=true for dark-on-light); forecast: { \"steps\": n } values past the series' end; languageModel: { \"prompt\", \"length\", \"temperature\", \"seed\" } generated text; seq2seq: { \"inputs\": [\"12345\"] } answers; gan: { \"count\", \"seed\", \"label\", \"format\": \"png\" } generated samples, as arrays or an image grid; dqn: { \"states\" } or { \"cells\" } greedy actions and Q-values")
             .Accepts<PredictRequest>("application/json", "image/png", "image/jpeg", "multipart/form-data");
+        api.MapPost("/{id:guid}/act", PredictAsync).WithName("Act").DisableAntiforgery()
+            .WithSummary("A finished DQN's greedy action and Q-values: { \"states\": [[...], ...] } observations (a grid world also takes { \"cells\": [[row, column], ...] }); the predict route under the name the course uses")
+            .Accepts<PredictRequest>("application/json");
         api.MapPost("/{id:guid}/generate", PredictAsync).WithName("Generate").DisableAntiforgery()
             .WithSummary("A finished GAN's samples: { \"count\": n, \"seed\": s } (the same seed, the same samples); the predict route under the name the course uses")
             .Accepts<PredictRequest>("application/json");
         app.MapGet("/api/me/compute", ComputeAsync).WithTags("Jobs").WithName("MyCompute")
             .WithSummary("Your compute budget: the estimated cost of your jobs of the last 24 hours, the daily budget, and the limits per job");
         api.MapGet("/{id:guid}/files", FilesAsync).WithName("ListJobFiles")
-            .WithSummary("The pictures a job keeps as it trains (a GAN's samples-epoch-0001.png, …), with their sizes and URLs");
+            .WithSummary("The files a job keeps as it trains (a GAN's samples-epoch-0001.png, a DQN's eval-trace.json and policy.png, …), with their sizes and URLs");
         api.MapGet("/{id:guid}/files/{name}", FileAsync).WithName("GetJobFile")
-            .WithSummary("One of the job's kept pictures, as PNG; samples-over-epochs.png tiles up to 20 epochs' pictures into one");
+            .WithSummary("One of the job's kept files (PNG pictures, JSON traces); samples-over-epochs.png tiles up to 20 epochs' pictures into one");
         api.MapGet("/{id:guid}/plots/{kind}.png", PlotAsync).WithName("GetJobPlot")
             .WithSummary("Learning curves as a PNG: kind loss or accuracy (training and validation per epoch)");
         return app;
@@ -179,7 +182,7 @@ public static class JobsApi
     private static async Task<Results<PhysicalFileHttpResult, FileContentHttpResult, ProblemHttpResult, ValidationProblem>> FileAsync(
         Guid id, string name, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct)
     {
-        if (!JobFiles.IsFileName(name)) return Invalid("name", $"'{name}' is not a job file name (lower-case letters, digits and dashes, then .png)");
+        if (!JobFiles.IsFileName(name)) return Invalid("name", $"'{name}' is not a job file name (lower-case letters, digits and dashes, then .png or .json)");
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (!await db.Jobs.VisibleTo(viewer).AnyAsync(j => j.Id == id, ct)) return TypedResults.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);
         if (name == JobFileTiles.Name)
@@ -192,7 +195,7 @@ public static class JobsApi
             return TypedResults.File(JobFileTiles.Render(pictures), "image/png");
         }
         string path = files.File(id, name);
-        return File.Exists(path) ? TypedResults.PhysicalFile(path, "image/png")
+        return File.Exists(path) ? TypedResults.PhysicalFile(path, JobFiles.ContentType(name))
             : TypedResults.Problem($"the job has no file '{name}'; GET /api/jobs/{id}/files lists what it has", statusCode: StatusCodes.Status404NotFound);
     }
 

@@ -17,6 +17,9 @@ public static partial class ModelNames
     /// <summary>A GAN's two networks.</summary>
     public const string Generator = "generator", Discriminator = "discriminator";
 
+    /// <summary>A DQN's online Q-network and its target network.</summary>
+    public const string Q = "q", Target = "target";
+
     public static bool IsValid(string? name) => name is not null && Pattern().IsMatch(name);
 
     [GeneratedRegex("^[a-z][A-Za-z0-9]{0,31}$")]

@@ -55,6 +55,7 @@ public static class JobKinds
     public const string LanguageModel = "languageModel";
     public const string Seq2Seq = "seq2seq";
     public const string Gan = "gan";
+    public const string Dqn = "dqn";
 
     /// <summary>Dojo's own kinds are known everywhere (API, workers, tools); a test adds its own with <see cref="Register{TSpec}"/>.</summary>
     internal static KindCatalog Catalog { get; } = new KindCatalog("kind", Supervised)
@@ -62,7 +63,8 @@ public static class JobKinds
         .Add(Forecast, typeof(Kinds.Forecast.ForecastSpec))
         .Add(LanguageModel, typeof(Kinds.LanguageModel.LanguageModelSpec))
         .Add(Seq2Seq, typeof(Kinds.Seq2Seq.Seq2SeqSpec))
-        .Add(Gan, typeof(Kinds.Gan.GanSpec));
+        .Add(Gan, typeof(Kinds.Gan.GanSpec))
+        .Add(Dqn, typeof(Kinds.Dqn.DqnSpec));
 
     public static void Register<TSpec>(string name) where TSpec : JobSpec
     {

@@ -50,7 +50,8 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
     /// <summary>
     /// The jobs a SIGKILL must not disturb, each long enough to kill mid-way (a kill waits for epoch 4): the
     /// thirty-epoch MLP; an LSTM forecaster of two stacked cells with seeded dropout between them on a noisy sine;
-    /// an LSTM encoder–decoder whose teacher-forcing coin flips come from the job's seed; a GAN, whose noise does too.
+    /// an LSTM encoder–decoder whose teacher-forcing coin flips come from the job's seed; a GAN, whose noise does too;
+    /// a DQN on a slippery grid, whose checkpoint holds its replay buffer, its environment and their random streams.
     /// </summary>
     private static JsonObject KillableJob(string job, string name) => job switch
     {
@@ -64,6 +65,8 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
             ("training.batchSize", 16), ("training.epochs", 10)),
         "gan" => DojoClient.With(DojoClient.Sample("gan-ring"), ("name", name),
             ("training.batchSize", 16), ("training.epochs", 10), ("training.discriminatorSteps", 2), ("training.labelSmoothing", 0.1)),
+        "dqn" => DojoClient.With(DojoClient.Sample("dqn-grid"), ("name", name),
+            ("environment.slip", 0.1), ("replay.capacity", 2000), ("training.episodes", 150), ("evaluation.keepBest", true)),
         _ => throw new ArgumentOutOfRangeException(nameof(job)),
     };
 
@@ -86,10 +89,11 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
     [InlineData("lstm")]
     [InlineData("seq2seq")]
     [InlineData("gan")]
+    [InlineData("dqn")]
     public async Task Job_killed_with_its_worker_resumes_from_its_checkpoint_on_a_new_worker(string kind)
     {
         var request = KillableJob(kind, "interrupted");
-        int epochs = request["training"]!["epochs"]!.GetValue<int>();
+        int epochs = (request["training"]!["epochs"] ?? request["training"]!["episodes"])!.GetValue<int>(); // a DQN's epoch is an episode
         var (client, worker, job) = await JobUnderWayAsync(request, epochs: 4);
         worker.Kill();
         int killedAfter = (await client.GetAsync(job.Id)).CheckpointEpoch;

@@ -73,17 +73,11 @@ public sealed class DojoClient(HttpClient http)
         return problem;
     }
 
-    /// <summary>A copy of a sample with some fields replaced: <c>With(xor, "training.epochs", 5)</c>.</summary>
+    /// <summary>A copy of a sample with some fields replaced: <c>With(xor, "training.epochs", 5)</c>, <c>("network.layers[2].units", 3)</c> (as an experiment varies them).</summary>
     public static JsonObject With(JsonObject sample, params (string Path, JsonNode? Value)[] changes)
     {
         var copy = sample.DeepClone().AsObject();
-        foreach (var (path, value) in changes)
-        {
-            var parts = path.Split('.');
-            var node = copy;
-            foreach (var part in parts[..^1]) node = node[part]!.AsObject();
-            node[parts[^1]] = value;
-        }
+        foreach (var (path, value) in changes) Experiments.ExperimentGrid.Set(copy, path, value);
         return copy;
     }
 }

@@ -36,7 +36,8 @@ public sealed class GridWorld : IEnvironment
     public int Actions => 4;
     public (int Row, int Column) Position => _at;
 
-    private char this[(int Row, int Column) cell] => _map[cell.Row][cell.Column];
+    /// <summary>What is at a cell: # wall, . floor, S start, G goal, P pit.</summary>
+    public char this[(int Row, int Column) cell] => _map[cell.Row][cell.Column];
 
     /// <summary>What is wrong with a map (for the 400 naming it), or null.</summary>
     public static string? Problem(IReadOnlyList<string>? map)
@@ -100,7 +101,8 @@ public sealed class GridWorld : IEnvironment
 
     private float[] Observation() => ObservationOf(_at);
 
-    private IEnumerable<(int Row, int Column)> Cells() =>
+    /// <summary>Every cell, row by row.</summary>
+    public IEnumerable<(int Row, int Column)> Cells() =>
         Enumerable.Range(0, Rows).SelectMany(r => Enumerable.Range(0, Columns).Select(c => (r, c)));
 
     public void Save(BinaryWriter writer)

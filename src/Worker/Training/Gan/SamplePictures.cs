@@ -31,7 +31,7 @@ public static class SamplePictures
                             bitmap.SetPixel(left + x * zoom + dx, top + y * zoom + dy, colour);
                 }
         }
-        return Encode(bitmap);
+        return Png.Encode(bitmap);
     }
 
     /// <summary>Real points (grey) and generated ones (red) in the square ±<paramref name="extent"/>, 400 pixels a side.</summary>
@@ -49,13 +49,6 @@ public static class SamplePictures
             for (int i = 0; i + 1 < real.Length; i += 2) canvas.DrawCircle(X(real[i]), Y(real[i + 1]), 1.5f, grey);
             for (int i = 0; i + 1 < made.Length; i += 2) canvas.DrawCircle(X(made[i]), Y(made[i + 1]), 1.5f, red);
         }
-        return Encode(bitmap);
-    }
-
-    private static byte[] Encode(SKBitmap bitmap)
-    {
-        using var image = SKImage.FromBitmap(bitmap);
-        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
-        return png.ToArray();
+        return Png.Encode(bitmap);
     }
 }
