@@ -40,8 +40,8 @@ public static partial class ExperimentGrid
             for (int a = 0; a < axes.Count; a++)
             {
                 var value = axes[a].Values[choice[a]];
+                label.Add($"{axes[a].Path}={Show(value, Get(@base, axes[a].Path))}");
                 Set(request, axes[a].Path, value?.DeepClone());
-                label.Add($"{axes[a].Path}={Show(value)}");
             }
             runs.Add(new Run(index, string.Join(", ", label), request));
             for (int a = axes.Count - 1; a >= 0 && ++choice[a] == axes[a].Values.Count; a--) choice[a] = 0; // odometer: the last axis turns fastest
@@ -75,7 +75,35 @@ public static partial class ExperimentGrid
         }
     }
 
-    private static string Show(JsonNode? value) => value is JsonValue v && v.TryGetValue(out string? text) ? text : value?.ToJsonString() ?? "null";
+    /// <summary>
+    /// A value as a label shows it: a string bare, an object in place of one in the base request by the members it
+    /// changes (<c>{"replay":false}</c>; <c>as base</c> when it changes none), anything else as JSON.
+    /// </summary>
+    private static string Show(JsonNode? value, JsonNode? replaced)
+    {
+        if (value is JsonValue v && v.TryGetValue(out string? text)) return text;
+        if (value is JsonObject changed && replaced is JsonObject original)
+        {
+            var differing = new JsonObject();
+            foreach (var (name, member) in changed)
+                if (!JsonNode.DeepEquals(member, original[name])) differing[name] = member?.DeepClone();
+            return differing.Count == 0 && changed.Count == original.Count ? "as base" : differing.ToJsonString();
+        }
+        return value?.ToJsonString() ?? "null";
+    }
+
+    /// <summary>The value at <c>a.b[2].c</c> in <paramref name="root"/>, or null where there is none.</summary>
+    private static JsonNode? Get(JsonObject root, string path)
+    {
+        JsonNode? current = root;
+        foreach (Match step in Step().Matches(path))
+        {
+            current = (current as JsonObject)?[step.Groups[1].Value];
+            if (step.Groups[2].Success)
+                current = current is JsonArray array && int.TryParse(step.Groups[2].Value, out int index) && index < array.Count ? array[index] : null;
+        }
+        return current;
+    }
 
     [GeneratedRegex(@"([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?")]
     private static partial Regex Step();

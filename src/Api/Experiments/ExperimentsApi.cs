@@ -40,7 +40,7 @@ public static class ExperimentsApi
         api.MapGet("/{id:guid}/curves", CurvesAsync).WithName("GetExperimentCurves")
             .WithSummary("One metric (default loss) of every run by epoch, aligned for comparison");
         api.MapGet("/{id:guid}/curves.png", CurvesPictureAsync).WithName("GetExperimentCurvesPicture")
-            .WithSummary("The same curves as a PNG figure: a line per run, labelled with the values it varies");
+            .WithSummary("The same curves as a PNG figure, a line per run labelled with the values it varies; x: another metric to plot them against (default: the epoch)");
         return app;
     }
 
@@ -104,23 +104,29 @@ public static class ExperimentsApi
     private static async Task<IResult> CurvesAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct, string metric = MetricNames.Loss) =>
         await ReadCurvesAsync(id, viewer, contexts, metric, ct) is { } curves ? TypedResults.Ok(curves) : TypedResults.NotFound();
 
-    private static async Task<IResult> CurvesPictureAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct, string metric = MetricNames.Loss)
+    /// <summary>The curves as a figure; <paramref name="x"/> names another metric recorded at the same epochs to plot them against (a DQN's env_steps).</summary>
+    private static async Task<IResult> CurvesPictureAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct,
+        string metric = MetricNames.Loss, string? x = null)
     {
         if (await ReadCurvesAsync(id, viewer, contexts, metric, ct) is not { } curves) return TypedResults.NotFound();
+        var along = x is null ? null : await ReadCurvesAsync(id, viewer, contexts, x, ct);
         var plot = new ScottPlot.Plot();
         foreach (var run in curves.Runs)
         {
-            var points = curves.Epochs.Zip(run.Values).Where(p => p.Second is { } v && double.IsFinite(v)).ToList();
+            var byEpoch = along?.Runs.Single(r => r.Index == run.Index).Values.Zip(along.Epochs).Where(p => p.First is not null).ToDictionary(p => p.Second, p => p.First!.Value);
+            var points = curves.Epochs.Zip(run.Values)
+                .Select(p => (X: byEpoch is null ? p.First : byEpoch.TryGetValue(p.First, out double at) ? at : double.NaN, Y: p.Second ?? double.NaN))
+                .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
             if (points.Count == 0) continue;
-            var line = plot.Add.Scatter(points.Select(p => (double)p.First).ToArray(), points.Select(p => p.Second!.Value).ToArray());
-            line.LegendText = run.Label.Length > 90 ? run.Label[..87] + "…" : run.Label;
+            var line = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
+            line.LegendText = run.Label;
             line.MarkerSize = points.Count > 50 ? 0 : 3;
         }
         plot.Title(metric);
-        plot.XLabel("epoch");
+        plot.XLabel(x ?? "epoch");
         plot.YLabel(metric);
-        plot.ShowLegend(ScottPlot.Edge.Bottom);
-        return TypedResults.File(plot.GetImageBytes(1000, 600 + 18 * curves.Runs.Count, ScottPlot.ImageFormat.Png), "image/png");
+        plot.ShowLegend(ScottPlot.Edge.Right);
+        return TypedResults.File(plot.GetImageBytes(1200, Math.Max(600, 200 + 20 * curves.Runs.Count), ScottPlot.ImageFormat.Png), "image/png");
     }
 
     /// <summary>Every run's values of <paramref name="metric"/> by epoch, aligned; null when the viewer may not see the experiment.</summary>

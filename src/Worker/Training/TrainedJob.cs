@@ -23,6 +23,27 @@ public interface ITrainedJobLoader
     ITrainedJob Load(JobSpec spec, Evaluation? evaluation, Func<string, string> weights);
 }
 
+/// <summary>What a kind's loader shares: one of a finished job's networks, built from its spec and loaded in evaluation mode.</summary>
+public static class TrainedNetwork
+{
+    /// <param name="file">The file of its trained weights (TorchSharp's format).</param>
+    public static TorchSharp.Modules.Sequential Load(NetworkSpec network, int[] input, string file)
+    {
+        var net = ModelBuilder.Build(network, input, NetworkInit.ForLoading).Net;
+        try
+        {
+            net.load(file);
+            net.eval();
+            return net;
+        }
+        catch
+        {
+            net.Dispose();
+            throw;
+        }
+    }
+}
+
 /// <summary>An answer that is a picture (a GAN's samples as an image grid): the API sends it as <c>image/png</c>.</summary>
 public sealed record PictureAnswer(byte[] Png);
 

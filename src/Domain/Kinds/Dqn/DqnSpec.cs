@@ -62,8 +62,9 @@ public sealed record DqnTechniques
 /// <summary>
 /// Experience replay: the last <see cref="Capacity"/> transitions are kept; from <see cref="LearningStarts"/>
 /// environment steps on, every <see cref="TrainFrequency"/> steps the network takes <see cref="GradientSteps"/>
-/// gradient steps, each on <see cref="BatchSize"/> transitions drawn uniformly. Without replay each gradient step
-/// learns from the latest <see cref="BatchSize"/> transitions, in order.
+/// gradient steps, each on <see cref="BatchSize"/> transitions drawn uniformly. Without replay (online Q-learning)
+/// the gradient steps learn from the <see cref="TrainFrequency"/> transitions since the last ones, in order, and
+/// never from them again.
 /// </summary>
 public sealed record ReplaySpec
 {

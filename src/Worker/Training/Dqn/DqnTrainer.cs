@@ -38,8 +38,8 @@ public sealed class DqnTrainer(DeviceResolver devices) : ITrainer
         run.Track(ModelNames.Q, online, optimizer);
         if (techniques.TargetNetwork) run.Track(ModelNames.Target, target);
 
-        // Without replay the buffer is the latest batch, learnt from in order.
-        var replay = new ReplayBuffer(techniques.Replay ? spec.Replay.Capacity : spec.Replay.BatchSize, environment.ObservationSize);
+        // Without replay the buffer holds only the transitions since the last gradient step: each is learnt from once, in order.
+        var replay = new ReplayBuffer(techniques.Replay ? spec.Replay.Capacity : spec.Replay.TrainFrequency, environment.ObservationSize);
         var explore = new SplitMix(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + 1));
         long steps = 0;
         var recent = new Queue<double>();
@@ -86,7 +86,7 @@ public sealed class DqnTrainer(DeviceResolver devices) : ITrainer
                     for (int g = 0; g < spec.Replay.GradientSteps; g++)
                     {
                         using var scope = NewDisposeScope();
-                        var batch = techniques.Replay ? replay.Sample(spec.Replay.BatchSize, explore, gamma, run.Device) : replay.Latest(spec.Replay.BatchSize, gamma, run.Device);
+                        var batch = techniques.Replay ? replay.Sample(spec.Replay.BatchSize, explore, gamma, run.Device) : replay.Latest(spec.Replay.TrainFrequency, gamma, run.Device);
                         var (loss, maxQ) = learner.Step(batch);
                         if (run.Stepped(loss, episode) is { } diverged) return diverged;
                         (lossSum, maxQSum, gradientSteps) = (lossSum + loss, maxQSum + maxQ, gradientSteps + 1);

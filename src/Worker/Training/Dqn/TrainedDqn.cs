@@ -23,18 +23,7 @@ public sealed class TrainedDqn(nn.Module<Tensor, Tensor> q, DqnSpec spec) : ITra
         public ITrainedJob Load(JobSpec spec, Evaluation? evaluation, Func<string, string> weights)
         {
             var dqn = (DqnSpec)spec;
-            var q = ModelBuilder.Build(dqn.Network, [dqn.Shapes().Observation], NetworkInit.ForLoading).Net;
-            try
-            {
-                q.load(weights(ModelNames.Q));
-                q.eval();
-                return new TrainedDqn(q, dqn);
-            }
-            catch
-            {
-                q.Dispose();
-                throw;
-            }
+            return new TrainedDqn(TrainedNetwork.Load(dqn.Network, [dqn.Shapes().Observation], weights(ModelNames.Q)), dqn);
         }
     }
 

@@ -24,18 +24,7 @@ public sealed class TrainedGan(nn.Module<Tensor, Tensor> generator, GanSpec spec
         public ITrainedJob Load(JobSpec spec, Evaluation? evaluation, Func<string, string> weights)
         {
             var gan = (GanSpec)spec;
-            var generator = ModelBuilder.Build(gan.Generator, gan.GeneratorInput(), NetworkInit.ForLoading).Net;
-            try
-            {
-                generator.load(weights(ModelNames.Generator));
-                generator.eval();
-                return new TrainedGan(generator, gan);
-            }
-            catch
-            {
-                generator.Dispose();
-                throw;
-            }
+            return new TrainedGan(TrainedNetwork.Load(gan.Generator, gan.GeneratorInput(), weights(ModelNames.Generator)), gan);
         }
     }
 

@@ -21,18 +21,7 @@ public sealed class TrainedLanguageModel(Sequential net, LanguageModelSpec spec)
         public ITrainedJob Load(JobSpec spec, Evaluation? evaluation, Func<string, string> weights)
         {
             var language = (LanguageModelSpec)spec;
-            var net = ModelBuilder.Build(language.Scores, language.Dataset.SampleShape(), NetworkInit.ForLoading).Net;
-            try
-            {
-                net.load(weights(ModelNames.Default));
-                net.eval();
-                return new TrainedLanguageModel(net, language);
-            }
-            catch
-            {
-                net.Dispose();
-                throw;
-            }
+            return new TrainedLanguageModel(TrainedNetwork.Load(language.Scores, language.Dataset.SampleShape(), weights(ModelNames.Default)), language);
         }
     }
 
