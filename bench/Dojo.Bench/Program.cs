@@ -13,11 +13,15 @@ using Grpc.Net.Client;
 //   1. submit -> running latency;
 //   2. recorded-by-the-worker -> received-by-a-watcher latency, 1 and 100 concurrent gRPC watchers;
 //   3. the same training as a Dojo job and as a bare TorchSharp loop on one thread, alternated;
-//   4. the same for an LSTM over MNIST rows (sequence 28, hidden 128, batch 64), in samples per second.
-// Usage: bench/run.sh [rounds] [--lstm-only]   (builds Release, then runs this)
+//   4. the same for an LSTM over MNIST rows (sequence 28, hidden 128, batch 64), in samples per second;
+//   --playground instead: the playground page's exact run (the default XOR setting, 500 epochs) by Dojo's engine in this
+//   process and by the page's own engine under node (PLAYGROUND_PAGE: the folder of its compiled nn.js and dataset.js),
+//   alternated; then a whole exercise-1 grading (two URLs x three seeds x 500 epochs), POST to graded.
+// Usage: bench/run.sh [rounds] [--lstm-only | --playground]   (builds Release, then runs this)
 
 int rounds = args.Length > 0 ? int.Parse(args[0]) : 5;
 bool lstmOnly = args.Contains("--lstm-only"); // only part 4
+bool playground = args.Contains("--playground");
 string root = FindRoot();
 string apiDll = Path.Combine(root, "src/Api/bin/Release/net10.0/linux-x64/Dojo.Api.dll");
 string data = Path.Combine(Path.GetTempPath(), "dojo-bench", Guid.NewGuid().ToString("N"));
@@ -32,6 +36,13 @@ await WaitReadyAsync(http);
 var xor = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "samples/xor.json")))!.AsObject();
 Console.WriteLine($"Dojo bench, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, rounds={rounds}");
 
+if (playground)
+{
+    await PlaygroundBench.RunAsync(http, root, rounds);
+    api.Kill(entireProcessTree: true);
+    try { Directory.Delete(data, recursive: true); } catch (IOException) { }
+    return;
+}
 if (!lstmOnly) await JobMachineryAsync();
 
 async Task JobMachineryAsync()
@@ -135,6 +146,7 @@ var lstm = JsonNode.Parse("""
     Console.WriteLine($"lstm 28 steps x 28 -> 128 -> 10, batch 64, {samples} training samples, 1 thread:");
     Console.WriteLine($"   bare loop  median {Stats.Median(bare),8:F0} samples/s    dojo job  median {Stats.Median(dojo),8:F0} samples/s    dojo/bare {Stats.Median(dojo) / Stats.Median(bare):F3}");
 }
+
 
 api.Kill(entireProcessTree: true);
 try { Directory.Delete(data, recursive: true); } catch (IOException) { }

@@ -2,6 +2,7 @@ using Dojo.Domain.Kinds.Dqn;
 using Dojo.Domain.Kinds.Forecast;
 using Dojo.Domain.Kinds.Gan;
 using Dojo.Domain.Kinds.LanguageModel;
+using Dojo.Domain.Kinds.Playground;
 using Dojo.Domain.Kinds.Seq2Seq;
 using Dojo.Domain.Kinds.Supervised;
 using Dojo.Domain.Specs;
@@ -12,6 +13,7 @@ using Dojo.Worker.Training.Dqn;
 using Dojo.Worker.Training.Forecast;
 using Dojo.Worker.Training.Gan;
 using Dojo.Worker.Training.LanguageModel;
+using Dojo.Worker.Training.Playground;
 using Dojo.Worker.Training.Seq2Seq;
 using Dojo.Worker.Training.Supervised;
 using Hangfire;
@@ -49,6 +51,7 @@ public static class WorkerExtensions
         builder.Services.AddJobKind<Seq2SeqSpec, Seq2SeqTrainer, TrainedSeq2Seq.Loader>(JobKinds.Seq2Seq);
         builder.Services.AddJobKind<GanSpec, GanTrainer, TrainedGan.Loader>(JobKinds.Gan);
         builder.Services.AddJobKind<DqnSpec, DqnTrainer, TrainedDqn.Loader>(JobKinds.Dqn);
+        builder.Services.AddJobKind<PlaygroundJobSpec, PlaygroundTrainer>(JobKinds.Playground);
         return builder;
     }
 

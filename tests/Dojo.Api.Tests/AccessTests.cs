@@ -134,7 +134,12 @@ public sealed class AccessTests(DojoFactory factory) : IClassFixture<DojoFactory
         Assert.Contains(files, f => f.EndsWith("dojo.db-wal", StringComparison.Ordinal));
         foreach (var file in files)
         {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            // Another test's job may finish meanwhile: a file written aside (model.pt.tmp) is renamed between listing and reading.
+            if (!File.Exists(file)) continue;
+            FileStream stream;
+            try { stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete); }
+            catch (FileNotFoundException) { continue; }
+            using var _ = stream;
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
             var bytes = copy.ToArray();

@@ -7,6 +7,8 @@ using Dojo.Api.Playground;
 using Dojo.Api.Tests.Infrastructure;
 using Dojo.Domain.Exercises;
 using Dojo.Domain.Jobs;
+using Dojo.Domain.Kinds.Playground;
+using Dojo.Domain.Playground;
 using Dojo.Domain.Specs;
 using Microsoft.AspNetCore.Mvc;
 
@@ -78,7 +80,7 @@ public sealed class PlaygroundApiTests(DojoFactory factory) : IClassFixture<Dojo
             {
                 // The runs are the student's own jobs: visible to them (with their figures), not to another student.
                 var trained = await new DojoClient(student).GetAsync(run.JobId);
-                Assert.Equal((JobState.Succeeded, 500, true), (trained.State, trained.Supervised().Training.Epochs, trained.InGroup));
+                Assert.Equal((JobState.Succeeded, 500, true), (trained.State, Assert.IsType<PlaygroundJobSpec>(trained.Spec).Training.Epochs, trained.InGroup));
                 Assert.NotEmpty(await new DojoClient(student).AllMetricsAsync(run.JobId));
                 Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/api/jobs/{run.JobId}")).StatusCode);
             }
@@ -155,14 +157,88 @@ public sealed class PlaygroundApiTests(DojoFactory factory) : IClassFixture<Dojo
 
     [Theory]
     [InlineData("https://example.com/#dataset=xor", "url")]
-    [InlineData("https://playground.tensorflow.org/#networkShape=3,x", "url")]
-    [InlineData("https://playground.tensorflow.org/#learningRate=fast", "url (optimizer.learningRate)")]
-    [InlineData("https://playground.tensorflow.org/#noise=80", "url (dataset.noise)")]
+    [InlineData("https://playground.tensorflow.org/#networkShape=3,x&seed=1", "url")]
+    [InlineData("https://playground.tensorflow.org/#percTrainData=0&seed=1", "url")]
+    [InlineData("https://playground.tensorflow.org/#dataset=xor", "url")]
     public async Task Foreign_or_untrainable_urls_are_400_naming_the_problem(string url, string field)
     {
         var response = await _client.Http.PostAsJsonAsync("/api/playground/parse", new { url });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<ValidationProblemDetails>();
         Assert.Contains(field, problem!.Errors.Keys);
+    }
+
+    /// <summary>
+    /// Settings the page trains though a TorchSharp job cannot take them — noise beyond the slider, no updates (batch
+    /// size 0), a hidden layer of no neurons — parse to the exact page run, with the reason there is no TorchSharp spec;
+    /// and the exact job trains them as the page does.
+    /// </summary>
+    [Theory]
+    [InlineData("dataset=circle&noise=80&seed=0.3")]
+    [InlineData("dataset=xor&batchSize=0&seed=1")]
+    [InlineData("dataset=xor&networkShape=4,0,2&seed=1")]
+    public async Task What_the_page_trains_the_exact_run_trains(string fragment)
+    {
+        string url = "https://playground.tensorflow.org/#" + fragment;
+        var parsed = (await (await _client.Http.PostAsJsonAsync("/api/playground/parse", new { url, epochs = 20 })).Content.ReadFromJsonAsync<ParsePlaygroundResponse>(SpecJson.Options))!;
+        Assert.Null(parsed.Spec);
+        Assert.Contains(parsed.Notes, n => n.StartsWith("no TorchSharp spec", StringComparison.Ordinal));
+
+        var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(JsonNode.Parse(JsonSerializer.Serialize<JobSpec>(parsed.Exact, SpecJson.Options))!.AsObject())).Id);
+
+        Assert.True(job.State == JobState.Succeeded, $"{job.State}: {job.Reason}");
+        var page = new PageRun(PlaygroundState.Parse(url), parsed.Exact.SeedText());
+        for (int epoch = 0; epoch < 20; epoch++) page.Epoch();
+        Assert.Equal(page.Test().Loss, job.Result![MetricNames.TestLoss]);
+    }
+
+    /// <summary>A learning rate that is not a number makes the page's weights NaN at its first update: the exact run ends diverged, as the page's run fails.</summary>
+    [Fact]
+    public async Task A_rate_that_is_not_a_number_ends_the_exact_run_diverged_as_on_the_page()
+    {
+        var request = new System.Text.Json.Nodes.JsonObject { ["kind"] = "playground", ["url"] = "https://playground.tensorflow.org/#dataset=xor&seed=1&learningRate=fast", ["training"] = new System.Text.Json.Nodes.JsonObject { ["epochs"] = 5 } };
+        var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(request)).Id);
+        Assert.Equal(JobState.Diverged, job.State);
+        Assert.Contains("epoch 1", job.Reason);
+    }
+
+    /// <summary>
+    /// The exact run of the default XOR setting through the API: every epoch's training and test loss are the page's own
+    /// (PageRun, itself checked against the page's engine in the domain tests), the decision boundary is kept, the loss
+    /// plot shows the test curve; and a run resumed from a checkpoint mid-way ends on the same bits.
+    /// </summary>
+    [Fact]
+    public async Task The_exact_run_records_the_pages_losses_every_epoch_and_keeps_its_boundary()
+    {
+        const string url = "https://playground.tensorflow.org/#activation=tanh&batchSize=10&dataset=xor&learningRate=0.03&noise=0&networkShape=4,2&seed=0.37934&percTrainData=50&x=true&y=true";
+        var parsed = (await (await _client.Http.PostAsJsonAsync("/api/playground/parse", new { url, epochs = 60 })).Content.ReadFromJsonAsync<ParsePlaygroundResponse>(SpecJson.Options))!;
+        Assert.NotNull(parsed.Spec);
+        var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(JsonNode.Parse(JsonSerializer.Serialize<JobSpec>(parsed.Exact, SpecJson.Options))!.AsObject())).Id);
+        Assert.True(job.State == JobState.Succeeded, $"{job.State}: {job.Reason}");
+
+        var page = new PageRun(PlaygroundState.Parse(url), "0.37934");
+        var expected = new List<string>();
+        for (int epoch = 1; epoch <= 60; epoch++)
+        {
+            page.Epoch();
+            expected.AddRange([$"{epoch} loss {page.Train().Loss:R}", $"{epoch} test_loss {page.Test().Loss:R}"]);
+        }
+        var points = await _client.AllMetricsAsync(job.Id);
+        Assert.Equal(expected, points.Where(p => p.Name is "loss" or "test_loss").Select(p => $"{p.Epoch} {p.Name} {p.Value:R}"));
+        Assert.True(job.Result![MetricNames.TestAccuracy] >= 0.95, $"test accuracy {job.Result[MetricNames.TestAccuracy]}");
+
+        var boundary = await _client.Http.GetByteArrayAsync($"/api/jobs/{job.Id}/files/boundary.png");
+        using (var picture = SkiaSharp.SKBitmap.Decode(boundary))
+            Assert.Equal((300, 300), (picture.Width, picture.Height));
+        File.WriteAllBytes(Path.Combine(AppContext.BaseDirectory, "playground-xor-boundary.png"), boundary);
+        Assert.Equal(HttpStatusCode.OK, (await _client.Http.GetAsync($"/api/jobs/{job.Id}/plots/loss.png")).StatusCode);
+
+        var spec = Assert.IsType<PlaygroundJobSpec>(job.Spec);
+        var trainer = new Dojo.Worker.Training.Playground.PlaygroundTrainer(new Dojo.Worker.Training.DeviceResolver());
+        var full = new RecordingSession(spec);
+        trainer.Train(full);
+        var resumed = new RecordingSession(spec, full.Epochs[6].Checkpoint);
+        trainer.Train(resumed);
+        Assert.Equal(full.Epochs.Skip(7).SelectMany(e => e.Metrics), resumed.Epochs.SelectMany(e => e.Metrics));
     }
 }

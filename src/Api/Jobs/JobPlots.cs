@@ -18,12 +18,16 @@ public static class JobPlots
         var (train, validation, label) = kind == PlotKind.Loss
             ? (MetricNames.Loss, MetricNames.ValLoss, "loss")
             : (MetricNames.Accuracy, MetricNames.ValAccuracy, "accuracy");
+        string test = kind == PlotKind.Loss ? MetricNames.TestLoss : MetricNames.TestAccuracy;
         var points = await db.MetricPoints.AsNoTracking()
-            .Where(p => p.JobId == job.Id && (p.Name == train || p.Name == validation))
+            .Where(p => p.JobId == job.Id && (p.Name == train || p.Name == validation || p.Name == test))
             .OrderBy(p => p.Seq).Select(p => new { p.Name, p.Epoch, p.Value }).ToListAsync(ct);
+        // A kind measured on its test split every epoch (the playground page's) shows that curve where others show validation.
+        if (!points.Any(p => p.Name == validation) && points.Count(p => p.Name == test) > 1) validation = test;
+        points = points.Where(p => p.Name == train || p.Name == validation).ToList();
 
         var plot = new ScottPlot.Plot();
-        foreach (var (name, legend) in new[] { (train, "training"), (validation, "validation") })
+        foreach (var (name, legend) in new[] { (train, "training"), (validation, validation == test ? "test" : "validation") })
         {
             var series = points.Where(p => p.Name == name).ToList();
             if (series.Count == 0) continue;

@@ -1,5 +1,6 @@
 using Dojo.Api.People;
 using Dojo.Domain.Exercises;
+using Dojo.Domain.Kinds.Playground;
 using Dojo.Domain.Playground;
 using Dojo.Domain.Specs;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,8 +15,12 @@ public sealed record ParsePlaygroundRequest(string Url, int Epochs = 500);
 /// <summary>The URL per data set to grade: <c>{ "urls": { "xor": "...", "spiral": "..." } }</c>.</summary>
 public sealed record GradePlaygroundRequest(IReadOnlyDictionary<string, string> Urls);
 
-/// <summary>What the URL says (<c>state</c>), the job spec that trains that setting, and how it may differ from the page.</summary>
-public sealed record ParsePlaygroundResponse(PlaygroundSite Site, PlaygroundState State, JobSpec Spec, IReadOnlyList<string> Notes);
+/// <summary>
+/// What the URL says (<c>state</c>); <c>exact</c>, the job that runs it as the page does (the page's algorithm in float64,
+/// what exercise 1 is graded by); <c>spec</c>, the same setting as a TorchSharp job to take further (other optimizers,
+/// layers, devices), or null where TorchSharp cannot train it (the notes say why); and how <c>spec</c> may differ from the page.
+/// </summary>
+public sealed record ParsePlaygroundResponse(PlaygroundSite Site, PlaygroundState State, PlaygroundJobSpec Exact, JobSpec? Spec, IReadOnlyList<string> Notes);
 
 public static class PlaygroundApi
 {
@@ -45,21 +50,25 @@ public static class PlaygroundApi
 
     private static Results<Ok<ParsePlaygroundResponse>, ValidationProblem> Parse(ParsePlaygroundRequest request, IOptions<SpecLimits> limits)
     {
-        PlaygroundState state;
-        PlaygroundSpec.Result result;
+        var exact = new PlaygroundJobSpec { Url = request.Url ?? "", Training = new PageTraining { Epochs = request.Epochs } };
+        var problems = exact.Validate(limits.Value);
+        if (problems.Count > 0)
+            return TypedResults.ValidationProblem(problems.ToDictionary(e => e.Key == "training.epochs" ? "epochs" : e.Key, e => e.Value),
+                title: "The URL's setting cannot be trained as it is.");
+        var state = exact.State();
+        var notes = new List<string>();
+        JobSpec? spec = null;
         try
         {
-            state = PlaygroundState.Parse(request.Url);
-            result = PlaygroundSpec.ToJobSpec(state, request.Epochs);
+            var result = PlaygroundSpec.ToJobSpec(state, request.Epochs);
+            var errors = result.Spec.Validate(limits.Value);
+            if (errors.Count == 0) (spec, notes) = (result.Spec, [.. result.Notes]);
+            else notes.Add("no TorchSharp spec: " + string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
         }
         catch (PlaygroundUrlException ex)
         {
-            return Invalid("url", ex.Message);
+            notes.Add($"no TorchSharp spec: {ex.Message}");
         }
-        var errors = result.Spec.Validate(limits.Value);
-        if (errors.Count > 0)
-            return TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key == "training.epochs" ? "epochs" : $"url ({e.Key})", e => e.Value),
-                title: "The URL's setting cannot be trained as it is.");
-        return TypedResults.Ok(new ParsePlaygroundResponse(state.Site, state, result.Spec, result.Notes));
+        return TypedResults.Ok(new ParsePlaygroundResponse(state.Site, state, exact, spec, notes));
     }
 }

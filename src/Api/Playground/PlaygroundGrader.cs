@@ -4,7 +4,7 @@ using Dojo.Api.People;
 using Dojo.Domain.Exercises;
 using Dojo.Domain.Jobs;
 using Dojo.Domain.Playground;
-using Dojo.Domain.Kinds.Supervised;
+using Dojo.Domain.Kinds.Playground;
 using Dojo.Domain.Specs;
 using Dojo.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -25,11 +25,15 @@ public sealed class GradingOptions
     public PlaygroundGradingRule Apply(PlaygroundGradingRule rule) => rule with { Epochs = Epochs ?? rule.Epochs, Seeds = Seeds ?? rule.Seeds };
 }
 
-/// <summary>One run of a grading: its job, its test figures once it has ended, and its learning-curve plots.</summary>
-public sealed record GradingJobDto(Guid JobId, int Seed, JobState State, double? TestAccuracy, double? TestLoss)
+/// <summary>
+/// One run of a grading: its job, the seed text its data and weights came from (paste it into the page's URL as
+/// <c>seed=</c> to see the same run there), its test figures once it has ended, its learning curves and its decision boundary.
+/// </summary>
+public sealed record GradingJobDto(Guid JobId, int Seed, string? SeedText, JobState State, double? TestAccuracy, double? TestLoss)
 {
     public string LossPlot => $"/api/jobs/{JobId}/plots/loss.png";
     public string AccuracyPlot => $"/api/jobs/{JobId}/plots/accuracy.png";
+    public string Boundary => $"/api/jobs/{JobId}/files/boundary.png";
 }
 
 public sealed record DatasetGradingDto(PlaygroundGenerator Dataset, string Url, bool? Passed, double? MeanTestAccuracy,
@@ -39,9 +43,10 @@ public sealed record DatasetGradingDto(PlaygroundGenerator Dataset, string Url, 
 public sealed record GradingDto(Guid Id, string State, bool? Passed, int Epochs, IReadOnlyList<DatasetGradingDto> Datasets);
 
 /// <summary>
-/// Grades exercise 1: trains each required data set's URL for the budget with several seeds and reads
-/// the verdict from the finished jobs. The first seed starts from exactly the page's weights; the others
-/// from other draws of the same distribution, so a setting passes on its merit, not on one lucky start.
+/// Grades exercise 1: trains each required data set's URL for the budget with several seeds, each run exactly as
+/// the page runs it (<see cref="PlaygroundJobSpec"/>), and reads the verdict from the finished jobs. The first seed is
+/// the URL's own; the others are seed texts as the page's "regenerate" makes them (<see cref="GradingSeeds"/>), so
+/// every run is one the student can open on the page, and a setting passes on its merit, not on one lucky start.
 /// </summary>
 public sealed class PlaygroundGrader(
     IDbContextFactory<DojoDb> contexts,
@@ -58,7 +63,7 @@ public sealed class PlaygroundGrader(
     {
         var rule = options.Value.Apply(exerciseRule);
         var errors = new ValidationErrors();
-        var plans = new List<(PlaygroundGenerator Dataset, string Url, int Seed, SupervisedSpec Spec)>();
+        var plans = new List<(PlaygroundGenerator Dataset, string Url, int Seed, PlaygroundJobSpec Spec)>();
         foreach (var requirement in rule.Requirements)
         {
             string key = $"urls.{SpecJson.Name(requirement.Dataset)}";
@@ -67,25 +72,20 @@ public sealed class PlaygroundGrader(
                 errors.Add(key, "a playground URL for this data set is required");
                 continue;
             }
-            PlaygroundSpec.Result parsed;
-            try
+            var spec = new PlaygroundJobSpec { Url = url, Training = new PageTraining { Epochs = rule.Epochs } };
+            var problems = spec.Validate(limits.Value);
+            if (problems.Count > 0)
             {
-                parsed = PlaygroundSpec.ToJobSpec(PlaygroundState.Parse(url), rule.Epochs);
-            }
-            catch (PlaygroundUrlException ex)
-            {
-                errors.Add(key, ex.Message);
+                foreach (var (path, messages) in problems)
+                    foreach (var message in messages) errors.Add(path == "url" ? key : $"{key} ({path})", message);
                 continue;
             }
-            if (parsed.Dataset.Generator != requirement.Dataset)
+            if (spec.State().Generator() is var generator && generator != requirement.Dataset)
             {
-                errors.Add(key, $"the URL's data set is {SpecJson.Name(parsed.Dataset.Generator)}, not {SpecJson.Name(requirement.Dataset)}");
+                errors.Add(key, $"the URL's data set is {SpecJson.Name(generator)}, not {SpecJson.Name(requirement.Dataset)}");
                 continue;
             }
-            var spec = parsed.Spec;
-            foreach (var (path, messages) in spec.Validate(limits.Value))
-                foreach (var message in messages) errors.Add($"{key} ({path})", message);
-            for (int seed = 1; seed <= rule.Seeds; seed++) plans.Add((requirement.Dataset, url, seed, WithSeed(spec, seed)));
+            for (int seed = 1; seed <= rule.Seeds; seed++) plans.Add((requirement.Dataset, url, seed, spec with { Seed = GradingSeeds.Text(spec.SeedText(), seed) }));
         }
         if (errors.Count > 0) return new Started(null, errors.ToDictionary());
 
@@ -130,7 +130,7 @@ public sealed class PlaygroundGrader(
         {
             var runs = grading.Runs.Where(r => r.Dataset == requirement.Dataset).OrderBy(r => r.Seed).ToList();
             var results = runs.Select(r => (Run: r, Job: jobs[r.JobId], Metrics: Metrics(jobs[r.JobId]))).ToList();
-            var jobDtos = results.Select(x => new GradingJobDto(x.Run.JobId, x.Run.Seed, x.Job.State,
+            var jobDtos = results.Select(x => new GradingJobDto(x.Run.JobId, x.Run.Seed, SeedText(x.Job), x.Job.State,
                 x.Metrics.GetValueOrDefault(MetricNames.TestAccuracy), x.Metrics.GetValueOrDefault(MetricNames.TestLoss))).ToList();
             if (results.Any(x => !x.Job.State.IsTerminal()))
             {
@@ -147,19 +147,8 @@ public sealed class PlaygroundGrader(
         return new GradingDto(grading.Id, graded ? "graded" : "running", graded ? datasets.All(d => d.Passed == true) : null, rule.Epochs, datasets);
     }
 
-    /// <summary>Seed 1 is the page's own start; later seeds draw other weights from the same distribution.</summary>
-    private static SupervisedSpec WithSeed(SupervisedSpec spec, int seed)
-    {
-        if (seed == 1) return spec;
-        var init = spec.Network.Init is { Kind: InitKind.Playground }
-            ? new InitSpec(InitKind.Uniform) { A = -0.5, B = 0.5, BiasValue = 0.1 }
-            : spec.Network.Init;
-        return spec with
-        {
-            Network = spec.Network with { Init = init },
-            Training = spec.Training with { Seed = unchecked(spec.Training.Seed + seed * 7919) & int.MaxValue },
-        };
-    }
+    /// <summary>The seed text a run drew from (older gradings' TorchSharp runs had none).</summary>
+    private static string? SeedText(Job job) => SpecJson.DeserializeStored<JobSpec>(job.SpecJson) is PlaygroundJobSpec spec ? spec.SeedText() : null;
 
     private static Dictionary<string, double> Metrics(Job job) =>
         job.ResultJson is null ? [] : JsonSerializer.Deserialize<Dictionary<string, double>>(job.ResultJson) ?? [];

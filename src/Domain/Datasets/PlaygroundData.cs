@@ -1,3 +1,4 @@
+using Dojo.Domain.Playground;
 using Dojo.Domain.Specs;
 
 namespace Dojo.Domain.Datasets;
@@ -50,8 +51,8 @@ public static class PlaygroundData
         InputFeature.X1Squared => x1 * x1,
         InputFeature.X2Squared => x2 * x2,
         InputFeature.X1X2 => x1 * x2,
-        InputFeature.SinX1 => Math.Sin(x1),
-        InputFeature.SinX2 => Math.Sin(x2),
+        InputFeature.SinX1 => JsMath.Sin(x1),
+        InputFeature.SinX2 => JsMath.Sin(x2),
         _ => throw new ArgumentOutOfRangeException(nameof(feature), feature, null),
     };
 
@@ -68,7 +69,8 @@ public static class PlaygroundData
         return new DataSplit(x, y, points.Count, features.Count);
     }
 
-    private static void Shuffle(List<Example2D> points, IRandomSource random)
+    /// <summary>The page's Fisher–Yates shuffle, drawing from the same stream as the data.</summary>
+    public static void Shuffle(List<Example2D> points, IRandomSource random)
     {
         for (int counter = points.Count; counter > 0;)
         {
@@ -89,7 +91,19 @@ public static class PlaygroundData
             v2 = 2 * random.NextDouble() - 1;
             s = v1 * v1 + v2 * v2;
         } while (s > 1);
-        return mean + Math.Sqrt(variance) * Math.Sqrt(-2 * Math.Log(s) / s) * v1;
+        double result = Math.Sqrt(-2 * JsMath.Log(s) / s) * v1;
+        return mean + Math.Sqrt(variance) * result;
+    }
+
+    /// <summary>
+    /// d3 v3's linear scale, which the page's data sets use, in its own arithmetic: t = (x − d0) / (d1 − d0), clamped to
+    /// [0, 1] when asked, then r0·(1 − t) + r1·t.
+    /// </summary>
+    private static double D3Linear(double x, double d0, double d1, double r0, double r1, bool clamp = false)
+    {
+        double t = (x - d0) / (d1 - d0);
+        if (clamp) t = Math.Max(0, Math.Min(1, t));
+        return r0 * (1 - t) + r1 * t;
     }
 
     private static double Distance(double x1, double y1, double x2, double y2) => Math.Sqrt((x1 - x2) * (x1 - x2) + (y1 - y2) * (y1 - y2));
@@ -97,7 +111,7 @@ public static class PlaygroundData
     private static List<Example2D> TwoGauss(int samples, double noise, IRandomSource random)
     {
         var points = new List<Example2D>(samples);
-        double variance = 0.5 + noise / 0.5 * 3.5; // linear [0, .5] -> [0.5, 4]
+        double variance = D3Linear(noise, 0, 0.5, 0.5, 4);
         void Gauss(double cx, double cy, double label)
         {
             for (int i = 0; i < samples / 2.0; i++)
@@ -118,8 +132,8 @@ public static class PlaygroundData
             {
                 double r = i / n * 5;
                 double t = 1.75 * i / n * 2 * Math.PI + deltaT;
-                double x = r * Math.Sin(t) + Uniform(random, -1, 1) * noise;
-                double y = r * Math.Cos(t) + Uniform(random, -1, 1) * noise;
+                double x = r * JsMath.Sin(t) + Uniform(random, -1, 1) * noise;
+                double y = r * JsMath.Cos(t) + Uniform(random, -1, 1) * noise;
                 points.Add(new Example2D(x, y, label));
             }
         }
@@ -138,8 +152,8 @@ public static class PlaygroundData
             {
                 double r = Uniform(random, rMin, rMax);
                 double angle = Uniform(random, 0, 2 * Math.PI);
-                double x = r * Math.Sin(angle);
-                double y = r * Math.Cos(angle);
+                double x = r * JsMath.Sin(angle);
+                double y = r * JsMath.Cos(angle);
                 double noiseX = Uniform(random, -radius, radius) * noise;
                 double noiseY = Uniform(random, -radius, radius) * noise;
                 double label = Distance(x + noiseX, y + noiseY, 0, 0) < radius * 0.5 ? 1 : -1;
@@ -178,7 +192,7 @@ public static class PlaygroundData
             double y = Uniform(random, -radius, radius);
             double noiseX = Uniform(random, -radius, radius) * noise;
             double noiseY = Uniform(random, -radius, radius) * noise;
-            points.Add(new Example2D(x, y, (x + noiseX + y + noiseY) / 10.0)); // linear [-10, 10] -> [-1, 1]
+            points.Add(new Example2D(x, y, D3Linear((x + noiseX) + (y + noiseY), -10, 10, -1, 1)));
         }
         return points;
     }
@@ -195,7 +209,7 @@ public static class PlaygroundData
             double label = 0;
             foreach (var (cx, cy, sign) in Gaussians)
             {
-                double scaled = Math.Clamp(1 - Distance(x, y, cx, cy) / 2.0, 0, 1); // clamped linear [0, 2] -> [1, 0]
+                double scaled = D3Linear(Distance(x, y, cx, cy), 0, 2, 1, 0, clamp: true);
                 if (Math.Abs(sign * scaled) > Math.Abs(label)) label = sign * scaled;
             }
             return label;

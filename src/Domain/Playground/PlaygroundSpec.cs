@@ -73,15 +73,7 @@ public static class PlaygroundSpec
         {
             Dataset = new PlaygroundDatasetSpec
             {
-                Generator = regression
-                    ? (state.RegDataset == "reg-gauss" ? PlaygroundGenerator.MultiGauss : PlaygroundGenerator.Plane)
-                    : state.Dataset switch
-                    {
-                        "xor" => PlaygroundGenerator.Xor,
-                        "gauss" => PlaygroundGenerator.Gauss,
-                        "spiral" => PlaygroundGenerator.Spiral,
-                        _ => PlaygroundGenerator.Circle,
-                    },
+                Generator = state.Generator(),
                 Noise = state.Noise,
                 TrainPercent = (int)state.PercTrainData,
                 Seed = seed,

@@ -47,6 +47,11 @@ public sealed record PlaygroundState
     /// <summary>DeepInsider fork: the upstream initialisation (U(−0.5, 0.5), biases 0.1) instead of Glorot.</summary>
     public bool InitOrigin { get; init; }
 
+    /// <summary>The data set the page draws: the classification one, or for <c>problem=regression</c> the regression one.</summary>
+    public Specs.PlaygroundGenerator Generator() => Problem == "regression"
+        ? (RegDataset == "reg-gauss" ? Specs.PlaygroundGenerator.MultiGauss : Specs.PlaygroundGenerator.Plane)
+        : Dataset switch { "xor" => Specs.PlaygroundGenerator.Xor, "gauss" => Specs.PlaygroundGenerator.Gauss, "spiral" => Specs.PlaygroundGenerator.Spiral, _ => Specs.PlaygroundGenerator.Circle };
+
     private static readonly string[] UpstreamActivations = ["relu", "tanh", "sigmoid", "linear"];
     private static readonly string[] ForkActivations = [.. UpstreamActivations, "elu", "selu", "softplus", "softsign"];
     private static readonly string[] Regularizations = ["none", "L1", "L2"];

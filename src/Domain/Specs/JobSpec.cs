@@ -56,6 +56,7 @@ public static class JobKinds
     public const string Seq2Seq = "seq2seq";
     public const string Gan = "gan";
     public const string Dqn = "dqn";
+    public const string Playground = "playground";
 
     /// <summary>Dojo's own kinds are known everywhere (API, workers, tools); a test adds its own with <see cref="Register{TSpec}"/>.</summary>
     internal static KindCatalog Catalog { get; } = new KindCatalog("kind", Supervised)
@@ -64,7 +65,8 @@ public static class JobKinds
         .Add(LanguageModel, typeof(Kinds.LanguageModel.LanguageModelSpec))
         .Add(Seq2Seq, typeof(Kinds.Seq2Seq.Seq2SeqSpec))
         .Add(Gan, typeof(Kinds.Gan.GanSpec))
-        .Add(Dqn, typeof(Kinds.Dqn.DqnSpec));
+        .Add(Dqn, typeof(Kinds.Dqn.DqnSpec))
+        .Add(Playground, typeof(Kinds.Playground.PlaygroundJobSpec));
 
     public static void Register<TSpec>(string name) where TSpec : JobSpec
     {

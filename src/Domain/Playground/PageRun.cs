@@ -1,0 +1,117 @@
+using Dojo.Domain.Datasets;
+using Dojo.Domain.Specs;
+
+namespace Dojo.Domain.Playground;
+
+/// <summary>A split's figures after an epoch, as the page computes its loss: the mean error over every example; and the share classified right (the sign of the output).</summary>
+public readonly record struct PageFigures(double Loss, double? Accuracy);
+
+/// <summary>
+/// One run of a playground URL as the page makes it (tensorflow/playground <c>src/playground.ts</c>): seedrandom seeded
+/// with the seed text draws the data set, shuffles it, splits it, then draws the weights; each epoch walks the
+/// training points in order — forward, backward, and an update after every <c>batchSize</c> points (upstream carries
+/// a last partial batch into the next epoch; the fork updates it at the epoch's end; <c>batchFull</c> is one update
+/// per epoch) — and then the loss is computed over each whole split.
+/// </summary>
+public sealed class PageRun
+{
+    private readonly PlaygroundState _state;
+    private readonly double[][] _trainInputs, _testInputs;
+    private readonly double[] _trainLabels, _testLabels;
+    private readonly List<InputFeature> _features;
+
+    /// <param name="seed">The seed text, as the page's URL carries it (its <c>seed=</c>).</param>
+    public PageRun(PlaygroundState state, string seed)
+    {
+        _state = state;
+        bool regression = IsRegression;
+        var generator = state.Generator();
+        var stream = new SeedRandom(seed);
+        var points = PlaygroundData.Points(generator, regression ? 1200 : 500, state.Noise / 100, stream);
+        PlaygroundData.Shuffle(points, stream);
+        int split = (int)Math.Floor(points.Count * state.PercTrainData / 100);
+        split = Math.Clamp(split, 0, points.Count);
+        _features = Features(state);
+        TrainPoints = points.Take(split).ToList();
+        TestPoints = points.Skip(split).ToList();
+        double[] Input(Example2D p) => [.. _features.Select(f => PlaygroundData.Feature(f, p.X, p.Y))];
+        _trainInputs = [.. points.Take(split).Select(Input)];
+        _trainLabels = [.. points.Take(split).Select(p => p.Label)];
+        _testInputs = [.. points.Skip(split).Select(Input)];
+        _testLabels = [.. points.Skip(split).Select(p => p.Label)];
+
+        int[] shape = [_features.Count, .. state.NetworkShape.Select(n => (int)n), 1];
+        var init = state.InitZero ? PageInit.Zero : state.Site == PlaygroundSite.DeepInsider && !state.InitOrigin ? PageInit.Glorot : PageInit.Upstream;
+        Network = new PageNetwork(shape, Activation(state.Activation), regression ? PageActivation.Linear : PageActivation.Tanh,
+            state.Regularization switch { "L1" => PageRegularization.L1, "L2" => PageRegularization.L2, _ => PageRegularization.None },
+            state.Loss == "mae" ? PageLoss.Absolute : PageLoss.Square, init, stream);
+    }
+
+    public PageNetwork Network { get; }
+    public IReadOnlyList<Example2D> TrainPoints { get; }
+    public IReadOnlyList<Example2D> TestPoints { get; }
+
+    /// <summary>The network's output at a point of the plane (what the page's heat map shows).</summary>
+    public double Output(double x, double y) => Network.Forward([.. _features.Select(f => PlaygroundData.Feature(f, x, y))]);
+    public bool IsRegression => _state.Problem == "regression";
+    public int TrainCount => _trainLabels.Length;
+    public int TestCount => _testLabels.Length;
+
+    /// <summary>The page's one step: every training point once, in order, updating after each batch.</summary>
+    public void Epoch()
+    {
+        var state = _state;
+        bool fork = state.Site == PlaygroundSite.DeepInsider;
+        double batch = state.BatchFull ? _trainLabels.Length : state.BatchSize;
+        for (int i = 0; i < _trainInputs.Length; i++)
+        {
+            Network.Forward(_trainInputs[i]);
+            Network.Backward(_trainLabels[i]);
+            if ((i + 1) % batch == 0) Network.Update(state.LearningRate, state.RegularizationRate);
+        }
+        if (fork && _trainInputs.Length % batch != 0) Network.Update(state.LearningRate, state.RegularizationRate);
+    }
+
+    public PageFigures Train() => Figures(_trainInputs, _trainLabels);
+
+    public PageFigures Test() => Figures(_testInputs, _testLabels);
+
+    private PageFigures Figures(double[][] inputs, double[] labels)
+    {
+        double loss = 0;
+        int right = 0;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            double output = Network.Forward(inputs[i]);
+            loss += Network.Error(output, labels[i]);
+            if ((output >= 0 ? 1 : -1) == labels[i]) right++;
+        }
+        return new PageFigures(loss / inputs.Length, IsRegression || inputs.Length == 0 ? null : (double)right / inputs.Length);
+    }
+
+    /// <summary>The inputs the URL turns on, in the page's order (x, y, x², y², xy, sin x, sin y).</summary>
+    public static List<InputFeature> Features(PlaygroundState state)
+    {
+        var features = new List<InputFeature>();
+        if (state.X) features.Add(InputFeature.X1);
+        if (state.Y) features.Add(InputFeature.X2);
+        if (state.XSquared) features.Add(InputFeature.X1Squared);
+        if (state.YSquared) features.Add(InputFeature.X2Squared);
+        if (state.XTimesY) features.Add(InputFeature.X1X2);
+        if (state.SinX) features.Add(InputFeature.SinX1);
+        if (state.SinY) features.Add(InputFeature.SinX2);
+        return features;
+    }
+
+    private static PageActivation Activation(string name) => name switch
+    {
+        "relu" => PageActivation.Relu,
+        "sigmoid" => PageActivation.Sigmoid,
+        "linear" => PageActivation.Linear,
+        "elu" => PageActivation.Elu,
+        "selu" => PageActivation.Selu,
+        "softplus" => PageActivation.Softplus,
+        "softsign" => PageActivation.Softsign,
+        _ => PageActivation.Tanh,
+    };
+}

@@ -1,0 +1,53 @@
+using Dojo.Domain.Datasets;
+using Dojo.Domain.Playground;
+using SkiaSharp;
+
+namespace Dojo.Worker.Training.Playground;
+
+/// <summary>
+/// The page's picture of a trained network: its output over the plane [−6, 6]² (100 × 100 cells, as the page's heat
+/// map; blue +1, orange −1, white 0), the training points ringed in white and the test points in black.
+/// </summary>
+public static class BoundaryPicture
+{
+    public const string Name = "boundary.png";
+    private const int Density = 100, Zoom = 3, Side = Density * Zoom;
+    private const double Extent = 6;
+
+    public static byte[] Draw(PageRun run)
+    {
+        using var bitmap = new SKBitmap(Side, Side, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        for (int i = 0; i < Density; i++)
+            for (int j = 0; j < Density; j++)
+            {
+                double x = -Extent + 2 * Extent * i / (Density - 1), y = Extent - 2 * Extent * j / (Density - 1);
+                var colour = Colour(run.Output(x, y));
+                for (int dx = 0; dx < Zoom; dx++)
+                    for (int dy = 0; dy < Zoom; dy++) bitmap.SetPixel(i * Zoom + dx, j * Zoom + dy, colour);
+            }
+        using (var canvas = new SKCanvas(bitmap))
+        using (var fill = new SKPaint { IsAntialias = true })
+        using (var ring = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Stroke, StrokeWidth = 1 })
+        {
+            foreach (var (points, edge) in new[] { (run.TrainPoints, SKColors.White), (run.TestPoints, SKColors.Black) })
+                foreach (var point in points)
+                {
+                    float px = (float)((point.X + Extent) / (2 * Extent) * Side), py = (float)((Extent - point.Y) / (2 * Extent) * Side);
+                    fill.Color = Colour(Math.Clamp(point.Label, -1, 1), strong: true);
+                    ring.Color = edge;
+                    canvas.DrawCircle(px, py, 3, fill);
+                    canvas.DrawCircle(px, py, 3, ring);
+                }
+        }
+        return Png.Encode(bitmap);
+    }
+
+    /// <summary>−1 orange, 0 white, +1 blue (the page's colours); points stronger than the background.</summary>
+    private static SKColor Colour(double value, bool strong = false)
+    {
+        double t = Math.Clamp(double.IsFinite(value) ? value : 0, -1, 1) * (strong ? 1 : 0.75);
+        var (r, g, b) = t >= 0 ? (8, 119, 189) : (245, 147, 34);
+        double a = Math.Abs(t);
+        return new SKColor((byte)(255 + (r - 255) * a), (byte)(255 + (g - 255) * a), (byte)(255 + (b - 255) * a));
+    }
+}
