@@ -56,7 +56,7 @@ public sealed class GroupLimitTests(GroupLimitTests.TenRuns factory) : IClassFix
         var first = await student.PostAsJsonAsync("/api/experiments", LongRuns("busy", count: 8)); // and a grading's 2 × 2 runs would make 12
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
 
-        var urls = new { urls = new { xor = "https://playground.tensorflow.org/#dataset=xor&networkShape=4,2", spiral = "https://playground.tensorflow.org/#dataset=spiral&networkShape=8,8" } };
+        var urls = new { urls = new { xor = "https://playground.tensorflow.org/#dataset=xor&networkShape=4,2&seed=0.1", spiral = "https://playground.tensorflow.org/#dataset=spiral&networkShape=8,8&seed=0.1" } };
         var grading = await student.PostAsJsonAsync("/api/playground/gradings", urls);
         Assert.Equal(HttpStatusCode.TooManyRequests, grading.StatusCode);
         Assert.Equal("application/problem+json", grading.Content.Headers.ContentType?.MediaType);

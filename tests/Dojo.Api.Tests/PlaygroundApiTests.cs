@@ -100,6 +100,8 @@ public sealed class PlaygroundApiTests(DojoFactory factory) : IClassFixture<Dojo
         var xor = linear.AutoGrading!.Datasets[0];
         foreach (var run in xor.Jobs)
             Assert.Equal(JobState.Succeeded, run.State); // it trained; it just cannot separate XOR
+        // The page's own engine gives these runs 0.648 and 0.588 test accuracy (seeds 0.12345 and 0.93409): it fails there too.
+        Assert.Equal([0.648, 0.588], xor.Jobs.Select(j => j.TestAccuracy!.Value));
         Assert.False(xor.Passed);
         Assert.Contains("below 0.950", xor.Reason);
         Assert.Contains("xor: failed", linear.AutoSummary);
@@ -141,6 +143,21 @@ public sealed class PlaygroundApiTests(DojoFactory factory) : IClassFixture<Dojo
         Assert.True(grading.Passed, string.Join("; ", grading.Datasets.Select(d => $"{d.Dataset}: {d.Reason}")));
         Assert.All(grading.Datasets, d => Assert.All(d.Jobs, j => Assert.Equal(JobState.Succeeded, j.State)));
         Assert.True(grading.Datasets.Single(d => d.Dataset == PlaygroundGenerator.Xor).MeanTestAccuracy >= 0.95);
+        // Every run is one the page itself makes: the URL's seed, then one as the page's "regenerate" writes it; and each
+        // run's test figures are what the page's own engine gives for that URL and seed (tensorflow/playground's nn.ts and
+        // dataset.ts under node, run outside this repository as the domain tests' reference values were), so the verdict is the page's.
+        var page = new Dictionary<(PlaygroundGenerator, string), (double Accuracy, double Loss)>
+        {
+            [(PlaygroundGenerator.Xor, "0.12345")] = (0.988, 0.017133755625322048),
+            [(PlaygroundGenerator.Xor, "0.93409")] = (0.996, 0.003953917938860039),
+            [(PlaygroundGenerator.Spiral, "0.12345")] = (0.976, 0.036470752930584494),
+            [(PlaygroundGenerator.Spiral, "0.93409")] = (0.98, 0.03600234792876087),
+        };
+        foreach (var dataset in grading.Datasets)
+        {
+            Assert.Equal(["0.12345", "0.93409"], dataset.Jobs.Select(j => j.SeedText));
+            foreach (var run in dataset.Jobs) Assert.Equal(page[(dataset.Dataset, run.SeedText!)], (run.TestAccuracy!.Value, run.TestLoss!.Value));
+        }
         Assert.Equal(HttpStatusCode.NotFound, (await _client.Http.GetAsync($"/api/playground/gradings/{Guid.NewGuid()}")).StatusCode);
     }
 

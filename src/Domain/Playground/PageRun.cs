@@ -31,7 +31,7 @@ public sealed class PageRun
         PlaygroundData.Shuffle(points, stream);
         int split = (int)Math.Floor(points.Count * state.PercTrainData / 100);
         split = Math.Clamp(split, 0, points.Count);
-        _features = Features(state);
+        _features = state.Features();
         TrainPoints = points.Take(split).ToList();
         TestPoints = points.Skip(split).ToList();
         double[] Input(Example2D p) => [.. _features.Select(f => PlaygroundData.Feature(f, p.X, p.Y))];
@@ -87,20 +87,6 @@ public sealed class PageRun
             if ((output >= 0 ? 1 : -1) == labels[i]) right++;
         }
         return new PageFigures(loss / inputs.Length, IsRegression || inputs.Length == 0 ? null : (double)right / inputs.Length);
-    }
-
-    /// <summary>The inputs the URL turns on, in the page's order (x, y, x², y², xy, sin x, sin y).</summary>
-    public static List<InputFeature> Features(PlaygroundState state)
-    {
-        var features = new List<InputFeature>();
-        if (state.X) features.Add(InputFeature.X1);
-        if (state.Y) features.Add(InputFeature.X2);
-        if (state.XSquared) features.Add(InputFeature.X1Squared);
-        if (state.YSquared) features.Add(InputFeature.X2Squared);
-        if (state.XTimesY) features.Add(InputFeature.X1X2);
-        if (state.SinX) features.Add(InputFeature.SinX1);
-        if (state.SinY) features.Add(InputFeature.SinX2);
-        return features;
     }
 
     private static PageActivation Activation(string name) => name switch

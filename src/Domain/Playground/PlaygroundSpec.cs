@@ -24,14 +24,7 @@ public static class PlaygroundSpec
         var notes = new List<string>();
         bool regression = state.Problem == "regression";
 
-        var features = new List<InputFeature>();
-        if (state.X) features.Add(InputFeature.X1);
-        if (state.Y) features.Add(InputFeature.X2);
-        if (state.XSquared) features.Add(InputFeature.X1Squared);
-        if (state.YSquared) features.Add(InputFeature.X2Squared);
-        if (state.XTimesY) features.Add(InputFeature.X1X2);
-        if (state.SinX) features.Add(InputFeature.SinX1);
-        if (state.SinY) features.Add(InputFeature.SinX2);
+        var features = state.Features();
 
         int seed = 1;
         if (state.Seed is null) notes.Add("the URL has no seed (the playground then picks one at random); seed 1 is used");

@@ -52,6 +52,20 @@ public sealed record PlaygroundState
         ? (RegDataset == "reg-gauss" ? Specs.PlaygroundGenerator.MultiGauss : Specs.PlaygroundGenerator.Plane)
         : Dataset switch { "xor" => Specs.PlaygroundGenerator.Xor, "gauss" => Specs.PlaygroundGenerator.Gauss, "spiral" => Specs.PlaygroundGenerator.Spiral, _ => Specs.PlaygroundGenerator.Circle };
 
+    /// <summary>The inputs the URL turns on, in the page's order (x, y, x², y², xy, sin x, sin y).</summary>
+    public List<Specs.InputFeature> Features()
+    {
+        var features = new List<Specs.InputFeature>();
+        if (X) features.Add(Specs.InputFeature.X1);
+        if (Y) features.Add(Specs.InputFeature.X2);
+        if (XSquared) features.Add(Specs.InputFeature.X1Squared);
+        if (YSquared) features.Add(Specs.InputFeature.X2Squared);
+        if (XTimesY) features.Add(Specs.InputFeature.X1X2);
+        if (SinX) features.Add(Specs.InputFeature.SinX1);
+        if (SinY) features.Add(Specs.InputFeature.SinX2);
+        return features;
+    }
+
     private static readonly string[] UpstreamActivations = ["relu", "tanh", "sigmoid", "linear"];
     private static readonly string[] ForkActivations = [.. UpstreamActivations, "elu", "selu", "softplus", "softsign"];
     private static readonly string[] Regularizations = ["none", "L1", "L2"];

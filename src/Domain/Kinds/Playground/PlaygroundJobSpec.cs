@@ -53,7 +53,7 @@ public sealed record PlaygroundJobSpec : JobSpec
         if (state.NetworkShape.Any(n => !(n >= 0) || n != Math.Floor(n) || n > 64))
             errors.Add("url", $"networkShape '{string.Join(",", state.NetworkShape)}' is not a list of whole numbers of neurons (0 to 64 a layer)");
         else if (state.NetworkShape.Count > 10) errors.Add("url", $"networkShape has {state.NetworkShape.Count} hidden layers; at most 10 are trained");
-        if (PageRun.Features(state).Count == 0) errors.Add("url", "turns every input off; the page needs at least one");
+        if (state.Features().Count == 0) errors.Add("url", "turns every input off; the page needs at least one");
         if (!double.IsFinite(state.PercTrainData) || state.PercTrainData is < 1 or > 99) errors.Add("url", $"percTrainData '{state.PercTrainData}' is not a percentage the page offers (10 to 90)");
         // Rates, noise and batch size are taken as the page takes them: a rate that is not a number makes the page's
         // weights NaN at the first update, and the run ends diverged as the student saw it fail.
@@ -64,7 +64,7 @@ public sealed record PlaygroundJobSpec : JobSpec
     public override JobCost Cost()
     {
         var state = State();
-        int[] shape = [PageRun.Features(state).Count, .. state.NetworkShape.Select(n => (int)n), 1];
+        int[] shape = [state.Features().Count, .. state.NetworkShape.Select(n => (int)n), 1];
         double links = shape.Zip(shape.Skip(1), (a, b) => (double)a * b).Sum() + shape.Skip(1).Sum();
         int points = state.Problem == "regression" ? 1200 : 500;
         double flops = Training.Epochs * points * 2 * links * 3;
