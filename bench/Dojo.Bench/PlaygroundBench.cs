@@ -35,6 +35,22 @@ public static class PlaygroundBench
             : $"   page engine (node) median {Stats.Median(node),8:F1} ms    dojo median {Stats.Median(dojo),8:F1} ms    dojo/page {Stats.Median(dojo) / Stats.Median(node):F3}");
         Console.WriteLine($"   (dojo, the grading's spiral setting 6-8-8-6-6-1 with sin x, sin y: median {Stats.Median(spiral),8:F1} ms)");
 
+        // One exact job through the API: its run on the worker (started to finished), beside the trainer alone above.
+        var job = new List<double>();
+        var request = new System.Text.Json.Nodes.JsonObject { ["kind"] = "playground", ["url"] = "https://playground.tensorflow.org/#" + Xor };
+        for (int i = 0; i <= rounds; i++)
+        {
+            var submitted = await (await http.PostAsJsonAsync("/api/jobs", request)).Content.ReadFromJsonAsync<JsonElement>();
+            JsonElement done;
+            do
+            {
+                await Task.Delay(10);
+                done = await http.GetFromJsonAsync<JsonElement>($"/api/jobs/{submitted.GetProperty("id").GetString()}");
+            } while (done.GetProperty("state").GetString() is "queued" or "running");
+            if (i > 0) job.Add((done.GetProperty("finishedAt").GetDateTime() - done.GetProperty("startedAt").GetDateTime()).TotalMilliseconds);
+        }
+        Console.WriteLine($"   (the same as a job, started to finished on the worker: median {Stats.Median(job),8:F1} ms)");
+
         // A whole grading: POST, then poll until graded; the rule's runs (three seeds per URL, 500 epochs) as the service runs them.
         var graded = new List<double>();
         await GradeAsync(http); // warm-up
