@@ -52,7 +52,12 @@ public sealed class PageRun
     public IReadOnlyList<Example2D> TestPoints { get; }
 
     /// <summary>The network's output at a point of the plane (what the page's heat map shows).</summary>
-    public double Output(double x, double y) => Network.Forward([.. _features.Select(f => PlaygroundData.Feature(f, x, y))]);
+    public double Output(double x, double y)
+    {
+        Span<double> inputs = stackalloc double[_features.Count];
+        for (int f = 0; f < inputs.Length; f++) inputs[f] = PlaygroundData.Feature(_features[f], x, y);
+        return Network.Forward(inputs);
+    }
     public bool IsRegression => _state.Problem == "regression";
     public int TrainCount => _trainLabels.Length;
     public int TestCount => _testLabels.Length;
