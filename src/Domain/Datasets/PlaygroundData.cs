@@ -22,15 +22,20 @@ public static class PlaygroundData
     public static PlaygroundDataset Generate(PlaygroundDatasetSpec spec)
     {
         IRandomSource random = spec.SeedText is null ? new SystemRandomSource(spec.Seed) : new SeedRandom(spec.SeedText);
-        double noise = spec.Noise / 100.0;
-        var points = Points(spec.Generator, spec.SampleCount, noise, random);
+        var (train, test) = Split(spec.Generator, spec.SampleCount, spec.Noise / 100.0, spec.TrainPercent, random);
+        return new PlaygroundDataset(ToSplit(train, spec.Features), ToSplit(test, spec.Features), spec.Generator.IsRegression(), random);
+    }
+
+    /// <summary>
+    /// The page's generateData: the points drawn, shuffled by the same stream, and split at ⌊count · percent / 100⌋
+    /// (the training points first). <paramref name="noise"/> is the URL's noise / 100.
+    /// </summary>
+    public static (List<Example2D> Train, List<Example2D> Test) Split(PlaygroundGenerator generator, int samples, double noise, double trainPercent, IRandomSource random)
+    {
+        var points = Points(generator, samples, noise, random);
         Shuffle(points, random);
-        int split = (int)Math.Floor(points.Count * spec.TrainPercent / 100.0);
-        return new PlaygroundDataset(
-            ToSplit(points.GetRange(0, split), spec.Features),
-            ToSplit(points.GetRange(split, points.Count - split), spec.Features),
-            spec.Generator.IsRegression(),
-            random);
+        int split = Math.Clamp((int)Math.Floor(points.Count * trainPercent / 100), 0, points.Count);
+        return (points.GetRange(0, split), points.GetRange(split, points.Count - split));
     }
 
     public static List<Example2D> Points(PlaygroundGenerator generator, int samples, double noise, IRandomSource random) => generator switch
@@ -70,7 +75,7 @@ public static class PlaygroundData
     }
 
     /// <summary>The page's Fisher–Yates shuffle, drawing from the same stream as the data.</summary>
-    public static void Shuffle(List<Example2D> points, IRandomSource random)
+    private static void Shuffle(List<Example2D> points, IRandomSource random)
     {
         for (int counter = points.Count; counter > 0;)
         {

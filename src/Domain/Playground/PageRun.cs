@@ -25,20 +25,12 @@ public sealed class PageRun
     {
         _state = state;
         bool regression = IsRegression;
-        var generator = state.Generator();
         var stream = new SeedRandom(seed);
-        var points = PlaygroundData.Points(generator, regression ? 1200 : 500, state.Noise / 100, stream);
-        PlaygroundData.Shuffle(points, stream);
-        int split = (int)Math.Floor(points.Count * state.PercTrainData / 100);
-        split = Math.Clamp(split, 0, points.Count);
+        (TrainPoints, TestPoints) = PlaygroundData.Split(state.Generator(), regression ? 1200 : 500, state.Noise / 100, state.PercTrainData, stream);
         _features = state.Features();
-        TrainPoints = points.Take(split).ToList();
-        TestPoints = points.Skip(split).ToList();
         double[] Input(Example2D p) => [.. _features.Select(f => PlaygroundData.Feature(f, p.X, p.Y))];
-        _trainInputs = [.. points.Take(split).Select(Input)];
-        _trainLabels = [.. points.Take(split).Select(p => p.Label)];
-        _testInputs = [.. points.Skip(split).Select(Input)];
-        _testLabels = [.. points.Skip(split).Select(p => p.Label)];
+        (_trainInputs, _trainLabels) = ([.. TrainPoints.Select(Input)], [.. TrainPoints.Select(p => p.Label)]);
+        (_testInputs, _testLabels) = ([.. TestPoints.Select(Input)], [.. TestPoints.Select(p => p.Label)]);
 
         int[] shape = [_features.Count, .. state.NetworkShape.Select(n => (int)n), 1];
         var init = state.InitZero ? PageInit.Zero : state.Site == PlaygroundSite.DeepInsider && !state.InitOrigin ? PageInit.Glorot : PageInit.Upstream;
