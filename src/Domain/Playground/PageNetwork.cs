@@ -22,47 +22,43 @@ public enum PageInit { Upstream, Glorot, Zero }
 /// </summary>
 public sealed class PageNetwork
 {
-    private readonly int[] _shape;
     private readonly PageActivation _hidden, _output;
     private readonly PageRegularization _regularization;
     private readonly PageLoss _loss;
-    // Per layer (0: inputs), per node; links per node of layers ≥ 1, per source node.
-    private readonly double[][] _bias, _totalInput, _outputs, _inputDer, _outputDer, _accInputDer;
-    private readonly int[][] _nodeCount;
-    private readonly double[][][] _weight, _accErrorDer;
-    private readonly int[][][] _linkCount;
-    private readonly bool[][][] _dead;
+    private readonly Layer[] _layers; // 0: the inputs
+
+    /// <summary>A layer's nodes, and the links into them as one row of sources per node (flat, so the loops stay in one array).</summary>
+    private sealed class Layer(int nodes, int sources)
+    {
+        public readonly int Nodes = nodes, Sources = sources;
+        public readonly double[] Bias = new double[nodes], TotalInput = new double[nodes], Output = new double[nodes],
+            InputDer = new double[nodes], OutputDer = new double[nodes], AccInputDer = new double[nodes];
+        public readonly int[] NodeCount = new int[nodes];
+        public readonly double[] Weight = new double[nodes * sources], AccErrorDer = new double[nodes * sources];
+        public readonly int[] LinkCount = new int[nodes * sources];
+        public readonly bool[] Dead = new bool[nodes * sources];
+        /// <summary>Whether L1 has killed a link here yet; until then the backward pass need not look.</summary>
+        public bool AnyDead;
+    }
 
     /// <param name="shape">Inputs, hidden layers, and one output node.</param>
     /// <param name="stream">The page's random stream where the data left it: the weights are its next draws, link by link.</param>
     public PageNetwork(int[] shape, PageActivation hidden, PageActivation output, PageRegularization regularization, PageLoss loss, PageInit init, IRandomSource stream)
     {
-        (_shape, _hidden, _output, _regularization, _loss) = (shape, hidden, output, regularization, loss);
-        int layers = shape.Length;
-        double[][] Nodes() => [.. shape.Select(n => new double[n])];
-        (_bias, _totalInput, _outputs, _inputDer, _outputDer, _accInputDer) = (Nodes(), Nodes(), Nodes(), Nodes(), Nodes(), Nodes());
-        _nodeCount = [.. shape.Select(n => new int[n])];
-        _weight = new double[layers][][];
-        _accErrorDer = new double[layers][][];
-        _linkCount = new int[layers][][];
-        _dead = new bool[layers][][];
-        for (int l = 0; l < layers; l++)
+        (_hidden, _output, _regularization, _loss) = (hidden, output, regularization, loss);
+        _layers = [.. shape.Select((nodes, l) => new Layer(nodes, l == 0 ? 0 : shape[l - 1]))];
+        for (int l = 1; l < shape.Length; l++)
         {
-            int sources = l == 0 ? 0 : shape[l - 1];
-            _weight[l] = [.. Enumerable.Range(0, shape[l]).Select(_ => new double[sources])];
-            _accErrorDer[l] = [.. Enumerable.Range(0, shape[l]).Select(_ => new double[sources])];
-            _linkCount[l] = [.. Enumerable.Range(0, shape[l]).Select(_ => new int[sources])];
-            _dead[l] = [.. Enumerable.Range(0, shape[l]).Select(_ => new bool[sources])];
-            if (l == 0) continue;
+            var layer = _layers[l];
             // The fork draws each weight as r·2L − L with L = √(6 / (fan_in + fan_out)); the output node's fan-out is 1.
-            double limit = Math.Sqrt(6.0 / (sources + (l + 1 < layers ? shape[l + 1] : 1)));
-            for (int i = 0; i < shape[l]; i++)
+            double limit = Math.Sqrt(6.0 / (layer.Sources + (l + 1 < shape.Length ? shape[l + 1] : 1)));
+            for (int i = 0; i < layer.Nodes; i++)
             {
-                _bias[l][i] = init == PageInit.Upstream ? 0.1 : 0;
-                for (int j = 0; j < sources; j++)
+                layer.Bias[i] = init == PageInit.Upstream ? 0.1 : 0;
+                for (int j = 0; j < layer.Sources; j++)
                 {
                     double r = stream.NextDouble(); // the page draws every weight, even when it then sets it to 0
-                    _weight[l][i][j] = init switch
+                    layer.Weight[i * layer.Sources + j] = init switch
                     {
                         PageInit.Upstream => r - 0.5,
                         PageInit.Glorot => r * 2 * limit - limit,
@@ -73,63 +69,66 @@ public sealed class PageNetwork
         }
     }
 
-    public int Inputs => _shape[0];
+    public int Inputs => _layers[0].Nodes;
 
     /// <summary>Runs the inputs forward; returns the output node's value.</summary>
     public double Forward(ReadOnlySpan<double> inputs)
     {
-        inputs.CopyTo(_outputs[0]);
-        for (int l = 1; l < _shape.Length; l++)
+        inputs.CopyTo(_layers[0].Output);
+        for (int l = 1; l < _layers.Length; l++)
         {
-            var activation = l == _shape.Length - 1 ? _output : _hidden;
-            double[] previous = _outputs[l - 1];
-            for (int i = 0; i < _shape[l]; i++)
+            var layer = _layers[l];
+            var activation = l == _layers.Length - 1 ? _output : _hidden;
+            ReadOnlySpan<double> previous = _layers[l - 1].Output;
+            for (int i = 0; i < layer.Nodes; i++)
             {
-                double total = _bias[l][i];
-                double[] weights = _weight[l][i];
+                double total = layer.Bias[i];
+                var weights = new ReadOnlySpan<double>(layer.Weight, i * layer.Sources, layer.Sources);
                 for (int j = 0; j < weights.Length; j++) total += weights[j] * previous[j];
-                _totalInput[l][i] = total;
-                _outputs[l][i] = Output(activation, total);
+                layer.TotalInput[i] = total;
+                layer.Output[i] = Output(activation, total);
             }
         }
-        return _outputs[^1][0];
+        return _layers[^1].Output[0];
     }
 
     /// <summary>Backpropagates the error of the last forward pass against <paramref name="target"/>, accumulating every derivative.</summary>
     public void Backward(double target)
     {
-        int last = _shape.Length - 1;
-        _outputDer[last][0] = ErrorDerivative(_outputs[last][0], target);
+        int last = _layers.Length - 1;
+        _layers[last].OutputDer[0] = ErrorDerivative(_layers[last].Output[0], target);
         for (int l = last; l >= 1; l--)
         {
+            var layer = _layers[l];
             var activation = l == last ? _output : _hidden;
-            for (int i = 0; i < _shape[l]; i++)
+            for (int i = 0; i < layer.Nodes; i++)
             {
-                double der = _outputDer[l][i] * Derivative(activation, _totalInput[l][i], _outputs[l][i]);
-                _inputDer[l][i] = der;
-                _accInputDer[l][i] += der;
-                _nodeCount[l][i]++;
+                double der = layer.OutputDer[i] * Derivative(activation, layer.TotalInput[i], layer.Output[i]);
+                layer.InputDer[i] = der;
+                layer.AccInputDer[i] += der;
+                layer.NodeCount[i]++;
             }
-            double[] sources = _outputs[l - 1];
-            for (int i = 0; i < _shape[l]; i++)
+            ReadOnlySpan<double> sources = _layers[l - 1].Output;
+            for (int i = 0; i < layer.Nodes; i++)
             {
-                double der = _inputDer[l][i];
-                double[] acc = _accErrorDer[l][i];
-                int[] count = _linkCount[l][i];
-                bool[] dead = _dead[l][i];
-                for (int j = 0; j < sources.Length; j++)
+                double der = layer.InputDer[i];
+                var acc = new Span<double>(layer.AccErrorDer, i * layer.Sources, layer.Sources);
+                var count = new Span<int>(layer.LinkCount, i * layer.Sources, layer.Sources);
+                var dead = new ReadOnlySpan<bool>(layer.Dead, i * layer.Sources, layer.Sources);
+                for (int j = 0; j < acc.Length; j++)
                 {
-                    if (dead[j]) continue;
+                    if (layer.AnyDead && dead[j]) continue;
                     acc[j] += der * sources[j];
                     count[j]++;
                 }
             }
             if (l == 1) continue;
-            for (int j = 0; j < _shape[l - 1]; j++)
+            var previousDer = _layers[l - 1].OutputDer;
+            for (int j = 0; j < layer.Sources; j++)
             {
                 double outputDer = 0;
-                for (int i = 0; i < _shape[l]; i++) outputDer += _weight[l][i][j] * _inputDer[l][i];
-                _outputDer[l - 1][j] = outputDer;
+                for (int i = 0; i < layer.Nodes; i++) outputDer += layer.Weight[i * layer.Sources + j] * layer.InputDer[i];
+                previousDer[j] = outputDer;
             }
         }
     }
@@ -137,40 +136,41 @@ public sealed class PageNetwork
     /// <summary>The page's update from the accumulated derivatives, each divided by its own count; then the accumulators start again.</summary>
     public void Update(double learningRate, double regularizationRate)
     {
-        for (int l = 1; l < _shape.Length; l++)
-            for (int i = 0; i < _shape[l]; i++)
+        for (int l = 1; l < _layers.Length; l++)
+        {
+            var layer = _layers[l];
+            for (int i = 0; i < layer.Nodes; i++)
             {
-                if (_nodeCount[l][i] > 0)
+                if (layer.NodeCount[i] > 0)
                 {
-                    _bias[l][i] -= learningRate * _accInputDer[l][i] / _nodeCount[l][i];
-                    _accInputDer[l][i] = 0;
-                    _nodeCount[l][i] = 0;
-                }
-                double[] weights = _weight[l][i], acc = _accErrorDer[l][i];
-                int[] count = _linkCount[l][i];
-                bool[] dead = _dead[l][i];
-                for (int j = 0; j < weights.Length; j++)
-                {
-                    if (dead[j]) continue;
-                    double regularizationDer = _regularization switch
-                    {
-                        PageRegularization.L1 => weights[j] < 0 ? -1 : weights[j] > 0 ? 1 : 0,
-                        PageRegularization.L2 => weights[j],
-                        _ => 0,
-                    };
-                    if (count[j] == 0) continue;
-                    double weight = weights[j] - (learningRate / count[j]) * acc[j];
-                    double regularized = weight - (learningRate * regularizationRate) * regularizationDer;
-                    if (_regularization == PageRegularization.L1 && weight * regularized < 0)
-                    {
-                        weights[j] = 0;
-                        dead[j] = true;
-                    }
-                    else weights[j] = regularized;
-                    acc[j] = 0;
-                    count[j] = 0;
+                    layer.Bias[i] -= learningRate * layer.AccInputDer[i] / layer.NodeCount[i];
+                    layer.AccInputDer[i] = 0;
+                    layer.NodeCount[i] = 0;
                 }
             }
+            var (weights, acc, count, dead) = (layer.Weight, layer.AccErrorDer, layer.LinkCount, layer.Dead);
+            for (int k = 0; k < weights.Length; k++)
+            {
+                if (dead[k]) continue;
+                double regularizationDer = _regularization switch
+                {
+                    PageRegularization.L1 => weights[k] < 0 ? -1 : weights[k] > 0 ? 1 : 0,
+                    PageRegularization.L2 => weights[k],
+                    _ => 0,
+                };
+                if (count[k] == 0) continue;
+                double weight = weights[k] - (learningRate / count[k]) * acc[k];
+                double regularized = weight - (learningRate * regularizationRate) * regularizationDer;
+                if (_regularization == PageRegularization.L1 && weight * regularized < 0)
+                {
+                    weights[k] = 0;
+                    dead[k] = layer.AnyDead = true;
+                }
+                else weights[k] = regularized;
+                acc[k] = 0;
+                count[k] = 0;
+            }
+        }
     }
 
     /// <summary>The page's error of one output against its target.</summary>
@@ -222,42 +222,40 @@ public sealed class PageNetwork
     /// <summary>Everything the next epoch depends on: weights, biases, dead links, and the derivatives accumulated by a partial batch.</summary>
     public void Save(BinaryWriter writer)
     {
-        for (int l = 1; l < _shape.Length; l++)
-            for (int i = 0; i < _shape[l]; i++)
+        foreach (var layer in _layers.Skip(1))
+            for (int i = 0; i < layer.Nodes; i++)
             {
-                writer.Write(_bias[l][i]);
-                writer.Write(_accInputDer[l][i]);
-                writer.Write(_nodeCount[l][i]);
-                for (int j = 0; j < _weight[l][i].Length; j++)
+                writer.Write(layer.Bias[i]);
+                writer.Write(layer.AccInputDer[i]);
+                writer.Write(layer.NodeCount[i]);
+                for (int k = i * layer.Sources; k < (i + 1) * layer.Sources; k++)
                 {
-                    writer.Write(_weight[l][i][j]);
-                    writer.Write(_accErrorDer[l][i][j]);
-                    writer.Write(_linkCount[l][i][j]);
-                    writer.Write(_dead[l][i][j]);
+                    writer.Write(layer.Weight[k]);
+                    writer.Write(layer.AccErrorDer[k]);
+                    writer.Write(layer.LinkCount[k]);
+                    writer.Write(layer.Dead[k]);
                 }
             }
     }
 
     public void Load(BinaryReader reader)
     {
-        for (int l = 1; l < _shape.Length; l++)
-            for (int i = 0; i < _shape[l]; i++)
+        foreach (var layer in _layers.Skip(1))
+        {
+            for (int i = 0; i < layer.Nodes; i++)
             {
-                _bias[l][i] = reader.ReadDouble();
-                _accInputDer[l][i] = reader.ReadDouble();
-                _nodeCount[l][i] = reader.ReadInt32();
-                for (int j = 0; j < _weight[l][i].Length; j++)
+                layer.Bias[i] = reader.ReadDouble();
+                layer.AccInputDer[i] = reader.ReadDouble();
+                layer.NodeCount[i] = reader.ReadInt32();
+                for (int k = i * layer.Sources; k < (i + 1) * layer.Sources; k++)
                 {
-                    _weight[l][i][j] = reader.ReadDouble();
-                    _accErrorDer[l][i][j] = reader.ReadDouble();
-                    _linkCount[l][i][j] = reader.ReadInt32();
-                    _dead[l][i][j] = reader.ReadBoolean();
+                    layer.Weight[k] = reader.ReadDouble();
+                    layer.AccErrorDer[k] = reader.ReadDouble();
+                    layer.LinkCount[k] = reader.ReadInt32();
+                    layer.Dead[k] = reader.ReadBoolean();
                 }
             }
+            layer.AnyDead = layer.Dead.Contains(true);
+        }
     }
-
-    /// <summary>The weights into each node of each layer after the inputs, as the page lists them (a layer, a node, its links).</summary>
-    public double[][][] Weights() => [.. _weight.Skip(1).Select(layer => layer.Select(node => node.ToArray()).ToArray())];
-
-    public double[][] Biases() => [.. _bias.Skip(1).Select(layer => layer.ToArray())];
 }
