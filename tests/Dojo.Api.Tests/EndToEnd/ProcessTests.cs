@@ -100,6 +100,8 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
         Assert.True(killedAfter < epochs, "the job finished before the worker was killed");
 
         var second = Start(DojoProcess.Worker(_data));
+        // The reference: the same spec, uninterrupted, trained beside the resumed job (each on its own thread and generators).
+        var reference = await client.SubmitAsync(KillableJob(kind, "uninterrupted"));
         var resumed = await client.WaitFinishedAsync(job.Id, TimeSpan.FromSeconds(90));
 
         Assert.True(resumed.State == Domain.Jobs.JobState.Succeeded, $"{resumed.State}: {resumed.Reason}");
@@ -113,7 +115,7 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
         Assert.Empty(points.GroupBy(p => (p.Epoch, p.Name)).Where(g => g.Count() > 1).Select(g => g.Key));
 
         // The resumed run ends exactly where an uninterrupted run of the same spec ends.
-        var uninterrupted = await client.WaitFinishedAsync((await client.SubmitAsync(KillableJob(kind, "uninterrupted"))).Id, TimeSpan.FromSeconds(90));
+        var uninterrupted = await client.WaitFinishedAsync(reference.Id, TimeSpan.FromSeconds(90));
         Assert.True(uninterrupted.State == Domain.Jobs.JobState.Succeeded, $"uninterrupted run ended {uninterrupted.State}: {uninterrupted.Reason}");
         Assert.Equal(Final(uninterrupted), Final(resumed));
         // Every figure of every epoch, validation loss included, is the same bits whichever worker process computed it.

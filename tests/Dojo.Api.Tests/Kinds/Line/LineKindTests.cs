@@ -61,6 +61,7 @@ public sealed class LineKindTests : IDisposable
         Assert.True(killedAfter < 30, "the job finished before its worker was killed");
 
         var second = StartWorker();
+        var reference = await client.SubmitAsync(Line("uninterrupted")); // trained beside the resumed job
         var resumed = await client.WaitFinishedAsync(job.Id, TimeSpan.FromSeconds(120));
         Assert.True(resumed.State == JobState.Succeeded, $"{resumed.State}: {resumed.Reason}");
         Assert.Equal(2, resumed.Attempts);
@@ -71,7 +72,7 @@ public sealed class LineKindTests : IDisposable
         Assert.Equal(Enumerable.Range(1, 30), points.Where(p => p.Name == "loss").Select(p => p.Epoch));
 
         // An uninterrupted run of the same spec: the same figures — loss_sum is the trainer's own state — and the same weights.
-        var uninterrupted = await client.WaitFinishedAsync((await client.SubmitAsync(Line("uninterrupted"))).Id, TimeSpan.FromSeconds(120));
+        var uninterrupted = await client.WaitFinishedAsync(reference.Id, TimeSpan.FromSeconds(120));
         Assert.True(uninterrupted.State == JobState.Succeeded, $"{uninterrupted.State}: {uninterrupted.Reason}");
         Assert.Equal(uninterrupted.Result, resumed.Result);
         foreach (string name in new[] { "fit", "average" })
