@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Dojo.Domain.Playground;
 
 /// <summary>
@@ -165,6 +167,68 @@ public static class JsMath
         }
         else z = 1.0 - Tiny;
         return jx >= 0 ? z : -z;
+    }
+
+    /// <summary>
+    /// tanh of four numbers at once, each the same bits as <see cref="Tanh(double)"/>: s_tanh.c and s_expm1.c written
+    /// for the arguments the page's networks meet (2⁻²⁸ ≤ |x| &lt; 22), every branch computed and the right one picked
+    /// per lane. Only IEEE additions, multiplications and divisions, in fdlibm's order and never fused, so each lane
+    /// rounds exactly as the scalar code does; a vector with any other argument (tiny, huge, NaN) goes lane by lane.
+    /// </summary>
+    public static Vector256<double> Tanh(Vector256<double> x)
+    {
+        var a = Vector256.Abs(x);
+        if (!Vector256.IsHardwareAccelerated
+            || !Vector256.LessThanAll(a, Vector256.Create(22.0)) || !Vector256.GreaterThanOrEqualAll(a, Vector256.Create(3.725290298461914e-9)))
+            return Vector256.Create(Tanh(x[0]), Tanh(x[1]), Tanh(x[2]), Tanh(x[3]));
+        var big = Vector256.GreaterThanOrEqual(a, Vector256<double>.One); // |x| ≥ 1: expm1(2|x|), else expm1(−2|x|)
+        var u = Vector256.ConditionalSelect(big, a + a, -(a + a));
+        var t = Expm1Reduced(u);
+        var two = Vector256.Create(2.0);
+        var z = Vector256.ConditionalSelect(big, Vector256<double>.One - two / (t + two), -t / (t + two));
+        return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<double>.Zero), -z, z);
+    }
+
+    /// <summary>s_expm1.c for 2⁻²⁷ ≤ |u| &lt; 44, lane by lane as <see cref="Expm1"/> computes it.</summary>
+    private static Vector256<double> Expm1Reduced(Vector256<double> u)
+    {
+        const double Q1 = -3.33333333333331316428e-02, Q2 = 1.58730158725481460165e-03, Q3 = -7.93650757867487942473e-05,
+            Q4 = 4.00821782732936239552e-06, Q5 = -2.01099218183624371326e-07, RoundingBias = 6755399441055744.0; // 1.5·2⁵²
+        var one = Vector256<double>.One;
+        var half = Vector256.Create(0.5);
+        var negative = Vector256.LessThan(u, Vector256<double>.Zero);
+        var au = Vector256.Abs(u);
+        // k: 0 while the high word is at most 0x3FD62E42 (no reduction), ±1 below 0x3FF0A2B2, else (int)(u/ln2 ± ½). With k
+        // as a double, hi = u − k·ln2hi and lo = k·ln2lo are the scalar code's numbers in every case (k = 0 gives u and 0).
+        var general = Vector256.Truncate(Vector256.Create(InvLn2) * u + Vector256.ConditionalSelect(negative, -half, half));
+        var k = Vector256.ConditionalSelect(Vector256.LessThan(au, Vector256.Create(0.3465735912322998)), Vector256<double>.Zero,
+            Vector256.ConditionalSelect(Vector256.LessThan(au, Vector256.Create(1.0397205352783203)), Vector256.ConditionalSelect(negative, -one, one), general));
+        var hi = u - k * Vector256.Create(Ln2Hi);
+        var lo = k * Vector256.Create(Ln2Lo);
+        var x = hi - lo;
+        var c = (hi - x) - lo;
+
+        var hfx = half * x;
+        var hxs = x * hfx;
+        var r1 = one + hxs * (Vector256.Create(Q1) + hxs * (Vector256.Create(Q2) + hxs * (Vector256.Create(Q3) + hxs * (Vector256.Create(Q4) + hxs * Vector256.Create(Q5)))));
+        var t = Vector256.Create(3.0) - r1 * hfx;
+        var e = hxs * ((r1 - t) / (Vector256.Create(6.0) - x * t));
+        var k0 = x - (x * e - hxs);
+
+        var ik = (k + Vector256.Create(RoundingBias)).AsInt64() - Vector256.Create(RoundingBias).AsInt64();
+        var twopk = ((ik + Vector256.Create(0x3FFL)) << 52).AsDouble();
+        var twomk = ((Vector256.Create(0x3FFL) - ik) << 52).AsDouble();
+        e = (x * (e - c) - c) - hxs;
+        var kMinus1 = half * (x - e) - half;
+        var kOne = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(-0.25)), Vector256.Create(-2.0) * (e - (x + half)), one + Vector256.Create(2.0) * (x - e));
+        var kFar = (one - (e - x)) * twopk - one;            // k ≤ −2 or k > 56
+        var kSmall = ((one - twomk) - (e - x)) * twopk;      // 2 ≤ k < 20: 1 − 2⁻ᵏ is exact
+        var kLarge = ((x - (e + twomk)) + one) * twopk;      // 20 ≤ k ≤ 56
+        var result = Vector256.ConditionalSelect(Vector256.LessThan(k, Vector256.Create(20.0)), kSmall, kLarge);
+        result = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(k, Vector256.Create(-2.0)) | Vector256.GreaterThan(k, Vector256.Create(56.0)), kFar, result);
+        result = Vector256.ConditionalSelect(Vector256.Equals(k, one), kOne, result);
+        result = Vector256.ConditionalSelect(Vector256.Equals(k, -one), kMinus1, result);
+        return Vector256.ConditionalSelect(Vector256.Equals(k, Vector256<double>.Zero), k0, result);
     }
 
     /// <summary>The natural logarithm, fdlibm e_log.c.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Dojo.Domain.Datasets;
 
 namespace Dojo.Domain.Playground;
@@ -22,16 +23,23 @@ public enum PageInit { Upstream, Glorot, Zero }
 /// </summary>
 public sealed class PageNetwork
 {
+    /// <summary>The most examples run forward together (their node values are kept until their backward passes).</summary>
+    public const int Chunk = 64;
+
     private readonly PageActivation _hidden, _output;
     private readonly PageRegularization _regularization;
     private readonly PageLoss _loss;
     private readonly Layer[] _layers; // 0: the inputs
 
-    /// <summary>A layer's nodes, and the links into them as one row of sources per node (flat, so the loops stay in one array).</summary>
+    /// <summary>
+    /// A layer's nodes, and the links into them as one row of sources per node (flat, so the loops stay in one array).
+    /// Total inputs and outputs are kept per node for each example of a chunk, node-major (<c>[node · Chunk + example]</c>),
+    /// so four examples' values of one node lie side by side.
+    /// </summary>
     private sealed class Layer(int nodes, int sources)
     {
         public readonly int Nodes = nodes, Sources = sources;
-        public readonly double[] Bias = new double[nodes], TotalInput = new double[nodes], Output = new double[nodes],
+        public readonly double[] Bias = new double[nodes], TotalInput = new double[nodes * Chunk], Output = new double[nodes * Chunk],
             InputDer = new double[nodes], OutputDer = new double[nodes], AccInputDer = new double[nodes];
         public readonly int[] NodeCount = new int[nodes];
         public readonly double[] Weight = new double[nodes * sources], AccErrorDer = new double[nodes * sources];
@@ -71,44 +79,92 @@ public sealed class PageNetwork
 
     public int Inputs => _layers[0].Nodes;
 
-    /// <summary>Runs the inputs forward; returns the output node's value.</summary>
+    /// <summary>Runs one input forward; returns the output node's value.</summary>
     public double Forward(ReadOnlySpan<double> inputs)
     {
-        inputs.CopyTo(_layers[0].Output);
+        for (int f = 0; f < inputs.Length; f++) _layers[0].Output[f * Chunk] = inputs[f];
+        ForwardOne(0);
+        return _layers[^1].Output[0];
+    }
+
+    /// <summary>
+    /// Runs <paramref name="count"/> (at most <see cref="Chunk"/>) inputs from <paramref name="start"/> forward with the
+    /// present weights, keeping each one's node values for <see cref="Backward"/> (example k of the chunk).
+    /// The same bits as one at a time: each lane of the four-wide pass adds the same products in the same order, and
+    /// tanh is <see cref="JsMath.Tanh(Vector256{double})"/>.
+    /// </summary>
+    public void Forward(double[][] inputs, int start, int count)
+    {
+        var input = _layers[0].Output;
+        for (int k = 0; k < count; k++)
+            for (int f = 0; f < _layers[0].Nodes; f++) input[f * Chunk + k] = inputs[start + k][f];
+        int whole = Vector256.IsHardwareAccelerated ? count / 4 * 4 : 0;
         for (int l = 1; l < _layers.Length; l++)
         {
             var layer = _layers[l];
             var activation = l == _layers.Length - 1 ? _output : _hidden;
-            ReadOnlySpan<double> previous = _layers[l - 1].Output;
+            var previous = _layers[l - 1].Output;
+            for (int k = 0; k < whole; k += 4)
+                for (int i = 0; i < layer.Nodes; i++)
+                {
+                    var total = Vector256.Create(layer.Bias[i]);
+                    for (int j = 0; j < layer.Sources; j++)
+                        total += Vector256.Create(layer.Weight[i * layer.Sources + j]) * Vector256.Create<double>(previous.AsSpan(j * Chunk + k, 4));
+                    total.CopyTo(layer.TotalInput.AsSpan(i * Chunk + k, 4));
+                    var output = activation switch
+                    {
+                        PageActivation.Tanh => JsMath.Tanh(total),
+                        PageActivation.Linear => total,
+                        _ => Vector256.Create(Output(activation, total[0]), Output(activation, total[1]), Output(activation, total[2]), Output(activation, total[3])),
+                    };
+                    output.CopyTo(layer.Output.AsSpan(i * Chunk + k, 4));
+                }
+        }
+        for (int k = whole; k < count; k++) ForwardOne(k);
+    }
+
+    /// <summary>The output of example <paramref name="k"/> of the last chunk run forward.</summary>
+    public double Output(int k) => _layers[^1].Output[k];
+
+    /// <summary>The page's forward pass of example <paramref name="k"/>, whose inputs are in place: node by node, links in order.</summary>
+    private void ForwardOne(int k)
+    {
+        for (int l = 1; l < _layers.Length; l++)
+        {
+            var layer = _layers[l];
+            var activation = l == _layers.Length - 1 ? _output : _hidden;
+            var previous = _layers[l - 1].Output;
             for (int i = 0; i < layer.Nodes; i++)
             {
                 double total = layer.Bias[i];
                 var weights = new ReadOnlySpan<double>(layer.Weight, i * layer.Sources, layer.Sources);
-                for (int j = 0; j < weights.Length; j++) total += weights[j] * previous[j];
-                layer.TotalInput[i] = total;
-                layer.Output[i] = Output(activation, total);
+                for (int j = 0; j < weights.Length; j++) total += weights[j] * previous[j * Chunk + k];
+                layer.TotalInput[i * Chunk + k] = total;
+                layer.Output[i * Chunk + k] = Output(activation, total);
             }
         }
-        return _layers[^1].Output[0];
     }
 
-    /// <summary>Backpropagates the error of the last forward pass against <paramref name="target"/>, accumulating every derivative.</summary>
-    public void Backward(double target)
+    /// <summary>
+    /// Backpropagates the error of example <paramref name="k"/> of the last chunk run forward against
+    /// <paramref name="target"/>, accumulating every derivative.
+    /// </summary>
+    public void Backward(double target, int k = 0)
     {
         int last = _layers.Length - 1;
-        _layers[last].OutputDer[0] = ErrorDerivative(_layers[last].Output[0], target);
+        _layers[last].OutputDer[0] = ErrorDerivative(_layers[last].Output[k], target);
         for (int l = last; l >= 1; l--)
         {
             var layer = _layers[l];
             var activation = l == last ? _output : _hidden;
             for (int i = 0; i < layer.Nodes; i++)
             {
-                double der = layer.OutputDer[i] * Derivative(activation, layer.TotalInput[i], layer.Output[i]);
+                double der = layer.OutputDer[i] * Derivative(activation, layer.TotalInput[i * Chunk + k], layer.Output[i * Chunk + k]);
                 layer.InputDer[i] = der;
                 layer.AccInputDer[i] += der;
                 layer.NodeCount[i]++;
             }
-            ReadOnlySpan<double> sources = _layers[l - 1].Output;
+            var sources = _layers[l - 1].Output;
             for (int i = 0; i < layer.Nodes; i++)
             {
                 double der = layer.InputDer[i];
@@ -118,7 +174,7 @@ public sealed class PageNetwork
                 for (int j = 0; j < acc.Length; j++)
                 {
                     if (layer.AnyDead && dead[j]) continue;
-                    acc[j] += der * sources[j];
+                    acc[j] += der * sources[j * Chunk + k];
                     count[j]++;
                 }
             }

@@ -54,17 +54,27 @@ public sealed class PageRun
     public int TrainCount => _trainLabels.Length;
     public int TestCount => _testLabels.Length;
 
-    /// <summary>The page's one step: every training point once, in order, updating after each batch.</summary>
+    /// <summary>
+    /// The page's one step: every training point once, in order, updating after each batch. The points between two updates
+    /// meet the same weights, so they go forward together (<see cref="PageNetwork.Chunk"/> at most), then back one by one
+    /// in the page's order.
+    /// </summary>
     public void Epoch()
     {
         var state = _state;
         bool fork = state.Site == PlaygroundSite.DeepInsider;
         double batch = state.BatchFull ? _trainLabels.Length : state.BatchSize;
-        for (int i = 0; i < _trainInputs.Length; i++)
+        for (int start = 0; start < _trainInputs.Length;)
         {
-            Network.Forward(_trainInputs[i]);
-            Network.Backward(_trainLabels[i]);
-            if ((i + 1) % batch == 0) Network.Update(state.LearningRate, state.RegularizationRate);
+            int end = start; // the last point before the next update, or of the chunk
+            while (end + 1 < _trainInputs.Length && end - start + 1 < PageNetwork.Chunk && (end + 1) % batch != 0) end++;
+            Network.Forward(_trainInputs, start, end - start + 1);
+            for (int i = start; i <= end; i++)
+            {
+                Network.Backward(_trainLabels[i], i - start);
+                if ((i + 1) % batch == 0) Network.Update(state.LearningRate, state.RegularizationRate);
+            }
+            start = end + 1;
         }
         if (fork && _trainInputs.Length % batch != 0) Network.Update(state.LearningRate, state.RegularizationRate);
     }
@@ -77,11 +87,16 @@ public sealed class PageRun
     {
         double loss = 0;
         int right = 0;
-        for (int i = 0; i < inputs.Length; i++)
+        for (int start = 0; start < inputs.Length; start += PageNetwork.Chunk)
         {
-            double output = Network.Forward(inputs[i]);
-            loss += Network.Error(output, labels[i]);
-            if ((output >= 0 ? 1 : -1) == labels[i]) right++;
+            int count = Math.Min(PageNetwork.Chunk, inputs.Length - start);
+            Network.Forward(inputs, start, count);
+            for (int k = 0; k < count; k++)
+            {
+                double output = Network.Output(k);
+                loss += Network.Error(output, labels[start + k]);
+                if ((output >= 0 ? 1 : -1) == labels[start + k]) right++;
+            }
         }
         return new PageFigures(loss / inputs.Length, IsRegression || inputs.Length == 0 ? null : (double)right / inputs.Length);
     }
