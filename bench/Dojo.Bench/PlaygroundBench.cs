@@ -44,7 +44,7 @@ public static class PlaygroundBench
             JsonElement done;
             do
             {
-                await Task.Delay(10);
+                await Task.Delay(50); // the figure is the worker's own started-to-finished; polling harder would only take its CPU
                 done = await http.GetFromJsonAsync<JsonElement>($"/api/jobs/{submitted.GetProperty("id").GetString()}");
             } while (done.GetProperty("state").GetString() is "queued" or "running");
             if (i > 0) job.Add((done.GetProperty("finishedAt").GetDateTime() - done.GetProperty("startedAt").GetDateTime()).TotalMilliseconds);
@@ -55,7 +55,7 @@ public static class PlaygroundBench
         var graded = new List<double>();
         await GradeAsync(http); // warm-up
         for (int i = 0; i < rounds; i++) graded.Add(await GradeAsync(http));
-        Console.WriteLine($"exercise-1 grading (xor 2-4-2-1, spiral 6-8-8-6-6-1; 3 seeds x {Epochs} epochs each), POST to graded:");
+        Console.WriteLine($"exercise-1 grading (xor 2-4-2-1, spiral 6-8-8-6-6-1; 3 seeds x {Epochs} epochs each), POST to graded (its last run's finish):");
         Console.WriteLine($"   {Stats.Summary(graded)}");
     }
 
@@ -83,20 +83,26 @@ public static class PlaygroundBench
         return JsonDocument.Parse(output).RootElement.GetProperty("ms").GetDouble();
     }
 
+    /// <summary>
+    /// POST to graded. A grading reads graded the moment its last run finishes, so that moment comes from the runs'
+    /// recorded finish times (the API and the bench share this machine's clock); the bench polls only every 100 ms to
+    /// learn that it happened — a client polling harder would take CPU from the very runs it waits for.
+    /// </summary>
     private static async Task<double> GradeAsync(HttpClient http)
     {
-        var clock = Stopwatch.StartNew();
+        var posted = DateTime.UtcNow;
         var response = await http.PostAsJsonAsync("/api/playground/gradings", new
         {
             urls = new { xor = "https://playground.tensorflow.org/#" + Xor, spiral = "https://playground.tensorflow.org/#" + Spiral },
         });
         response.EnsureSuccessStatusCode();
         var location = response.Headers.Location!;
-        while (true)
-        {
-            var grading = await http.GetFromJsonAsync<JsonElement>(location);
-            if (grading.GetProperty("state").GetString() == "graded") return clock.Elapsed.TotalMilliseconds;
-            await Task.Delay(10);
-        }
+        JsonElement grading;
+        while ((grading = await http.GetFromJsonAsync<JsonElement>(location)).GetProperty("state").GetString() != "graded") await Task.Delay(100);
+        var finished = new List<DateTime>();
+        foreach (var dataset in grading.GetProperty("datasets").EnumerateArray())
+            foreach (var run in dataset.GetProperty("jobs").EnumerateArray())
+                finished.Add((await http.GetFromJsonAsync<JsonElement>($"/api/jobs/{run.GetProperty("jobId").GetString()}")).GetProperty("finishedAt").GetDateTime().ToUniversalTime());
+        return (finished.Max() - posted).TotalMilliseconds;
     }
 }

@@ -88,6 +88,8 @@ public sealed class PlaygroundGrader(
             for (int seed = 1; seed <= rule.Seeds; seed++) plans.Add((requirement.Dataset, url, seed, spec with { Seed = GradingSeeds.Text(spec.SeedText(), seed) }));
         }
         if (errors.Count > 0) return new Started(null, errors.ToDictionary());
+        // Queued longest first: the workers' slots then end together instead of one finishing a long run alone at the end.
+        plans = [.. plans.OrderByDescending(plan => plan.Spec.Cost().Flops)];
 
         // The runs and the grading are stored together, or not at all.
         var grading = Grading.Start(rule, owner.UserId, clock.GetUtcNow().UtcDateTime);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Dojo.Domain.Playground;
@@ -72,6 +73,7 @@ public static class JsMath
     }
 
     /// <summary>e^x − 1, fdlibm s_expm1.c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Expm1(double x)
     {
         const double Tiny = 1.0e-300, OThreshold = 7.09782712893383973096e+02, Huge = 1.0e+300,
@@ -145,6 +147,7 @@ public static class JsMath
     }
 
     /// <summary>tanh x, fdlibm s_tanh.c (through <see cref="Expm1"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Tanh(double x)
     {
         const double Tiny = 1.0e-300, Huge = 1.0e300;
@@ -175,6 +178,7 @@ public static class JsMath
     /// per lane. Only IEEE additions, multiplications and divisions, in fdlibm's order and never fused, so each lane
     /// rounds exactly as the scalar code does; a vector with any other argument (tiny, huge, NaN) goes lane by lane.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Vector256<double> Tanh(Vector256<double> x)
     {
         var a = Vector256.Abs(x);
@@ -190,6 +194,7 @@ public static class JsMath
     }
 
     /// <summary>s_expm1.c for 2⁻²⁷ ≤ |u| &lt; 44, lane by lane as <see cref="Expm1"/> computes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector256<double> Expm1Reduced(Vector256<double> u)
     {
         const double Q1 = -3.33333333333331316428e-02, Q2 = 1.58730158725481460165e-03, Q3 = -7.93650757867487942473e-05,

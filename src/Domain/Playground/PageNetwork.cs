@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Dojo.Domain.Datasets;
 
@@ -93,6 +94,7 @@ public sealed class PageNetwork
     /// The same bits as one at a time: each lane of the four-wide pass adds the same products in the same order, and
     /// tanh is <see cref="JsMath.Tanh(Vector256{double})"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // full optimization from the first call: tier-0 code of vector loops runs many times slower
     public void Forward(double[][] inputs, int start, int count)
     {
         var input = _layers[0].Output;
@@ -127,6 +129,7 @@ public sealed class PageNetwork
     public double Output(int k) => _layers[^1].Output[k];
 
     /// <summary>The page's forward pass of example <paramref name="k"/>, whose inputs are in place: node by node, links in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ForwardOne(int k)
     {
         for (int l = 1; l < _layers.Length; l++)
@@ -149,6 +152,7 @@ public sealed class PageNetwork
     /// Backpropagates the error of example <paramref name="k"/> of the last chunk run forward against
     /// <paramref name="target"/>, accumulating every derivative.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(double target, int k = 0)
     {
         int last = _layers.Length - 1;
@@ -190,6 +194,7 @@ public sealed class PageNetwork
     }
 
     /// <summary>The page's update from the accumulated derivatives, each divided by its own count; then the accumulators start again.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Update(double learningRate, double regularizationRate)
     {
         for (int l = 1; l < _layers.Length; l++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Dojo.Domain.Datasets;
 using Dojo.Domain.Specs;
 
@@ -59,6 +60,7 @@ public sealed class PageRun
     /// meet the same weights, so they go forward together (<see cref="PageNetwork.Chunk"/> at most), then back one by one
     /// in the page's order.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Epoch()
     {
         var state = _state;
@@ -83,6 +85,7 @@ public sealed class PageRun
 
     public PageFigures Test() => Figures(_testInputs, _testLabels);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private PageFigures Figures(double[][] inputs, double[] labels)
     {
         double loss = 0;
