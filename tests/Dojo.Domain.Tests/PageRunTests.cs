@@ -39,4 +39,38 @@ public sealed class PageRunTests
 
         Assert.Equal([train10, test10, train100, test100, train500, test500], losses);
     }
+
+    /// <summary>
+    /// A run saved after some epoch and loaded into a fresh one (what a resumed job does) goes on exactly as the
+    /// uninterrupted run: batches that do not divide the training set carry derivatives across the save, and L1 has
+    /// killed links by then (whose own counts the save keeps).
+    /// </summary>
+    [Theory]
+    [InlineData("dataset=spiral&activation=tanh&learningRate=0.03&regularization=L1&regularizationRate=0.03&networkShape=6,6&sinX=true&sinY=true&seed=0.77&batchSize=30", 37)]
+    [InlineData("dataset=circle&activation=relu&regularization=L1&regularizationRate=0.01&learningRate=0.1&networkShape=5,3&seed=0.5&noise=20&batchSize=7", 12)]
+    [InlineData("dataset=gauss&activation=tanh&learningRate=0.03&networkShape=4,2&seed=0.3&batchSize=3", 25)]
+    public void A_run_saved_and_loaded_goes_on_as_the_uninterrupted_one(string fragment, int savedAfter)
+    {
+        var state = PlaygroundState.Parse("https://playground.tensorflow.org/#" + fragment);
+        var uninterrupted = new PageRun(state, state.Seed!);
+        var interrupted = new PageRun(state, state.Seed!);
+        var (expected, actual) = (new List<string>(), new List<string>());
+        for (int epoch = 1; epoch <= 120; epoch++)
+        {
+            uninterrupted.Epoch();
+            expected.Add($"{epoch} {uninterrupted.Train().Loss:R} {uninterrupted.Test().Loss:R}");
+            interrupted.Epoch();
+            if (epoch == savedAfter)
+            {
+                using var saved = new MemoryStream();
+                using (var writer = new BinaryWriter(saved, System.Text.Encoding.UTF8, leaveOpen: true)) interrupted.Network.Save(writer);
+                interrupted = new PageRun(state, state.Seed!);
+                saved.Position = 0;
+                using var reader = new BinaryReader(saved);
+                interrupted.Network.Load(reader);
+            }
+            actual.Add($"{epoch} {interrupted.Train().Loss:R} {interrupted.Test().Loss:R}");
+        }
+        Assert.Equal(expected, actual);
+    }
 }

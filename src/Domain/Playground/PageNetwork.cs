@@ -44,10 +44,11 @@ public sealed class PageNetwork
             InputDer = new double[nodes], OutputDer = new double[nodes], AccInputDer = new double[nodes];
         public readonly int[] NodeCount = new int[nodes];
         public readonly double[] Weight = new double[nodes * sources], AccErrorDer = new double[nodes * sources];
-        public readonly int[] LinkCount = new int[nodes * sources];
         public readonly bool[] Dead = new bool[nodes * sources];
-        /// <summary>Whether L1 has killed a link here yet; until then the backward pass need not look.</summary>
+        /// <summary>Whether L1 has killed a link here yet; until then no link is skipped.</summary>
         public bool AnyDead;
+        /// <summary>One example's source outputs side by side (they are stored node-major), for the four-wide loops.</summary>
+        public readonly double[] SourceOutputs = new double[sources];
     }
 
     /// <param name="shape">Inputs, hidden layers, and one output node.</param>
@@ -168,23 +169,26 @@ public sealed class PageNetwork
                 layer.AccInputDer[i] += der;
                 layer.NodeCount[i]++;
             }
-            var sources = _layers[l - 1].Output;
+            var sources = layer.SourceOutputs;
+            for (int j = 0; j < sources.Length; j++) sources[j] = _layers[l - 1].Output[j * Chunk + k];
             for (int i = 0; i < layer.Nodes; i++)
             {
-                double der = layer.InputDer[i];
                 var acc = new Span<double>(layer.AccErrorDer, i * layer.Sources, layer.Sources);
-                var count = new Span<int>(layer.LinkCount, i * layer.Sources, layer.Sources);
-                var dead = new ReadOnlySpan<bool>(layer.Dead, i * layer.Sources, layer.Sources);
-                for (int j = 0; j < acc.Length; j++)
-                {
-                    if (layer.AnyDead && dead[j]) continue;
-                    acc[j] += der * sources[j * Chunk + k];
-                    count[j]++;
-                }
+                if (layer.AnyDead) AccumulateLive(acc, layer.InputDer[i], sources, new ReadOnlySpan<bool>(layer.Dead, i * layer.Sources, layer.Sources));
+                else Accumulate(acc, layer.InputDer[i], sources);
             }
             if (l == 1) continue;
+            // Each source's output derivative: the sum over the nodes it feeds, in node order, four sources at a time.
             var previousDer = _layers[l - 1].OutputDer;
-            for (int j = 0; j < layer.Sources; j++)
+            int j4 = 0;
+            for (; Vector256.IsHardwareAccelerated && j4 + 4 <= layer.Sources; j4 += 4)
+            {
+                var sum = Vector256<double>.Zero;
+                for (int i = 0; i < layer.Nodes; i++)
+                    sum += Vector256.Create<double>(layer.Weight.AsSpan(i * layer.Sources + j4, 4)) * Vector256.Create(layer.InputDer[i]);
+                sum.CopyTo(previousDer.AsSpan(j4, 4));
+            }
+            for (int j = j4; j < layer.Sources; j++)
             {
                 double outputDer = 0;
                 for (int i = 0; i < layer.Nodes; i++) outputDer += layer.Weight[i * layer.Sources + j] * layer.InputDer[i];
@@ -193,23 +197,33 @@ public sealed class PageNetwork
         }
     }
 
-    /// <summary>The page's update from the accumulated derivatives, each divided by its own count; then the accumulators start again.</summary>
+    /// <summary><c>acc[j] += der · sources[j]</c> for every link of a node, four at a time (each element the scalar operations).</summary>
+    private static void Accumulate(Span<double> acc, double der, ReadOnlySpan<double> sources)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var d = Vector256.Create(der);
+            for (; j + 4 <= acc.Length; j += 4)
+                (Vector256.Create<double>(acc.Slice(j, 4)) + d * Vector256.Create(sources.Slice(j, 4))).CopyTo(acc.Slice(j, 4));
+        }
+        for (; j < acc.Length; j++) acc[j] += der * sources[j];
+    }
+
+    /// <summary>The same where L1 has killed links: a dead link accumulates nothing.</summary>
+    private static void AccumulateLive(Span<double> acc, double der, ReadOnlySpan<double> sources, ReadOnlySpan<bool> dead)
+    {
+        for (int j = 0; j < acc.Length; j++)
+            if (!dead[j]) acc[j] += der * sources[j];
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Update(double learningRate, double regularizationRate)
     {
         for (int l = 1; l < _layers.Length; l++)
         {
             var layer = _layers[l];
-            for (int i = 0; i < layer.Nodes; i++)
-            {
-                if (layer.NodeCount[i] > 0)
-                {
-                    layer.Bias[i] -= learningRate * layer.AccInputDer[i] / layer.NodeCount[i];
-                    layer.AccInputDer[i] = 0;
-                    layer.NodeCount[i] = 0;
-                }
-            }
-            var (weights, acc, count, dead) = (layer.Weight, layer.AccErrorDer, layer.LinkCount, layer.Dead);
+            var (weights, acc, dead) = (layer.Weight, layer.AccErrorDer, layer.Dead);
             for (int k = 0; k < weights.Length; k++)
             {
                 if (dead[k]) continue;
@@ -219,8 +233,11 @@ public sealed class PageNetwork
                     PageRegularization.L2 => weights[k],
                     _ => 0,
                 };
-                if (count[k] == 0) continue;
-                double weight = weights[k] - (learningRate / count[k]) * acc[k];
+                // The page counts each link's examples; a live link has counted every one its node has (both start again
+                // at each update, and a link once dead never counts again), so the node's count is the link's.
+                int examples = layer.NodeCount[k / layer.Sources];
+                if (examples == 0) continue;
+                double weight = weights[k] - (learningRate / examples) * acc[k];
                 double regularized = weight - (learningRate * regularizationRate) * regularizationDer;
                 if (_regularization == PageRegularization.L1 && weight * regularized < 0)
                 {
@@ -229,7 +246,15 @@ public sealed class PageNetwork
                 }
                 else weights[k] = regularized;
                 acc[k] = 0;
-                count[k] = 0;
+            }
+            for (int i = 0; i < layer.Nodes; i++)
+            {
+                if (layer.NodeCount[i] > 0)
+                {
+                    layer.Bias[i] -= learningRate * layer.AccInputDer[i] / layer.NodeCount[i];
+                    layer.AccInputDer[i] = 0;
+                    layer.NodeCount[i] = 0;
+                }
             }
         }
     }
@@ -293,7 +318,7 @@ public sealed class PageNetwork
                 {
                     writer.Write(layer.Weight[k]);
                     writer.Write(layer.AccErrorDer[k]);
-                    writer.Write(layer.LinkCount[k]);
+                    writer.Write(layer.Dead[k] ? 0 : layer.NodeCount[i]); // the page's count for the link (see Update)
                     writer.Write(layer.Dead[k]);
                 }
             }
@@ -312,7 +337,7 @@ public sealed class PageNetwork
                 {
                     layer.Weight[k] = reader.ReadDouble();
                     layer.AccErrorDer[k] = reader.ReadDouble();
-                    layer.LinkCount[k] = reader.ReadInt32();
+                    reader.ReadInt32(); // the link's count, which is its node's
                     layer.Dead[k] = reader.ReadBoolean();
                 }
             }
