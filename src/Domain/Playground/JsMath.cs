@@ -189,11 +189,15 @@ public static class JsMath
         var u = Vector256.ConditionalSelect(big, a + a, -(a + a));
         var t = Expm1Reduced(u);
         var two = Vector256.Create(2.0);
-        var z = Vector256.ConditionalSelect(big, Vector256<double>.One - two / (t + two), -t / (t + two));
+        var q = Vector256.ConditionalSelect(big, two, -t) / (t + two); // one division for both cases: 2/(t+2), or −t/(t+2)
+        var z = Vector256.ConditionalSelect(big, Vector256<double>.One - q, q);
         return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<double>.Zero), -z, z);
     }
 
-    /// <summary>s_expm1.c for 2⁻²⁷ ≤ |u| &lt; 44, lane by lane as <see cref="Expm1"/> computes it.</summary>
+    /// <summary>
+    /// s_expm1.c for what tanh asks of it, −2 &lt; u ≤ −2⁻²⁷ or 2 ≤ u &lt; 44, lane by lane as <see cref="Expm1"/> computes
+    /// it. There k, the power of 2 split off, is never 1 (that needs 0.35 &lt; u &lt; 1.04), so that branch is left out.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector256<double> Expm1Reduced(Vector256<double> u)
     {
@@ -225,13 +229,11 @@ public static class JsMath
         var twomk = ((Vector256.Create(0x3FFL) - ik) << 52).AsDouble();
         e = (x * (e - c) - c) - hxs;
         var kMinus1 = half * (x - e) - half;
-        var kOne = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(-0.25)), Vector256.Create(-2.0) * (e - (x + half)), one + Vector256.Create(2.0) * (x - e));
         var kFar = (one - (e - x)) * twopk - one;            // k ≤ −2 or k > 56
         var kSmall = ((one - twomk) - (e - x)) * twopk;      // 2 ≤ k < 20: 1 − 2⁻ᵏ is exact
         var kLarge = ((x - (e + twomk)) + one) * twopk;      // 20 ≤ k ≤ 56
         var result = Vector256.ConditionalSelect(Vector256.LessThan(k, Vector256.Create(20.0)), kSmall, kLarge);
         result = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(k, Vector256.Create(-2.0)) | Vector256.GreaterThan(k, Vector256.Create(56.0)), kFar, result);
-        result = Vector256.ConditionalSelect(Vector256.Equals(k, one), kOne, result);
         result = Vector256.ConditionalSelect(Vector256.Equals(k, -one), kMinus1, result);
         return Vector256.ConditionalSelect(Vector256.Equals(k, Vector256<double>.Zero), k0, result);
     }
