@@ -81,14 +81,6 @@ public sealed class PageNetwork
 
     public int Inputs => _layers[0].Nodes;
 
-    /// <summary>Runs one input forward; returns the output node's value.</summary>
-    public double Forward(ReadOnlySpan<double> inputs)
-    {
-        for (int f = 0; f < inputs.Length; f++) _layers[0].Output[f * Chunk] = inputs[f];
-        ForwardOne(0);
-        return _layers[^1].Output[0];
-    }
-
     /// <summary>
     /// Runs <paramref name="count"/> (at most <see cref="Chunk"/>) inputs from <paramref name="start"/> forward with the
     /// present weights, keeping each one's node values for <see cref="Backward"/> (example k of the chunk).

@@ -44,13 +44,23 @@ public sealed class PageRun
     public IReadOnlyList<Example2D> TrainPoints { get; }
     public IReadOnlyList<Example2D> TestPoints { get; }
 
-    /// <summary>The network's output at a point of the plane (what the page's heat map shows).</summary>
-    public double Output(double x, double y)
+    /// <summary>The network's outputs at points of the plane (what the page's heat map shows), run forward in chunks.</summary>
+    public double[] Outputs(IReadOnlyList<(double X, double Y)> points) =>
+        OutputsOf([.. points.Select(p => _features.Select(f => PlaygroundData.Feature(f, p.X, p.Y)).ToArray())]);
+
+    /// <summary>The outputs for many inputs with the present weights, run forward in chunks.</summary>
+    private double[] OutputsOf(double[][] inputs)
     {
-        Span<double> inputs = stackalloc double[_features.Count];
-        for (int f = 0; f < inputs.Length; f++) inputs[f] = PlaygroundData.Feature(_features[f], x, y);
-        return Network.Forward(inputs);
+        var outputs = new double[inputs.Length];
+        for (int start = 0; start < inputs.Length; start += PageNetwork.Chunk)
+        {
+            int count = Math.Min(PageNetwork.Chunk, inputs.Length - start);
+            Network.Forward(inputs, start, count);
+            for (int k = 0; k < count; k++) outputs[start + k] = Network.Output(k);
+        }
+        return outputs;
     }
+
     public bool IsRegression => _state.Problem == "regression";
     public int TrainCount => _trainLabels.Length;
     public int TestCount => _testLabels.Length;
@@ -90,16 +100,11 @@ public sealed class PageRun
     {
         double loss = 0;
         int right = 0;
-        for (int start = 0; start < inputs.Length; start += PageNetwork.Chunk)
+        var outputs = OutputsOf(inputs);
+        for (int i = 0; i < inputs.Length; i++)
         {
-            int count = Math.Min(PageNetwork.Chunk, inputs.Length - start);
-            Network.Forward(inputs, start, count);
-            for (int k = 0; k < count; k++)
-            {
-                double output = Network.Output(k);
-                loss += Network.Error(output, labels[start + k]);
-                if ((output >= 0 ? 1 : -1) == labels[start + k]) right++;
-            }
+            loss += Network.Error(outputs[i], labels[i]);
+            if ((outputs[i] >= 0 ? 1 : -1) == labels[i]) right++;
         }
         return new PageFigures(loss / inputs.Length, IsRegression || inputs.Length == 0 ? null : (double)right / inputs.Length);
     }

@@ -18,14 +18,14 @@ public static class BoundaryPicture
     {
         using var bitmap = new SKBitmap(Side, Side, SKColorType.Rgba8888, SKAlphaType.Opaque);
         var pixels = new SKColor[Side * Side]; // filled here and handed over at once: SetPixel per pixel cost more than the training
-        for (int i = 0; i < Density; i++)
-            for (int j = 0; j < Density; j++)
-            {
-                double x = -Extent + 2 * Extent * i / (Density - 1), y = Extent - 2 * Extent * j / (Density - 1);
-                var colour = Colour(run.Output(x, y));
-                for (int dy = 0; dy < Zoom; dy++)
-                    Array.Fill(pixels, colour, (j * Zoom + dy) * Side + i * Zoom, Zoom);
-            }
+        var cells = (from i in Enumerable.Range(0, Density) from j in Enumerable.Range(0, Density) select (i, j)).ToList();
+        var outputs = run.Outputs([.. cells.Select(c => (-Extent + 2 * Extent * c.i / (Density - 1), Extent - 2 * Extent * c.j / (Density - 1)))]);
+        for (int c = 0; c < cells.Count; c++)
+        {
+            var ((i, j), colour) = (cells[c], Colour(outputs[c]));
+            for (int dy = 0; dy < Zoom; dy++)
+                Array.Fill(pixels, colour, (j * Zoom + dy) * Side + i * Zoom, Zoom);
+        }
         bitmap.Pixels = pixels;
         using (var canvas = new SKCanvas(bitmap))
         using (var fill = new SKPaint { IsAntialias = true })
