@@ -57,6 +57,8 @@ public static class PlaygroundBench
         for (int i = 0; i < rounds; i++) graded.Add(await GradeAsync(http));
         Console.WriteLine($"exercise-1 grading (xor 2-4-2-1, spiral 6-8-8-6-6-1; 3 seeds x {Epochs} epochs each), POST to graded (its last run's finish):");
         Console.WriteLine($"   {Stats.Summary(graded)}");
+        if (page is not null) // the machine's speed swings through the day; the page engine timed in the same run is the yardstick
+            Console.WriteLine($"   grading p50 / page engine's one XOR run: {Stats.Median(graded) / Stats.Median(node):F2}");
     }
 
     private static double Exact(string fragment)
