@@ -271,12 +271,13 @@ public sealed class JobStore(IDbContextFactory<DojoDb> contexts, TimeProvider cl
         return await db.MetricPoints.AsNoTracking().Where(p => p.JobId == jobId && p.Epoch == epoch).OrderBy(p => p.Seq).ToListAsync(ct);
     }
 
-    public async Task<IReadOnlyList<MetricPoint>> PointsAsync(Guid jobId, long fromSeq, int limit, CancellationToken ct)
+    /// <summary>A job's points from <paramref name="fromSeq"/> in order, at most <paramref name="limit"/>; only the <paramref name="names"/> given, if any.</summary>
+    public async Task<IReadOnlyList<MetricPoint>> PointsAsync(Guid jobId, long fromSeq, int limit, CancellationToken ct, IReadOnlyCollection<string>? names = null)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        return await db.MetricPoints.AsNoTracking()
-            .Where(p => p.JobId == jobId && p.Seq >= fromSeq)
-            .OrderBy(p => p.Seq).Take(limit).ToListAsync(ct);
+        var points = db.MetricPoints.AsNoTracking().Where(p => p.JobId == jobId && p.Seq >= fromSeq);
+        if (names is { Count: > 0 }) points = points.Where(p => names.Contains(p.Name));
+        return await points.OrderBy(p => p.Seq).Take(limit).ToListAsync(ct);
     }
 }
 

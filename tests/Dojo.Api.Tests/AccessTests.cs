@@ -247,6 +247,27 @@ public sealed class AccessTests(DojoFactory factory) : IClassFixture<DojoFactory
         Assert.Equal(("山田太郎", Role.Student), (me.Name, me.Role));
     }
 
+    /// <summary>An instructor hands the tokens out: the import can answer them as a CSV a spreadsheet opens (UTF-8 with BOM).</summary>
+    [Fact]
+    public async Task A_roster_answers_its_tokens_as_a_csv_to_hand_out()
+    {
+        byte[] roster = Encoding.UTF8.GetBytes("学籍番号,氏名\r\nC001,鈴木一郎\r\nC002,\"高橋, 次郎\"\r\n");
+        var response = await factory.CreateClient().PostAsync("/api/users/roster?format=csv", new ByteArrayContent(roster) { Headers = { { "Content-Type", "text/csv; charset=utf-8" } } });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
+        byte[] body = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(Encoding.UTF8.GetPreamble(), body[..3]);
+        using var reader = new CsvHelper.CsvReader(new StringReader(Encoding.UTF8.GetString(body[3..])), System.Globalization.CultureInfo.InvariantCulture);
+        var rows = reader.GetRecords<dynamic>().Select(r => (IDictionary<string, object>)r).Select(r => (Number: (string)r["number"], Name: (string)r["name"], Token: (string)r["token"])).ToList();
+        Assert.Equal([("C001", "鈴木一郎"), ("C002", "高橋, 次郎")], rows.Select(r => (r.Number, r.Name)));
+        foreach (var (_, name, token) in rows)
+            Assert.Equal(name, (await factory.CreateClient(token).GetFromJsonAsync<UserDto>("/api/me", SpecJson.Options))!.Name);
+
+        var wrong = await factory.CreateClient().PostAsync("/api/users/roster?format=xlsx", new ByteArrayContent(roster) { Headers = { { "Content-Type", "text/csv" } } });
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.Contains("format", (await wrong.Content.ReadFromJsonAsync<Microsoft.AspNetCore.Mvc.ValidationProblemDetails>())!.Errors.Keys);
+    }
+
     [Fact]
     public async Task A_roster_with_a_bad_line_adds_nobody_and_names_the_line()
     {

@@ -42,6 +42,26 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
             Assert.Equal(200, points.Count(p => p.Name == name));
         Assert.Single(points, p => p.Name == MetricNames.TestLoss);
         Assert.Single(points, p => p.Name == MetricNames.TestAccuracy);
+
+        // Only the metrics asked for, in sequence, across pages.
+        var named = (await _client.Http.GetFromJsonAsync<MetricPage>($"/api/jobs/{job.Id}/metrics?name=loss&name=test_accuracy&limit=150", SpecJson.Options))!;
+        Assert.Equal(150, named.Items.Count);
+        var rest = (await _client.Http.GetFromJsonAsync<MetricPage>($"/api/jobs/{job.Id}/metrics?name=loss&name=test_accuracy&fromSeq={named.NextFromSeq}", SpecJson.Options))!;
+        Assert.Equal(points.Where(p => p.Name is MetricNames.Loss or MetricNames.TestAccuracy).Select(p => (p.Seq, p.Name, p.Value)),
+            named.Items.Concat(rest.Items).Select(p => (p.Seq, p.Name, p.Value)));
+
+        // The same figures as a table: a row per epoch, a column per metric, the test figures in the last row.
+        var csv = await _client.Http.GetAsync($"/api/jobs/{job.Id}/metrics.csv");
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
+        byte[] bytes = await csv.Content.ReadAsByteArrayAsync();
+        Assert.Equal([0xEF, 0xBB, 0xBF], bytes[..3]);
+        var rows = System.Text.Encoding.UTF8.GetString(bytes[3..]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Select(r => r.Split(',')).ToList();
+        var header = rows[0].ToList();
+        Assert.Equal("epoch", header[0]);
+        Assert.Equal(201, rows.Count);
+        Assert.Equal(losses.Select(p => p.Value), rows.Skip(1).Select(r => double.Parse(r[header.IndexOf("loss")], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(job.Result![MetricNames.TestAccuracy], double.Parse(rows[^1][header.IndexOf(MetricNames.TestAccuracy)], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("", rows[1][header.IndexOf(MetricNames.TestAccuracy)]);
     }
 
     [Fact]

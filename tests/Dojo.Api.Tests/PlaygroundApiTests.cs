@@ -131,6 +131,14 @@ public sealed class PlaygroundApiTests(DojoFactory factory) : IClassFixture<Dojo
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var started = (await response.Content.ReadFromJsonAsync<GradingDto>(SpecJson.Options))!;
         Assert.Equal($"/api/playground/gradings/{started.Id}", response.Headers.Location!.OriginalString);
+        // Just queued: no run has test figures yet, and none reads as 0.
+        Assert.Equal("running", started.State);
+        Assert.All(started.Datasets.SelectMany(d => d.Jobs), j =>
+        {
+            Assert.False(j.State.IsTerminal());
+            Assert.Null(j.TestAccuracy);
+            Assert.Null(j.TestLoss);
+        });
 
         var deadline = DateTime.UtcNow.AddMinutes(3);
         var grading = started;

@@ -81,16 +81,20 @@ public sealed class WatchJobTests(DojoFactory factory) : IClassFixture<DojoFacto
         Assert.Equal(1, info.Attempts);
     }
 
+    /// <summary>Reflection answers without a token (it describes the public protos in src/Protos, nobody's data), as the README says; the services themselves do not.</summary>
     [Fact]
-    public async Task Server_reflection_lists_the_jobs_service()
+    public async Task Server_reflection_lists_the_jobs_service_without_a_token()
     {
-        var reflection = new ServerReflection.ServerReflectionClient(factory.CreateGrpcChannel());
+        var reflection = new ServerReflection.ServerReflectionClient(factory.CreateGrpcChannel(token: null));
         using var call = reflection.ServerReflectionInfo();
         await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
         await call.RequestStream.CompleteAsync();
         Assert.True(await call.ResponseStream.MoveNext());
         var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
         Assert.Contains("dojo.v1.Jobs", services);
+        var anonymous = new Protos.V1.Jobs.JobsClient(factory.CreateGrpcChannel(token: null));
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await anonymous.GetJobAsync(new GetJobRequest { JobId = Guid.NewGuid().ToString() }));
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
     }
 
     [Theory]

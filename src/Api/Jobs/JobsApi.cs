@@ -23,7 +23,11 @@ public static class JobsApi
         api.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("List jobs, newest first, optionally by state");
         api.MapGet("/{id:guid}", GetAsync).WithName("GetJob").WithSummary("A job's state, spec, timestamps and final metrics");
         api.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob").WithSummary("Cancel a queued or running job");
-        api.MapGet("/{id:guid}/metrics", MetricsAsync).WithName("GetJobMetrics").WithSummary("The job's stored metric points from a sequence number");
+        api.MapGet("/{id:guid}/metrics", MetricsAsync).WithName("GetJobMetrics")
+            .WithSummary("The job's stored metric points in pages: from fromSeq (1), at most limit (1000) of them; ask again from nextFromSeq " +
+                "until a page comes back short. name=loss (repeatable) keeps only those metrics");
+        api.MapGet("/{id:guid}/metrics.csv", MetricsCsvAsync).WithName("GetJobMetricsCsv")
+            .WithSummary("Every epoch's figures as a CSV table (UTF-8 with BOM, for spreadsheets): a row per epoch, a column per metric, the final test figures in the last epoch's row");
         api.MapGet("/{id:guid}/model", ModelAsync).WithName("GetJobModel")
             .WithSummary("A trained network's weights: name (default model; a GAN's generator, …), format=torchSharp (default), safetensors or pyTorch (torch.load)");
         api.MapPost("/{id:guid}/predict", PredictAsync).WithName("Predict").DisableAntiforgery()
@@ -157,15 +161,26 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<MetricPage>, NotFound, ValidationProblem>> MetricsAsync(
-        Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobStore store, CancellationToken ct, long fromSeq = 1, int limit = 1000)
+        Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobStore store, CancellationToken ct, long fromSeq = 1, int limit = 1000,
+        string[]? name = null)
     {
         if (fromSeq < 1) return Invalid("fromSeq", "must be 1 or more");
         if (limit is < 1 or > 10_000) return Invalid("limit", "must be between 1 and 10000");
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (!await db.Jobs.VisibleTo(viewer).AnyAsync(j => j.Id == id, ct)) return TypedResults.NotFound();
-        var points = await store.PointsAsync(id, fromSeq, limit, ct);
+        var points = await store.PointsAsync(id, fromSeq, limit, ct, name);
         long next = points.Count > 0 ? points[^1].Seq + 1 : fromSeq;
         return TypedResults.Ok(new MetricPage(points.Select(MetricPointDto.From).ToList(), next));
+    }
+
+    private static async Task<Results<FileContentHttpResult, NotFound>> MetricsCsvAsync(
+        Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobStore store, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var job = await db.Jobs.AsNoTracking().VisibleTo(viewer).SingleOrDefaultAsync(j => j.Id == id, ct);
+        if (job is null) return TypedResults.NotFound();
+        var points = await store.PointsAsync(id, 1, int.MaxValue, ct);
+        return TypedResults.File(MetricsTable.Csv(points), "text/csv; charset=utf-8", MetricsTable.FileName(job.Name, id));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<JobFileDto>>, NotFound>> FilesAsync(

@@ -36,7 +36,8 @@ public static class PeopleApi
         api.MapPost("/users", CreateAsync).RequireAuthorization(Policies.Instructor).WithName("CreateUser")
             .WithSummary("Add a student (or instructor); answers the new user's token, shown only this once");
         api.MapPost("/users/roster", ImportRosterAsync).RequireAuthorization(Policies.Instructor).WithName("ImportRoster")
-            .WithSummary("Add students from a roster CSV (UTF-8; columns number,name or 学籍番号,氏名); all or none; answers their tokens")
+            .WithSummary("Add students from a roster CSV (UTF-8; columns number,name or 学籍番号,氏名); all or none; answers their tokens " +
+                "(shown this once): JSON, or with format=csv a CSV to hand out (number,name,token; UTF-8 with BOM)")
             .Accepts<string>("text/csv", "text/plain", "multipart/form-data").DisableAntiforgery();
         api.MapGet("/users/{id:guid}/tokens", TokensAsync).WithName("ListTokens").WithSummary("A user's tokens (hints only)");
         api.MapPost("/users/{id:guid}/tokens", IssueAsync).WithName("CreateToken").WithSummary("A new token for a user, shown only this once");
@@ -84,9 +85,10 @@ public static class PeopleApi
     private static ProblemHttpResult NumberTaken(string number) => TypedResults.Problem(
         $"a user with number {number.Trim()} exists already", statusCode: StatusCodes.Status409Conflict, title: "The number is taken.");
 
-    private static async Task<Results<Created<List<IssuedTokenDto>>, ValidationProblem, ProblemHttpResult>> ImportRosterAsync(
-        HttpRequest request, IDbContextFactory<DojoDb> contexts, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Created<List<IssuedTokenDto>>, FileContentHttpResult, ValidationProblem, ProblemHttpResult>> ImportRosterAsync(
+        HttpRequest request, IDbContextFactory<DojoDb> contexts, TimeProvider clock, CancellationToken ct, string format = "json")
     {
+        if (format is not ("json" or "csv")) return Invalid("format", "must be json or csv");
         Stream body = request.Body;
         if (request.HasFormContentType)
         {
@@ -114,7 +116,9 @@ public static class PeopleApi
             return TypedResults.Problem("another request added a user with one of these numbers meanwhile; nothing was added",
                 statusCode: StatusCodes.Status409Conflict, title: "A number is taken.");
         }
-        return TypedResults.Created("/api/users", issued);
+        return format == "csv"
+            ? TypedResults.File(Roster.TokensCsv(issued.Select(i => (i.User.Number, i.User.Name, i.Secret))), "text/csv; charset=utf-8", "roster-tokens.csv")
+            : TypedResults.Created("/api/users", issued);
     }
 
     private static async Task<Results<Ok<List<TokenDto>>, NotFound>> TokensAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct)

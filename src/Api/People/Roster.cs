@@ -62,4 +62,26 @@ public static class Roster
         if (entries.Count == 0 && errors.Count == 0) errors.Add("roster", "has a header but no students");
         return (entries, errors);
     }
+
+    /// <summary>The students just added with their tokens, for the instructor to hand out: number,name,token, UTF-8 with BOM (Excel reads it as UTF-8).</summary>
+    public static byte[] TokensCsv(IEnumerable<(string? Number, string Name, string Token)> students)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true)))
+        using (var csv = new CsvWriter(writer, CultureInfo.InvariantCulture))
+        {
+            csv.WriteField("number");
+            csv.WriteField("name");
+            csv.WriteField("token");
+            csv.NextRecord();
+            foreach (var (number, name, token) in students)
+            {
+                csv.WriteField(number ?? "");
+                csv.WriteField(name);
+                csv.WriteField(token);
+                csv.NextRecord();
+            }
+        }
+        return stream.ToArray();
+    }
 }

@@ -133,15 +133,14 @@ public sealed class PlaygroundGrader(
             var runs = grading.Runs.Where(r => r.Dataset == requirement.Dataset).OrderBy(r => r.Seed).ToList();
             var results = runs.Select(r => (Run: r, Job: jobs[r.JobId], Metrics: Metrics(jobs[r.JobId]))).ToList();
             var jobDtos = results.Select(x => new GradingJobDto(x.Run.JobId, x.Run.Seed, SeedText(x.Job), x.Job.State,
-                x.Metrics.GetValueOrDefault(MetricNames.TestAccuracy), x.Metrics.GetValueOrDefault(MetricNames.TestLoss))).ToList();
+                Value(x.Metrics, MetricNames.TestAccuracy), Value(x.Metrics, MetricNames.TestLoss))).ToList();
             if (results.Any(x => !x.Job.State.IsTerminal()))
             {
                 datasets.Add(new DatasetGradingDto(requirement.Dataset, runs[0].Url, null, null, null, null, jobDtos));
                 continue;
             }
             var grade = rule.Grade(requirement, results.Select(x => new RunResult(x.Run.JobId, x.Run.Seed,
-                x.Metrics.TryGetValue(MetricNames.TestAccuracy, out var a) ? a : null,
-                x.Metrics.TryGetValue(MetricNames.TestLoss, out var l) ? l : null,
+                Value(x.Metrics, MetricNames.TestAccuracy), Value(x.Metrics, MetricNames.TestLoss),
                 x.Job.State == JobState.Succeeded ? null : $"{SpecJson.Name(x.Job.State)}: {x.Job.Reason}")).ToList());
             datasets.Add(new DatasetGradingDto(requirement.Dataset, runs[0].Url, grade.Passed, grade.MeanTestAccuracy, grade.MeanTestLoss, grade.Reason, jobDtos));
         }
@@ -151,6 +150,9 @@ public sealed class PlaygroundGrader(
 
     /// <summary>The seed text a run drew from (older gradings' TorchSharp runs had none).</summary>
     private static string? SeedText(Job job) => SpecJson.DeserializeStored<JobSpec>(job.SpecJson) is PlaygroundJobSpec spec ? spec.SeedText() : null;
+
+    /// <summary>A run's figure, or null while it has none (a run still training has no test accuracy, not 0).</summary>
+    private static double? Value(Dictionary<string, double> metrics, string name) => metrics.TryGetValue(name, out var value) ? value : null;
 
     private static Dictionary<string, double> Metrics(Job job) =>
         job.ResultJson is null ? [] : JsonSerializer.Deserialize<Dictionary<string, double>>(job.ResultJson) ?? [];

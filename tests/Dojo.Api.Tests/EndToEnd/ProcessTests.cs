@@ -397,7 +397,7 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
     }
 
     [Fact]
-    public async Task First_start_prints_an_instructor_token_once_and_a_submission_survives_an_api_restart()
+    public async Task First_start_prints_an_instructor_token_once_a_submission_survives_an_api_restart_and_a_configured_token_recovers_the_instructor()
     {
         var first = Start(DojoProcess.Api(_data, _rest, _grpc, inProcessWorker: false, ("Dojo__Auth__BootstrapToken", "")));
         string token = (await first.WaitForOutputAsync(@"^\s+(dojo_[A-Za-z0-9_-]{43})\s*$", TimeSpan.FromSeconds(60))).Groups[1].Value;
@@ -414,13 +414,18 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
         var submissionId = (await upload.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<Guid>();
 
         first.Kill(); // SIGKILL: nothing is flushed on the way out
-        var second = Start(DojoProcess.Api(_data, _rest, _grpc, inProcessWorker: false, ("Dojo__Auth__BootstrapToken", "")));
+        // The restart is also the README's recovery of a lost first token: started with a new one in configuration.
+        const string recovered = "dojo_recovered-after-a-lost-token-0123";
+        var second = Start(DojoProcess.Api(_data, _rest, _grpc, inProcessWorker: false, ("Dojo__Auth__BootstrapToken", recovered)));
         await second.WaitForOutputAsync("Now listening on: http://127.0.0.1:" + _rest, TimeSpan.FromSeconds(60));
 
         Assert.DoesNotContain("first start", second.Output);
         var kept = (await student.GetFromJsonAsync<JsonObject>($"/api/submissions/{submissionId}"))!;
         Assert.Equal(1, kept["attempt"]!.GetValue<int>());
         Assert.Equal(CourseHelpers.Pdf, await student.GetByteArrayAsync($"/api/submissions/{submissionId}/file"));
+        var again = (await Client(recovered).GetFromJsonAsync<JsonObject>("/api/me"))!;
+        Assert.Equal(me["id"]!.GetValue<Guid>(), again["id"]!.GetValue<Guid>()); // the same instructor, not a second one
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await instructor.GetAsync("/api/me")).StatusCode); // the first token still works
     }
 
     private HttpClient Client(string token) =>
