@@ -22,6 +22,7 @@ public static class JsMath
     private const double Ln2Hi = 6.93147180369123816490e-01, Ln2Lo = 1.90821492927058770002e-10, InvLn2 = 1.44269504088896338700e+00;
 
     /// <summary>e^x, fdlibm e_exp.c (with V8's exact e for x = 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Exp(double x)
     {
         const double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03, P3 = 6.61375632143793436117e-05,
@@ -239,6 +240,7 @@ public static class JsMath
     }
 
     /// <summary>The natural logarithm, fdlibm e_log.c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Log(double x)
     {
         const double Two54 = 1.80143985094819840000e+16, Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
@@ -294,6 +296,7 @@ public static class JsMath
     }
 
     /// <summary>sin x, fdlibm s_sin.c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Sin(double x)
     {
         int ix = High(x) & 0x7FFFFFFF;
@@ -310,6 +313,7 @@ public static class JsMath
     }
 
     /// <summary>cos x, fdlibm s_cos.c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Cos(double x)
     {
         int ix = High(x) & 0x7FFFFFFF;

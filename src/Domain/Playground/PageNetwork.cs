@@ -87,7 +87,9 @@ public sealed class PageNetwork
     /// The same bits as one at a time: each lane of the four-wide pass adds the same products in the same order, and
     /// tanh is <see cref="JsMath.Tanh(Vector256{double})"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // full optimization from the first call: tier-0 code of vector loops runs many times slower
+    // The loops here are compiled fully optimized at once (and their small helpers inlined): in a busy process (the API with its
+    // worker) tiered compilation kept them in tier-0 code for seconds, and the same run took two to three times as long there.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(double[][] inputs, int start, int count)
     {
         var input = _layers[0].Output;
@@ -119,6 +121,7 @@ public sealed class PageNetwork
     }
 
     /// <summary>The output of example <paramref name="k"/> of the last chunk run forward.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double Output(int k) => _layers[^1].Output[k];
 
     /// <summary>The page's forward pass of example <paramref name="k"/>, whose inputs are in place: node by node, links in order.</summary>
@@ -190,6 +193,7 @@ public sealed class PageNetwork
     }
 
     /// <summary><c>acc[j] += der · sources[j]</c> for every link of a node, four at a time (each element the scalar operations).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Accumulate(Span<double> acc, double der, ReadOnlySpan<double> sources)
     {
         int j = 0;
@@ -203,6 +207,7 @@ public sealed class PageNetwork
     }
 
     /// <summary>The same where L1 has killed links: a dead link accumulates nothing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateLive(Span<double> acc, double der, ReadOnlySpan<double> sources, ReadOnlySpan<bool> dead)
     {
         for (int j = 0; j < acc.Length; j++)
@@ -252,11 +257,14 @@ public sealed class PageNetwork
     }
 
     /// <summary>The page's error of one output against its target.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double Error(double output, double target) => _loss == PageLoss.Absolute ? Math.Abs(output - target) : 0.5 * ((output - target) * (output - target));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private double ErrorDerivative(double output, double target) =>
         _loss == PageLoss.Absolute ? (output - target) / Math.Abs(output - target) : output - target; // the fork's mae: NaN where o = t, as on the page
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Output(PageActivation activation, double x) => activation switch
     {
         PageActivation.Tanh => JsMath.Tanh(x),
@@ -274,6 +282,7 @@ public sealed class PageNetwork
     /// The derivative at total input <paramref name="x"/>. The page recomputes tanh and the sigmoid of x there; that is
     /// the forward pass's <paramref name="output"/> to the bit (the same function of the same number), so it is reused.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Derivative(PageActivation activation, double x, double output)
     {
         switch (activation)

@@ -49,6 +49,7 @@ public sealed class PageRun
         OutputsOf([.. points.Select(p => _features.Select(f => PlaygroundData.Feature(f, p.X, p.Y)).ToArray())]);
 
     /// <summary>The outputs for many inputs with the present weights, run forward in chunks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double[] OutputsOf(double[][] inputs)
     {
         var outputs = new double[inputs.Length];
