@@ -44,6 +44,37 @@ public sealed class BadInputTests(DojoFactory factory) : IClassFixture<DojoFacto
         Assert.Contains("'swish' is not one of", message);
     }
 
+    /// <summary>What the framework could not read is said in the request's words: the field and the value it takes, nothing of .NET.</summary>
+    [Theory]
+    [InlineData("training.epochs", "1.5", "training.epochs", "must be a whole number")]
+    [InlineData("name", "5", "name", "must be a string (in quotes)")]
+    [InlineData("dataset.noise", "true", "dataset.noise", "must be a number")]
+    [InlineData("network.layers[0].units", "\"four\"", "network.layers[0].units", "must be a whole number")]
+    [InlineData("optimizer.lr", "0.1", "optimizer.lr", "is not a field here; the fields are: kind, learningRate, momentum")]
+    [InlineData("network", "null", "network", "must be an object ({...}), not null")]
+    public async Task A_value_of_the_wrong_kind_is_named_in_the_requests_words(string path, string value, string field, string message)
+    {
+        var problem = await PostExpecting400Async(Xor((path, JsonNode.Parse(value))));
+        Assert.StartsWith(message, Assert.Single(problem.Errors[field]));
+    }
+
+    [Theory]
+    [InlineData("", "body", "a JSON body is required")]
+    [InlineData("{\"name\": \"x\",}", "body", "is not valid JSON (line 1, position 14): The JSON object contains a trailing comma at the end.")]
+    public async Task A_body_that_is_not_json_says_so(string body, string field, string message)
+    {
+        var problem = await PostExpecting400Async(body);
+        Assert.Equal(message, Assert.Single(problem.Errors[field]));
+    }
+
+    [Fact]
+    public async Task A_query_value_of_the_wrong_kind_names_the_parameter()
+    {
+        var response = await _http.GetAsync("/api/jobs?page=abc");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("'abc' is not a whole number", Assert.Single((await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors["page"]));
+    }
+
     [Fact]
     public async Task Negative_learning_rate_is_named()
     {

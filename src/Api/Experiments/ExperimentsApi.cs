@@ -73,7 +73,8 @@ public static class ExperimentsApi
             }
             catch (JsonException ex)
             {
-                errors.Add($"{prefix}.{Extensions.BadRequestHandler.FieldOf(SpecJson.PathOf(ex))}", SpecJson.WithoutPath(ex.Message));
+                var (field, message) = Extensions.RequestWords.Json(ex);
+                errors.Add($"{prefix}.{field}", message);
             }
         }
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors.ToDictionary(), title: "The experiment was not started; no job was queued.");

@@ -24,8 +24,8 @@ public sealed class BadRequestHandler(IProblemDetailsService problems) : IExcept
             _ => (0, null),
         };
         if (status == 0 || context.Response.HasStarted) return false;
-        string field = json is not null ? FieldOf(SpecJson.PathOf(json)) : "body";
-        string message = json is not null ? SpecJson.WithoutPath(json.Message) : exception.Message;
+        var (field, message) = json is not null ? RequestWords.Json(json)
+            : exception is BadHttpRequestException unread ? RequestWords.Request(unread) : ("body", exception.Message);
         context.Response.StatusCode = status;
         var details = new ValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {

@@ -93,7 +93,8 @@ public sealed class JobSubmission(
         {
             // A value of the wrong type, a misspelt member: that alone is the answer, as when the framework reads a body.
             var unreadable = new ValidationErrors();
-            unreadable.Add(Extensions.BadRequestHandler.FieldOf(SpecJson.PathOf(ex)), SpecJson.WithoutPath(ex.Message));
+            var (field, message) = Extensions.RequestWords.Json(ex);
+            unreadable.Add(field, message);
             return Result.Refused(unreadable);
         }
         catch (JsonException)

@@ -42,6 +42,14 @@ public class DojoFactory : WebApplicationFactory<Program>
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", InstructorToken);
     }
 
+    /// <summary>
+    /// A client calling as the first instructor, as WebApplicationFactory's own does (redirects followed, cookies kept), that
+    /// also reads every 4xx problem the API answers and fails the test if it speaks .NET (<see cref="RequestWordsHandler"/>).
+    /// </summary>
+    public new HttpClient CreateClient() =>
+        CreateDefaultClient(new Uri("http://localhost"), new RequestWordsHandler(), new Microsoft.AspNetCore.Mvc.Testing.Handlers.RedirectHandler(),
+            new Microsoft.AspNetCore.Mvc.Testing.Handlers.CookieContainerHandler());
+
     /// <summary>A client calling with <paramref name="token"/> (null: no Authorization header at all).</summary>
     public HttpClient CreateClient(string? token)
     {
@@ -82,4 +90,28 @@ public sealed class BearerHandler(string? token) : DelegatingHandler
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return base.SendAsync(request, cancellationToken);
     }
+}
+
+/// <summary>
+/// Every refusal the suite provokes is read as a student would read it: a 4xx problem that names a .NET type, member or
+/// parameter declaration ("System.Int32", "Dojo.Domain…", "could not be mapped to any .NET member", "Implicit body
+/// inferred") fails the test that got it.
+/// </summary>
+public sealed partial class RequestWordsHandler : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken);
+        if ((int)response.StatusCode is >= 400 and < 500 && response.Content.Headers.ContentType?.MediaType == "application/problem+json")
+        {
+            await response.Content.LoadIntoBufferAsync(cancellationToken);
+            string body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (DotNetWords().Match(body) is { Success: true } found)
+                throw new Xunit.Sdk.XunitException($"{request.Method} {request.RequestUri?.PathAndQuery} answered {(int)response.StatusCode} in .NET's words ('{found.Value}'): {body}");
+        }
+        return response;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"System\.[A-Z]\w+|Dojo\.[A-Z]\w+\.|\.NET member|Implicit body|Did you mean to use a Service|parameter \\?""\w+[ ?]|Nullable`|List`")]
+    private static partial System.Text.RegularExpressions.Regex DotNetWords();
 }
