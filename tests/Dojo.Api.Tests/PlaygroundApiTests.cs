@@ -37,6 +37,31 @@ public sealed class PlaygroundApiTests(DojoFactory factory) : IClassFixture<Dojo
 
         Assert.Equal(JobState.Succeeded, job.State);
         Assert.True(job.Result![MetricNames.TestAccuracy] >= 0.9, $"test accuracy {job.Result[MetricNames.TestAccuracy]}");
+
+        // The page's own run, posted as parse gives it (the README says to).
+        var exact = await _client.WaitFinishedAsync((await _client.SubmitAsync(parsed["exact"]!.DeepClone().AsObject())).Id);
+        Assert.True(exact.State == JobState.Succeeded, $"{exact.State}: {exact.Reason}");
+        Assert.Equal("playground", exact.Spec.Kind);
+        Assert.True(exact.Result![MetricNames.TestAccuracy] >= 0.9, $"test accuracy {exact.Result[MetricNames.TestAccuracy]}");
+    }
+
+    /// <summary>Every playground URL the README shows is one Dojo reads (no placeholder a student would copy and get a 400 for).</summary>
+    [Fact]
+    public async Task Every_playground_url_in_the_readme_parses()
+    {
+        string readme = await File.ReadAllTextAsync(Path.Combine(DojoProcess.RepositoryRoot(), "README.md"));
+        var urls = System.Text.RegularExpressions.Regex.Matches(readme, @"https://(?:playground\.tensorflow\.org|deepinsider\.github\.io/playground)/#[^""'\s)]*")
+            .Select(m => m.Value).Distinct().ToList();
+        Assert.True(urls.Count >= 4, $"found {urls.Count} URLs");
+        // Each data set's URL in the README's requests is a whole URL, not a placeholder.
+        foreach (System.Text.RegularExpressions.Match given in System.Text.RegularExpressions.Regex.Matches(readme, @"""(?:xor|spiral)"":\s*""([^""]*)"""))
+            Assert.Contains(given.Groups[1].Value, urls);
+        foreach (var url in urls)
+        {
+            var response = await _client.Http.PostAsJsonAsync("/api/playground/parse", new { url, epochs = 10 });
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {await response.Content.ReadAsStringAsync()}");
+            Assert.NotNull((await response.Content.ReadFromJsonAsync<JsonObject>())!["exact"]);
+        }
     }
 
     private const string Page = "https://playground.tensorflow.org/#activation=tanh&batchSize=10&learningRate=0.03&noise=0" +
