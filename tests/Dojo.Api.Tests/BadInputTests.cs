@@ -145,6 +145,24 @@ public sealed class BadInputTests(DojoFactory factory) : IClassFixture<DojoFacto
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
     }
 
+    /// <summary>The document carries the bearer scheme (the /docs page can send a token) and the refusals each operation can meet.</summary>
+    [Fact]
+    public async Task OpenApi_document_describes_the_token_and_the_refusals()
+    {
+        var document = (await _http.GetFromJsonAsync<JsonObject>("/openapi/v1.json"))!;
+        var scheme = document["components"]!["securitySchemes"]!["bearer"]!;
+        Assert.Equal(("http", "bearer"), (scheme["type"]!.GetValue<string>(), scheme["scheme"]!.GetValue<string>()));
+        IEnumerable<string> Responses(string path, string method) => document["paths"]![path]![method]!["responses"]!.AsObject().Select(r => r.Key);
+        JsonNode? Security(string path, string method) => document["paths"]![path]![method]!["security"];
+
+        Assert.Contains("bearer", Security("/api/jobs/{id}", "get")!.ToJsonString());
+        Assert.Superset(new HashSet<string> { "401", "404" }, Responses("/api/jobs/{id}", "get").ToHashSet());
+        Assert.Superset(new HashSet<string> { "401", "413", "429" }, Responses("/api/jobs", "post").ToHashSet());
+        Assert.Superset(new HashSet<string> { "401", "404", "409" }, Responses("/api/jobs/{id}/cancel", "post").ToHashSet());
+        Assert.Contains("403", Responses("/api/users", "post"));
+        Assert.DoesNotContain("403", Responses("/api/jobs", "post"));
+    }
+
     [Fact]
     public async Task Saved_optimizer_is_validated()
     {

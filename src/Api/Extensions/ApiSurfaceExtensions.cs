@@ -24,7 +24,7 @@ public static class ApiSurfaceExtensions
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(OpenApiSecurity.Configure);
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<GrpcRequestCheck>();
         builder.Services.AddGrpcReflection();
