@@ -163,6 +163,7 @@ public sealed class ExperimentTests(DojoFactory factory, ITestOutputHelper outpu
         for (int t = 0; t < names.Length; t++) output.WriteLine($"{names[t],-20} {Row(learning[t]),-44} {Row(last[t])}");
         var figure = await _http.GetByteArrayAsync($"/api/experiments/{experiment.Id}/curves.png?metric={Domain.Kinds.Dqn.DqnMetrics.EvalReturn}&x={Domain.Kinds.Dqn.DqnMetrics.EnvironmentSteps}");
         File.WriteAllBytes(Path.Combine(AppContext.BaseDirectory, "dqn-ablation.png"), figure);
+        Assert.Equal(figure, await _http.GetByteArrayAsync($"/api/experiments/{experiment.Id}/plots/{Domain.Kinds.Dqn.DqnMetrics.EvalReturn}.png?x={Domain.Kinds.Dqn.DqnMetrics.EnvironmentSteps}"));
 
         if (Full)
             foreach (int removed in new[] { 1, 2 })

@@ -64,6 +64,20 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
         Assert.Equal("", rows[1][header.IndexOf(MetricNames.TestAccuracy)]);
     }
 
+    /// <summary>
+    /// A job named in Japanese gets a title in a font that has those characters, not empty boxes (needs a CJK font:
+    /// Debian's fonts-ipafont-gothic, which .ci/run and the Docker image install); the legend sits beside the curves.
+    /// </summary>
+    [Fact]
+    public void A_japanese_job_name_is_drawn_in_a_font_that_has_its_characters()
+    {
+        var plot = JobPlots.Figure("深層学習 演習① xor — loss", "loss", [("training", [1, 2, 3], [0.9, 0.5, 0.2]), ("validation", [1, 2, 3], [1.0, 0.6, 0.3])]);
+        using var typeface = SkiaSharp.SKTypeface.FromFamilyName(plot.Axes.Title.Label.FontName);
+        Assert.True(typeface.ContainsGlyphs("深層学習演習"), $"the title is drawn in {plot.Axes.Title.Label.FontName}, which lacks the characters");
+        Assert.Single(plot.Axes.GetPanels().OfType<ScottPlot.Panels.LegendPanel>()); // outside the data area
+        Assert.False(plot.Legend.IsVisible);
+    }
+
     [Fact]
     public async Task Spiral_sample_reaches_ninety_percent()
     {

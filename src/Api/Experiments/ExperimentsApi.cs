@@ -41,6 +41,9 @@ public static class ExperimentsApi
             .WithSummary("One metric (default loss) of every run by epoch, aligned for comparison");
         api.MapGet("/{id:guid}/curves.png", CurvesPictureAsync).WithName("GetExperimentCurvesPicture")
             .WithSummary("The same curves as a PNG figure, a line per run labelled with the values it varies; x: another metric to plot them against (default: the epoch)");
+        api.MapGet("/{id:guid}/plots/{metric}.png", (Guid id, string metric, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct, string? x) =>
+                CurvesPictureAsync(id, viewer, contexts, ct, metric, x))
+            .WithName("GetExperimentPlot").WithSummary("One metric of every run overlaid as a PNG, as a job's plots/{kind}.png: the figure of curves.png?metric=");
         return app;
     }
 
@@ -127,6 +130,7 @@ public static class ExperimentsApi
         plot.XLabel(x ?? "epoch");
         plot.YLabel(metric);
         plot.ShowLegend(ScottPlot.Edge.Right);
+        Jobs.PlotFonts.Fit(plot, [metric, x, .. curves.Runs.Select(r => r.Label)]); // labels may be Japanese
         return TypedResults.File(plot.GetImageBytes(1200, Math.Max(600, 200 + 20 * curves.Runs.Count), ScottPlot.ImageFormat.Png), "image/png");
     }
 

@@ -26,20 +26,29 @@ public static class JobPlots
         if (!points.Any(p => p.Name == validation) && points.Count(p => p.Name == test) > 1) validation = test;
         points = points.Where(p => p.Name == train || p.Name == validation).ToList();
 
+        var series = new[] { (train, "training"), (validation, validation == test ? "test" : "validation") }
+            .Select(s => (Legend: s.Item2, Points: points.Where(p => p.Name == s.Item1).ToList())).Where(s => s.Points.Count > 0)
+            .Select(s => (s.Legend, s.Points.Select(p => (double)p.Epoch).ToArray(), s.Points.Select(p => p.Value).ToArray())).ToList();
+        var plot = Figure($"{job.Name ?? job.Id.ToString()} — {label}", label, series);
+        return plot.GetImageBytes(800, 500, ScottPlot.ImageFormat.Png);
+    }
+
+    /// <summary>The figure: a line per series by epoch, the legend beside the curves, text in a font that has its characters.</summary>
+    public static ScottPlot.Plot Figure(string title, string label, IReadOnlyList<(string Legend, double[] Epochs, double[] Values)> series)
+    {
         var plot = new ScottPlot.Plot();
-        foreach (var (name, legend) in new[] { (train, "training"), (validation, validation == test ? "test" : "validation") })
+        foreach (var (legend, epochs, values) in series)
         {
-            var series = points.Where(p => p.Name == name).ToList();
-            if (series.Count == 0) continue;
-            var line = plot.Add.Scatter(series.Select(p => (double)p.Epoch).ToArray(), series.Select(p => p.Value).ToArray());
+            var line = plot.Add.Scatter(epochs, values);
             line.LegendText = legend;
-            line.MarkerSize = series.Count > 50 ? 0 : 4;
+            line.MarkerSize = epochs.Length > 50 ? 0 : 4;
         }
-        plot.Title($"{job.Name ?? job.Id.ToString()} — {label}");
+        plot.Title(title);
         plot.XLabel("epoch");
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.YLabel(label);
-        if (points.Count > 0) plot.ShowLegend();
-        return plot.GetImageBytes(800, 500, ScottPlot.ImageFormat.Png);
+        if (series.Count > 0) plot.ShowLegend(ScottPlot.Edge.Right); // beside the curves, never over their last epochs
+        PlotFonts.Fit(plot, [title, label, .. series.Select(s => s.Legend)]); // job names are often Japanese
+        return plot;
     }
 }
