@@ -4,13 +4,17 @@
 # datasets/), waits for both to end, fetches a learning-curve PNG, prints what it got, and stops again.
 #   ../shared/tools/docker-local.sh up   # once, on the development machines here
 #   tools/docker-smoke.sh
+# It runs as its own compose project (dojo-smoke: its own containers and volume), its own image tag and its own
+# ports, so a Dojo deployed from the same checkout (the default project, dojo:latest, 5080) is never touched:
+# the final `down -v` removes only the smoke project's volume.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-compose=(docker-compose -f docker-compose.yml -f docker-compose.host.yml)
+export DOJO_IMAGE=dojo:smoke DOJO_REST_PORT=${DOJO_SMOKE_REST_PORT:-5380} DOJO_GRPC_PORT=${DOJO_SMOKE_GRPC_PORT:-5381}
+compose=(docker-compose -p dojo-smoke -f docker-compose.yml -f docker-compose.host.yml)
 export DOJO_BOOTSTRAP_TOKEN="dojo_smoke-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 auth=(-H "Authorization: Bearer $DOJO_BOOTSTRAP_TOKEN")
-api=http://127.0.0.1:5080
-docker build --network host -t dojo:latest .
+api=http://127.0.0.1:$DOJO_REST_PORT
+docker build --network host -t "$DOJO_IMAGE" .
 "${compose[@]}" up -d
 trap '"${compose[@]}" down -v' EXIT
 for _ in $(seq 1 120); do curl -sf "$api/health/ready" >/dev/null && break; sleep 1; done
