@@ -84,14 +84,13 @@ public static partial class RequestWords
     }
 
     /// <summary>A route or query parameter's declared type, as the framework names it ("int", "double", "Guid").</summary>
-    private static string Describe(string declared) => declared.TrimEnd('?') switch
+    private static string Describe(string declared) =>
+        Declared.TryGetValue(declared.TrimEnd('?'), out var type) ? Describe(type) : "a valid value here";
+
+    private static readonly Dictionary<string, Type> Declared = new()
     {
-        "int" or "long" or "short" or "Int32" or "Int64" => "a whole number",
-        "double" or "float" or "decimal" or "Double" => "a number",
-        "bool" or "Boolean" => "true or false",
-        "Guid" => "an id",
-        "DateTime" or "DateTimeOffset" => "a date and time (ISO 8601)",
-        _ => "a valid value here",
+        ["int"] = typeof(int), ["long"] = typeof(long), ["short"] = typeof(short), ["double"] = typeof(double), ["float"] = typeof(float),
+        ["decimal"] = typeof(decimal), ["bool"] = typeof(bool), ["Guid"] = typeof(Guid), ["DateTime"] = typeof(DateTime), ["DateTimeOffset"] = typeof(DateTimeOffset),
     };
 
     /// <summary>The field's own type when the framework names the object that holds it (a polymorphic layer, say).</summary>

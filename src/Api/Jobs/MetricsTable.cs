@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using CsvHelper;
 using Dojo.Domain.Jobs;
 
 namespace Dojo.Api.Jobs;
@@ -16,9 +14,7 @@ public static class MetricsTable
     {
         var numeric = points.Where(p => p.Text is null).ToList();
         var names = numeric.Select(p => p.Name).Distinct().ToList();
-        using var stream = new MemoryStream();
-        using (var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true)))
-        using (var csv = new CsvWriter(writer, CultureInfo.InvariantCulture))
+        return Extensions.CsvFile.Utf8WithBom(csv =>
         {
             csv.WriteField("epoch");
             foreach (var name in names) csv.WriteField(name);
@@ -31,8 +27,7 @@ public static class MetricsTable
                     csv.WriteField(values.TryGetValue(name, out var value) ? value.ToString("R", CultureInfo.InvariantCulture) : "");
                 csv.NextRecord();
             }
-        }
-        return stream.ToArray();
+        });
     }
 
     /// <summary>A download name from a job's name: letters, digits, '-' and '_' kept, anything else '_'.</summary>

@@ -64,24 +64,18 @@ public static class Roster
     }
 
     /// <summary>The students just added with their tokens, for the instructor to hand out: number,name,token, UTF-8 with BOM (Excel reads it as UTF-8).</summary>
-    public static byte[] TokensCsv(IEnumerable<(string? Number, string Name, string Token)> students)
+    public static byte[] TokensCsv(IEnumerable<(string? Number, string Name, string Token)> students) => Extensions.CsvFile.Utf8WithBom(csv =>
     {
-        using var stream = new MemoryStream();
-        using (var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true)))
-        using (var csv = new CsvWriter(writer, CultureInfo.InvariantCulture))
+        csv.WriteField("number");
+        csv.WriteField("name");
+        csv.WriteField("token");
+        csv.NextRecord();
+        foreach (var (number, name, token) in students)
         {
-            csv.WriteField("number");
-            csv.WriteField("name");
-            csv.WriteField("token");
+            csv.WriteField(number ?? "");
+            csv.WriteField(name);
+            csv.WriteField(token);
             csv.NextRecord();
-            foreach (var (number, name, token) in students)
-            {
-                csv.WriteField(number ?? "");
-                csv.WriteField(name);
-                csv.WriteField(token);
-                csv.NextRecord();
-            }
         }
-        return stream.ToArray();
-    }
+    });
 }
