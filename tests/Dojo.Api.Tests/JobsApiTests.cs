@@ -110,7 +110,7 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
     }
 
     [Fact]
-    public async Task Weights_come_as_safetensors_and_as_a_torch_save_archive_too()
+    public async Task Weights_come_as_safetensors_and_as_a_torch_save_archive_under_nn_sequential_names()
     {
         var request = DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 5));
         var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(request)).Id);
@@ -118,27 +118,99 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
         byte[] safetensors = await _client.Http.GetByteArrayAsync($"/api/jobs/{job.Id}/model?format=safetensors");
         byte[] pytorch = await _client.Http.GetByteArrayAsync($"/api/jobs/{job.Id}/model?format=pyTorch");
 
-        // safetensors: an 8-byte little-endian header length, a JSON header, then the raw tensors.
+        // safetensors: an 8-byte little-endian header length (a multiple of 8), a JSON header, then the raw tensors.
         using var net = job.NetworkForLoading();
         net.load(new MemoryStream(native));
         long headerLength = BitConverter.ToInt64(safetensors, 0);
+        Assert.Equal(0, headerLength % 8);
         var header = JsonNode.Parse(safetensors.AsSpan(8, (int)headerLength))!.AsObject();
+        // Layer i's parameters under i, as an nn.Sequential of the same layers names them: dense0 → 0, dense2 → 2, dense4 → 4.
+        var expectedKeys = new[] { "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias" };
+        Assert.Equal(expectedKeys.Order(), header.Where(h => h.Key != "__metadata__").Select(h => h.Key).Order());
         foreach (var (name, tensor) in net.state_dict())
         {
-            var entry = header[name]!.AsObject();
+            var entry = header[name.Replace("dense", "", StringComparison.Ordinal)]!.AsObject();
             Assert.Equal("F32", entry["dtype"]!.GetValue<string>());
             Assert.Equal(tensor.shape, entry["shape"]!.AsArray().Select(d => d!.GetValue<long>()));
             long start = 8 + headerLength + entry["data_offsets"]![0]!.GetValue<long>();
             var stored = MemoryMarshal.Cast<byte, float>(safetensors.AsSpan((int)start, (int)tensor.numel() * 4)).ToArray();
             Assert.Equal(tensor.data<float>().ToArray(), stored);
         }
-        Assert.Equal(net.state_dict().Count, header.Count(h => h.Key != "__metadata__"));
 
-        // torch.save's format is a zip archive holding the pickled state dict.
+        // The metadata says what the weights are for: the layers, the input, the model and the whole job.
+        var metadata = header["__metadata__"]!.AsObject();
+        Assert.Equal("pt", metadata["format"]!.GetValue<string>());
+        Assert.Equal("model", metadata["dojo.model"]!.GetValue<string>());
+        Assert.Equal(job.Id.ToString(), metadata["dojo.job"]!.GetValue<string>());
+        Assert.Equal("[2]", metadata["dojo.inputShape"]!.GetValue<string>());
+        var layers = JsonNode.Parse(metadata["dojo.network"]!.GetValue<string>())!["layers"]!.AsArray();
+        Assert.Equal(["dense", "activation", "dense", "activation", "dense", "activation"], layers.Select(l => l!["type"]!.GetValue<string>()));
+        Assert.True(JsonNode.DeepEquals(SpecJson.ToJsonObject(job.Spec), JsonNode.Parse(metadata["dojo.spec"]!.GetValue<string>())), metadata["dojo.spec"]!.ToString());
+
+        // torch.save's format is a zip archive holding the pickled state dict (what PyTorch reads of it: the README's snippet test).
         using var zip = new ZipArchive(new MemoryStream(pytorch));
         Assert.Contains(zip.Entries, e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal));
 
         Assert.Equal(HttpStatusCode.BadRequest, (await _client.Http.GetAsync($"/api/jobs/{job.Id}/model?format=onnx")).StatusCode);
+    }
+
+    /// <summary>The README's PyTorch snippet, run as it is by PyTorch (Debian's python3-torch) on a trained XOR job's downloads.</summary>
+    [Fact]
+    public async Task The_readmes_pytorch_snippet_loads_the_weights_and_predicts_as_dojo_does()
+    {
+        string readme = await File.ReadAllTextAsync(Path.Combine(DojoProcess.RepositoryRoot(), "README.md"));
+        var block = System.Text.RegularExpressions.Regex.Match(readme, "### Trained weights in PyTorch.*?```python\n(.*?)```",
+            System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(block.Success, "the README has no python block under 'Trained weights in PyTorch'");
+        Assert.True(block.Groups[1].Value.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 10, "the snippet is longer than ten lines");
+
+        var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(DojoClient.Sample("xor"))).Id);
+        Assert.Equal(JobState.Succeeded, job.State);
+        string folder = Directory.CreateTempSubdirectory("dojo-pytorch-").FullName;
+        try
+        {
+            await File.WriteAllBytesAsync(Path.Combine(folder, "model.safetensors"), await _client.Http.GetByteArrayAsync($"/api/jobs/{job.Id}/model?format=safetensors"));
+            await File.WriteAllBytesAsync(Path.Combine(folder, "model.pt"), await _client.Http.GetByteArrayAsync($"/api/jobs/{job.Id}/model?format=pyTorch"));
+            await File.WriteAllTextAsync(Path.Combine(folder, "snippet.py"), block.Groups[1].Value);
+            var (exit, output, errors) = await PythonAsync(folder, "snippet.py");
+            Assert.True(exit == 0, output + errors);
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal("['dense', 'activation', 'dense', 'activation', 'dense', 'activation']", lines[^2]);
+
+            // Dojo's own network with the TorchSharp weights gives the same outputs.
+            using var net = job.NetworkForLoading();
+            net.load(new MemoryStream(await _client.Http.GetByteArrayAsync($"/api/jobs/{job.Id}/model")));
+            net.eval();
+            using var x = tensor(new float[] { 3, 3, 3, -3 }, [2, 2]);
+            using var y = net.forward(x);
+            var expected = y.squeeze(1).data<float>().ToArray();
+            var printed = JsonNode.Parse(lines[^1])!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+            Assert.Equal(expected.Length, printed.Length);
+            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], printed[i], 5);
+            Assert.True(printed[0] > 0.5 && printed[1] < -0.5, $"XOR outputs {lines[^1]}");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Runs a script with the Python that has PyTorch (DOJO_PYTHON, else Debian's /usr/bin/python3, which .ci/run gives python3-torch).</summary>
+    private static async Task<(int Exit, string Output, string Errors)> PythonAsync(string folder, string script)
+    {
+        string python = Environment.GetEnvironmentVariable("DOJO_PYTHON") is { Length: > 0 } given ? given : "/usr/bin/python3";
+        var start = new System.Diagnostics.ProcessStartInfo(python, script)
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class TrainingRun : IDisposable
 {
     private readonly ITrainingSession _session;
     private readonly int _seed;
-    private readonly List<(string Name, nn.Module Module, TrainingOptimizer? Optimizer)> _networks = [];
+    private readonly List<(string Name, nn.Module Module, TrainingOptimizer? Optimizer, NetworkDescription? Description)> _networks = [];
     private readonly List<Generator> _generators = [];
     private double _lastFiniteLoss = double.NaN;
 
@@ -71,18 +71,19 @@ public sealed class TrainingRun : IDisposable
     /// <summary>
     /// A network the run keeps under <paramref name="name"/> (a <see cref="ModelNames"/> name): in checkpoints with its
     /// optimizer, if it has one, and among the trained weights at the end. Track each before <see cref="Resume"/>.
+    /// A <paramref name="description"/> (the layers it was built from) goes into the exported weights' metadata.
     /// </summary>
-    public void Track(string name, nn.Module module, TrainingOptimizer? optimizer = null)
+    public void Track(string name, nn.Module module, TrainingOptimizer? optimizer = null, NetworkDescription? description = null)
     {
         if (!ModelNames.IsValid(name)) throw new ArgumentException($"'{name}' is not a model name", nameof(name));
-        _networks.Add((name, module, optimizer));
+        _networks.Add((name, module, optimizer, description));
     }
 
     /// <summary>When resuming: restores every tracked network and optimizer, then gives the trainer its own bytes back.</summary>
     public void Resume(Action<BinaryReader>? restoreOwn = null)
     {
         if (_session.ResumeFrom is not { } checkpoint) return;
-        foreach (var (name, module, optimizer) in _networks)
+        foreach (var (name, module, optimizer, _) in _networks)
         {
             var saved = checkpoint.State.Networks.SingleOrDefault(n => n.Name == name)
                 ?? throw new InvalidDataException($"the checkpoint of epoch {checkpoint.Epoch} has no network '{name}'");
@@ -125,7 +126,8 @@ public sealed class TrainingRun : IDisposable
 
     /// <summary>The job's end: the closing metrics, and every tracked network's trained weights.</summary>
     public TrainingOutcome.Completed Complete(IReadOnlyList<Metric> final, Evaluation? evaluation = null) =>
-        new(final, _networks.Select(n => new TrainedModel(n.Name, TrainedWeights.Of(n.Module))).ToList(), evaluation);
+        new(final, _networks.Select(n => new TrainedModel(n.Name,
+            TrainedWeights.Of(n.Module, TrainedWeights.Metadata(n.Name, _session.JobId, _session.Spec, n.Description)))).ToList(), evaluation);
 
     private static byte[] Save(nn.Module module, TrainingOptimizer? optimizer) => Write(writer =>
     {

@@ -35,8 +35,9 @@ public sealed class DqnTrainer(DeviceResolver devices) : ITrainer
         QNetwork.CopyInto(target, online);
         target.eval();
         using var optimizer = TrainingOptimizer.Create(spec.Optimizer, online.parameters());
-        run.Track(ModelNames.Q, online, optimizer);
-        if (techniques.TargetNetwork) run.Track(ModelNames.Target, target);
+        var description = new NetworkDescription(spec.Network, input);
+        run.Track(ModelNames.Q, online, optimizer, description);
+        if (techniques.TargetNetwork) run.Track(ModelNames.Target, target, description: description);
 
         // Without replay the buffer holds only the transitions since the last gradient step: each is learnt from once, in order.
         var replay = new ReplayBuffer(techniques.Replay ? spec.Replay.Capacity : spec.Replay.TrainFrequency, environment.ObservationSize);

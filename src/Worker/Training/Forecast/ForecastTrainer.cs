@@ -31,7 +31,7 @@ public sealed class ForecastTrainer(DeviceResolver devices, IOptions<DojoOptions
         using var net = model.Net;
         net.to(run.Device);
         using var optimizer = TrainingOptimizer.Create(spec.Optimizer, net.parameters());
-        run.Track(ModelNames.Default, net, optimizer);
+        run.Track(ModelNames.Default, net, optimizer, new NetworkDescription(spec.Network, spec.Dataset.SampleShape()));
         run.Resume();
 
         using var train = new WindowTensors(data.Train, data, run.Device);

@@ -60,8 +60,8 @@ public sealed class GanTrainer(DeviceResolver devices, IOptions<DojoOptions>? st
         discriminator.to(run.Device);
         using var generatorOptimizer = TrainingOptimizer.Create(spec.GeneratorOptimizer, generator.parameters());
         using var discriminatorOptimizer = TrainingOptimizer.Create(spec.DiscriminatorOptimizer, discriminator.parameters());
-        run.Track(ModelNames.Generator, generator, generatorOptimizer);
-        run.Track(ModelNames.Discriminator, discriminator, discriminatorOptimizer);
+        run.Track(ModelNames.Generator, generator, generatorOptimizer, new NetworkDescription(spec.Generator, spec.GeneratorInput()));
+        run.Track(ModelNames.Discriminator, discriminator, discriminatorOptimizer, new NetworkDescription(spec.DiscriminatorLogits(), spec.DiscriminatorInput()));
 
         var noise = new GanNoise(spec.Latent, run.Generator(), run.Device);
         var judgeNoise = new GanNoise(spec.Latent, run.Generator(), run.Device);

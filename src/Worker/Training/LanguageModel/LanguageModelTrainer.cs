@@ -32,7 +32,7 @@ public sealed class LanguageModelTrainer(DeviceResolver devices, IOptions<DojoOp
         using var net = model.Net;
         net.to(run.Device);
         using var optimizer = TrainingOptimizer.Create(spec.Optimizer, net.parameters());
-        run.Track(ModelNames.Default, net, optimizer);
+        run.Track(ModelNames.Default, net, optimizer, new NetworkDescription(spec.Scores, spec.Dataset.SampleShape()));
         run.Resume();
 
         using var train = new SequenceTensors(data.Train, run.Device);

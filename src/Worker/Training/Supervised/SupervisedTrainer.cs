@@ -37,7 +37,7 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
         net.to(run.Device);
         transfer.Freeze();
         using var optimizer = TrainingOptimizer.Create(spec.Optimizer, transfer.LearningRates(spec.Optimizer.LearningRate));
-        run.Track(ModelNames.Default, net, optimizer);
+        run.Track(ModelNames.Default, net, optimizer, new NetworkDescription(head.Network, data.SampleShape));
         run.Resume();
 
         using var splits = new DeviceSplits(data, head, run.Device);
