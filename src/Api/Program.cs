@@ -41,6 +41,7 @@ app.MapExperimentsApi();
 app.MapPlaygroundApi();
 app.MapCoursesApi();
 app.MapSubmissionsApi();
+app.MapProgressApi();
 app.MapGrpcService<JobsGrpcService>();
 app.MapGrpcService<ExperimentsGrpcService>();
 app.MapGrpcReflectionService().AllowAnonymous();

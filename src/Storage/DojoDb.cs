@@ -70,6 +70,7 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
         {
             course.HasKey(c => c.Id);
             course.Property(c => c.Name).HasMaxLength(200);
+            course.Property(c => c.TimeZone).HasMaxLength(64);
             course.HasMany(c => c.Units).WithOne().HasForeignKey(u => u.CourseId);
             course.Navigation(c => c.Units).HasField("_units").UsePropertyAccessMode(PropertyAccessMode.Field);
         });
@@ -93,6 +94,7 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
             user.Property(u => u.Role).HasConversion<string>().HasMaxLength(16);
             user.Property(u => u.Number).HasMaxLength(32);
             user.HasIndex(u => u.Number).IsUnique();
+            user.HasIndex(u => u.CourseId);
         });
         model.Entity<ApiToken>(token =>
         {

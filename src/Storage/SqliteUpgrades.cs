@@ -19,6 +19,15 @@ internal static class SqliteUpgrades
         ("Jobs", "RetriesJson", "TEXT NULL"),
         // Points of earlier builds were all numbers.
         ("MetricPoints", "Text", "TEXT NULL"),
+        // Courses of earlier builds were the Japanese course's, none archived; their students enrolled nowhere yet
+        // (the gradebook lists them once they hand in; PUT /api/users/{id}/course enrols them), none deactivated.
+        ("Courses", "TimeZone", "TEXT NOT NULL DEFAULT 'Asia/Tokyo'"),
+        ("Courses", "ArchivedAt", "TEXT NULL"),
+        ("Exercises", "ArchivedAt", "TEXT NULL"),
+        ("Users", "CourseId", "TEXT NULL"),
+        ("Users", "DeactivatedAt", "TEXT NULL"),
+        // Automatic gradings of earlier builds had no score; returning one still needs the instructor's.
+        ("Submissions", "AutoScore", "REAL NULL"),
     ];
 
     public static async Task ApplyAsync(DojoDb db, CancellationToken ct)

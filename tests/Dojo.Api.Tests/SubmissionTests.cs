@@ -149,7 +149,7 @@ public sealed class SubmissionTests(DojoFactory factory) : IClassFixture<DojoFac
         // Read the names with a non-UTF-8 fallback: they come out intact only if the zip flags them as UTF-8,
         // which is what other unzip tools go by.
         using var zip = new ZipArchive(new MemoryStream(await response.Content.ReadAsByteArrayAsync()), ZipArchiveMode.Read, false, Encoding.Latin1);
-        Assert.Equal(["submissions.csv", "単元②_田中花子.pdf", "単元②_田中花子_S003.pdf", "単元②_鈴木一郎.md"], zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+        Assert.Equal(["attempts.csv", "submissions.csv", "単元②_田中花子.pdf", "単元②_田中花子_S003.pdf", "単元②_鈴木一郎.md"], zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
         await using (var md = zip.GetEntry("単元②_鈴木一郎.md")!.Open())
             Assert.Equal("# 最新版\n", await new StreamReader(md).ReadToEndAsync());
 
@@ -160,12 +160,18 @@ public sealed class SubmissionTests(DojoFactory factory) : IClassFixture<DojoFac
         bytes.Position = 0;
         using var csv = new CsvReader(new StreamReader(bytes, Encoding.UTF8), CultureInfo.InvariantCulture);
         var rows = csv.GetRecords<dynamic>().Cast<IDictionary<string, object>>().ToList();
-        Assert.Equal(["student number", "student", "attempt", "submitted at (UTC)", "late by", "state", "auto-grade", "score", "feedback", "file"], rows[0].Keys);
-        Assert.Equal(["S001", "S002", "S003"], rows.Select(r => (string)r["student number"]));
+        // Headers an instructor reads, in Japanese and English; times in the course's zone (Japan by default) and in UTC.
+        Assert.Equal(["学籍番号 / student number", "氏名 / student", "在籍 / enrolment", "提出回数 / attempts", "採点対象の回 / counted attempt",
+            "提出日時 (Asia/Tokyo) / submitted at (Asia/Tokyo)", "提出日時 (UTC) / submitted at (UTC)", "遅れ / late by", "状態 / state",
+            "自動採点 / auto grade", "自動採点の点数 / auto score", "点数 / score", "コメント / feedback",
+            "返却日時 (Asia/Tokyo) / returned at (Asia/Tokyo)", "以前の採点 / earlier grades", "ファイル / file"], rows[0].Keys);
+        Assert.Equal(["S001", "S002", "S003"], rows.Select(r => (string)r["学籍番号 / student number"]));
         var suzukiRow = rows[0];
         Assert.Equal(("鈴木一郎", "2", "90", "詳しい, 丁寧\n次は図も", "単元②_鈴木一郎.md"),
-            ((string)suzukiRow["student"], (string)suzukiRow["attempt"], (string)suzukiRow["score"], (string)suzukiRow["feedback"], (string)suzukiRow["file"]));
-        Assert.True(DateTime.TryParse((string)suzukiRow["submitted at (UTC)"], CultureInfo.InvariantCulture, out _));
-        Assert.Equal("", (string)suzukiRow["late by"]);
+            ((string)suzukiRow["氏名 / student"], (string)suzukiRow["採点対象の回 / counted attempt"], (string)suzukiRow["点数 / score"],
+             (string)suzukiRow["コメント / feedback"], (string)suzukiRow["ファイル / file"]));
+        var utc = DateTime.ParseExact((string)suzukiRow["提出日時 (UTC) / submitted at (UTC)"], "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        Assert.Equal(utc.AddHours(9), DateTime.ParseExact((string)suzukiRow["提出日時 (Asia/Tokyo) / submitted at (Asia/Tokyo)"], "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+        Assert.Equal("", (string)suzukiRow["遅れ / late by"]);
     }
 }

@@ -5,14 +5,14 @@ using Microsoft.EntityFrameworkCore;
 namespace Dojo.Api.Exercises;
 
 /// <summary>On the first start (no course yet), creates the course AI概論, its unit 深層学習 and the unit's two exercises.</summary>
-public sealed class CourseSeeder(IDbContextFactory<DojoDb> contexts, TimeProvider clock) : IHostedService
+public sealed class CourseSeeder(IDbContextFactory<DojoDb> contexts, TimeProvider clock, Microsoft.Extensions.Options.IOptions<CoursesOptions> options) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (await db.Courses.AnyAsync(ct)) return;
         var now = clock.GetUtcNow().UtcDateTime;
-        var course = Course.Create("AI概論", now);
+        var course = Course.Create("AI概論", now, options.Value.TimeZone);
         var unit = course.AddUnit("深層学習", now);
         unit.AddExercise(new ExerciseDefinition
         {

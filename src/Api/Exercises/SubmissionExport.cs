@@ -1,84 +1,52 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
-using CsvHelper;
-using CsvHelper.Configuration.Attributes;
+using Dojo.Api.Extensions;
 using Dojo.Domain.Exercises;
+using Dojo.Domain.People;
+using Dojo.Domain.Specs;
 using Dojo.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dojo.Api.Exercises;
 
 /// <summary>
-/// An exercise's latest submissions as one zip for the instructor: each student's file under the exercise's
-/// naming template (深層学習②_山田太郎.pdf; UTF-8 names, flagged so unzip tools keep them), and a CSV in
-/// UTF-8 with BOM (Excel opens it with the Japanese intact) with one row per student.
+/// An exercise's gradebook as one zip for the instructor: each student's counted file under the exercise's naming template
+/// (深層学習②_山田太郎.pdf; UTF-8 names, flagged so unzip tools keep them), <c>submissions.csv</c> with one row per student
+/// of the course — blank where nothing came — and <c>attempts.csv</c> with every attempt and its grade. Both CSVs are
+/// UTF-8 with BOM (Excel opens them with the Japanese intact), headed in Japanese and English, with times in the course's
+/// time zone and in UTC. The newest attempt counts; earlier grades are kept and listed beside it.
 /// </summary>
 public sealed class SubmissionExport(ContentStore files)
 {
-    public const string CsvName = "submissions.csv";
-
-    public sealed class Row
-    {
-        [Name("student number")] public string? Number { get; init; }
-        [Name("student")] public string Student { get; init; } = "";
-        [Name("attempt")] public int Attempt { get; init; }
-        [Name("submitted at (UTC)")] public string SubmittedAt { get; init; } = "";
-        [Name("late by")] public string LateBy { get; init; } = "";
-        [Name("state")] public string State { get; init; } = "";
-        [Name("auto-grade")] public string AutoGrade { get; init; } = "";
-        [Name("score")] public double? Score { get; init; }
-        [Name("feedback")] public string? Feedback { get; init; }
-        [Name("file")] public string? File { get; init; }
-    }
+    public const string CsvName = "submissions.csv", AttemptsCsvName = "attempts.csv";
 
     /// <summary>The zip in a temporary file that is deleted when the returned stream is closed, and its download name.</summary>
     public async Task<(Stream Zip, string Name)> WriteAsync(DojoDb db, ExerciseContext exercise, CancellationToken ct)
     {
-        var latest = await db.Submissions.AsNoTracking()
-            .Where(s => s.ExerciseId == exercise.Exercise.Id
-                && s.Attempt == db.Submissions.Where(o => o.ExerciseId == s.ExerciseId && o.StudentId == s.StudentId).Max(o => o.Attempt))
-            .ToListAsync(ct);
-        var studentIds = latest.Select(s => s.StudentId).ToList();
-        var students = await db.Users.AsNoTracking().Where(u => studentIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
-        var ordered = latest.OrderBy(s => students[s.StudentId].Number, StringComparer.Ordinal).ThenBy(s => students[s.StudentId].Name, StringComparer.Ordinal).ToList();
+        var book = await CourseRoster.LoadAsync(db, exercise.Course.Id, [exercise.Exercise.Id], ct);
+        var zone = CourseTimeZone.Find(exercise.Course.TimeZone) ?? TimeZoneInfo.Utc;
+        string zoneName = zone == TimeZoneInfo.Utc ? "UTC" : exercise.Course.TimeZone;
 
         var zipFile = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
         try
         {
-            var rows = new List<Row>();
             using (var zip = new ZipArchive(zipFile, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: Encoding.UTF8))
             {
-                var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { CsvName };
-                foreach (var submission in ordered)
+                var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { CsvName, AttemptsCsvName };
+                var fileNames = new Dictionary<Guid, string>();
+                foreach (var student in book.Students)
                 {
-                    var student = students[submission.StudentId];
-                    string? entryName = null;
-                    if (submission.FileSha256 is { } sha256 && submission.FileKind is { } kind && files.OpenRead(sha256) is { } content)
-                    {
-                        entryName = Unique(exercise.FileName(student.Name, kind), student.Number, used);
-                        await using (content)
-                        await using (var entry = zip.CreateEntry(entryName, CompressionLevel.Optimal).Open())
-                            await content.CopyToAsync(entry, ct);
-                    }
-                    rows.Add(new Row
-                    {
-                        Number = student.Number,
-                        Student = student.Name,
-                        Attempt = submission.Attempt,
-                        SubmittedAt = submission.SubmittedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-                        LateBy = submission.LateBy is { } late ? FormatLate(late) : "",
-                        State = Domain.Specs.SpecJson.Name(submission.State),
-                        AutoGrade = submission.AutoSummary ?? (submission.State == SubmissionState.Grading ? "grading" : ""),
-                        Score = submission.Score,
-                        Feedback = submission.Feedback,
-                        File = entryName,
-                    });
+                    if (book.Counted(student.Id, exercise.Exercise.Id) is not { FileSha256: { } sha256, FileKind: { } kind } counted) continue;
+                    if (files.OpenRead(sha256) is not { } content) continue;
+                    string entryName = Unique(exercise.FileName(student.Name, kind), student.Number, used);
+                    await using (content)
+                    await using (var entry = zip.CreateEntry(entryName, CompressionLevel.Optimal).Open())
+                        await content.CopyToAsync(entry, ct);
+                    fileNames[counted.Id] = entryName;
                 }
-                await using var csvEntry = zip.CreateEntry(CsvName, CompressionLevel.Optimal).Open();
-                await using var writer = new StreamWriter(csvEntry, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
-                await using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
-                await csv.WriteRecordsAsync(rows, ct);
+                await AddAsync(zip, CsvName, StudentsCsv(book, exercise.Exercise.Id, zone, zoneName, fileNames), ct);
+                await AddAsync(zip, AttemptsCsvName, AttemptsCsv(book, exercise.Exercise.Id, zone, zoneName), ct);
             }
             zipFile.Position = 0;
             string name = $"{exercise.UnitName}{SubmissionName.Circled(exercise.Definition.Number)}_submissions.zip";
@@ -90,6 +58,88 @@ public sealed class SubmissionExport(ContentStore files)
             throw;
         }
     }
+
+    /// <summary>One row per student of the course (and anyone else who handed in): the counted attempt, blank where nothing came.</summary>
+    private static byte[] StudentsCsv(CourseRoster book, Guid exerciseId, TimeZoneInfo zone, string zoneName, IReadOnlyDictionary<Guid, string> fileNames) =>
+        CsvFile.Utf8WithBom(csv =>
+        {
+            Header(csv, "学籍番号 / student number", "氏名 / student", "在籍 / enrolment", "提出回数 / attempts", "採点対象の回 / counted attempt",
+                $"提出日時 ({zoneName}) / submitted at ({zoneName})", "提出日時 (UTC) / submitted at (UTC)", "遅れ / late by", "状態 / state",
+                "自動採点 / auto grade", "自動採点の点数 / auto score", "点数 / score", "コメント / feedback",
+                $"返却日時 ({zoneName}) / returned at ({zoneName})", "以前の採点 / earlier grades", "ファイル / file");
+            foreach (var student in book.Students)
+            {
+                var attempts = book.Attempts(student.Id, exerciseId);
+                var counted = attempts.Count > 0 ? attempts[^1] : null;
+                csv.WriteField(student.Number ?? "");
+                csv.WriteField(student.Name);
+                csv.WriteField(book.Enrolment(student));
+                csv.WriteField(attempts.Count);
+                csv.WriteField(counted?.Attempt.ToString(CultureInfo.InvariantCulture) ?? "");
+                csv.WriteField(counted is null ? "" : CourseTimeZone.Format(counted.SubmittedAt, zone));
+                csv.WriteField(counted is null ? "" : CourseTimeZone.FormatUtc(counted.SubmittedAt));
+                csv.WriteField(counted?.LateBy is { } late ? FormatLate(late) : "");
+                csv.WriteField(counted is null ? "" : SpecJson.Name(counted.State));
+                csv.WriteField(AutoGrade(counted));
+                csv.WriteField(Number(counted?.AutoScore));
+                csv.WriteField(Number(counted?.Score));
+                csv.WriteField(counted?.Feedback ?? "");
+                csv.WriteField(counted?.ReturnedAt is { } returned ? CourseTimeZone.Format(returned, zone) : "");
+                csv.WriteField(string.Join("; ", attempts.SkipLast(1).Where(a => a.Score is not null)
+                    .Select(a => $"#{a.Attempt}: {Number(a.Score)} ({SpecJson.Name(a.State)})")));
+                csv.WriteField(counted is not null && fileNames.TryGetValue(counted.Id, out var file) ? file : "");
+                csv.NextRecord();
+            }
+        });
+
+    /// <summary>Every attempt of every student, oldest first per student, each with its own grade and whether it is the one that counts.</summary>
+    private static byte[] AttemptsCsv(CourseRoster book, Guid exerciseId, TimeZoneInfo zone, string zoneName) => CsvFile.Utf8WithBom(csv =>
+    {
+        Header(csv, "学籍番号 / student number", "氏名 / student", "回 / attempt", "採点対象 / counts",
+            $"提出日時 ({zoneName}) / submitted at ({zoneName})", "提出日時 (UTC) / submitted at (UTC)", "遅れ / late by", "状態 / state",
+            "自動採点 / auto grade", "自動採点の点数 / auto score", "点数 / score", "コメント / feedback",
+            $"採点日時 ({zoneName}) / graded at ({zoneName})", $"返却日時 ({zoneName}) / returned at ({zoneName})", "提出ファイル名 / file as handed in");
+        foreach (var student in book.Students)
+        {
+            var attempts = book.Attempts(student.Id, exerciseId);
+            foreach (var attempt in attempts)
+            {
+                csv.WriteField(student.Number ?? "");
+                csv.WriteField(student.Name);
+                csv.WriteField(attempt.Attempt);
+                csv.WriteField(attempt == attempts[^1] ? "○ counts" : "");
+                csv.WriteField(CourseTimeZone.Format(attempt.SubmittedAt, zone));
+                csv.WriteField(CourseTimeZone.FormatUtc(attempt.SubmittedAt));
+                csv.WriteField(attempt.LateBy is { } late ? FormatLate(late) : "");
+                csv.WriteField(SpecJson.Name(attempt.State));
+                csv.WriteField(AutoGrade(attempt));
+                csv.WriteField(Number(attempt.AutoScore));
+                csv.WriteField(Number(attempt.Score));
+                csv.WriteField(attempt.Feedback ?? "");
+                csv.WriteField(attempt.GradedAt is { } graded ? CourseTimeZone.Format(graded, zone) : "");
+                csv.WriteField(attempt.ReturnedAt is { } returned ? CourseTimeZone.Format(returned, zone) : "");
+                csv.WriteField(attempt.OriginalFileName ?? "");
+                csv.NextRecord();
+            }
+        }
+    });
+
+    private static void Header(CsvHelper.CsvWriter csv, params string[] names)
+    {
+        foreach (var name in names) csv.WriteField(name);
+        csv.NextRecord();
+    }
+
+    private static async Task AddAsync(ZipArchive zip, string name, byte[] content, CancellationToken ct)
+    {
+        await using var entry = zip.CreateEntry(name, CompressionLevel.Optimal).Open();
+        await entry.WriteAsync(content, ct);
+    }
+
+    private static string AutoGrade(Submission? submission) =>
+        submission?.AutoSummary ?? (submission?.State == SubmissionState.Grading ? "grading" : "");
+
+    private static string Number(double? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
 
     /// <summary>"1d 02:03:04" (days only when a day or more).</summary>
     public static string FormatLate(TimeSpan late) =>

@@ -31,6 +31,10 @@ public sealed class SubmissionGradingMonitor(IDbContextFactory<DojoDb> contexts,
         }
     }
 
+    /// <summary>The automatic grade out of 100: the share of the required data sets that passed (XOR passed, spiral failed: 50).</summary>
+    public static double AutoScore(GradingDto grading) =>
+        grading.Datasets.Count == 0 ? 0 : Math.Round(100.0 * grading.Datasets.Count(d => d.Passed == true) / grading.Datasets.Count, 1);
+
     public async Task CheckAsync(CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -41,11 +45,13 @@ public sealed class SubmissionGradingMonitor(IDbContextFactory<DojoDb> contexts,
             var result = await grader.ReadAsync(submission.GradingId, ct);
             if (result?.Passed is not { } passed) continue; // still running
             string summary = SubmissionReading.Summarize(result);
+            double score = AutoScore(result);
             await db.Submissions.Where(s => s.Id == submission.Id && s.State == SubmissionState.Grading)
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(s => s.State, SubmissionState.Graded)
                     .SetProperty(s => s.AutoPassed, passed)
-                    .SetProperty(s => s.AutoSummary, summary), ct);
+                    .SetProperty(s => s.AutoSummary, summary)
+                    .SetProperty(s => s.AutoScore, score), ct);
         }
     }
 }

@@ -23,17 +23,25 @@ public sealed record SubmissionDto(
     bool? AutoPassed, string? AutoSummary, GradingDto? AutoGrading,
     double? Score, string? Feedback, DateTime? ReturnedAt);
 
-/// <summary>An exercise with the names its files are called by (course, unit) — loaded together for naming and checks.</summary>
-public sealed record ExerciseContext(Exercise Exercise, ExerciseDefinition Definition, string UnitName, string CourseName)
+/// <summary>
+/// An exercise with its unit and course — the names its files are called by, the course's time zone and students, and
+/// whether it takes work (neither it nor its course archived) — loaded together for naming and checks.
+/// </summary>
+public sealed record ExerciseContext(Exercise Exercise, ExerciseDefinition Definition, string UnitName, Course Course)
 {
+    public string CourseName => Course.Name;
+
+    /// <summary>Archived, itself or with its course: kept, but takes no more work.</summary>
+    public bool Archived => Exercise.ArchivedAt is not null || Course.ArchivedAt is not null;
+
     public static async Task<ExerciseContext?> LoadAsync(DojoDb db, Guid exerciseId, CancellationToken ct)
     {
         var found = await (from e in db.Exercises.AsNoTracking()
                            join u in db.Set<Unit>() on e.UnitId equals u.Id
                            join c in db.Courses on u.CourseId equals c.Id
                            where e.Id == exerciseId
-                           select new { Exercise = e, UnitName = u.Name, CourseName = c.Name }).SingleOrDefaultAsync(ct);
-        return found is null ? null : new ExerciseContext(found.Exercise, found.Exercise.Definition, found.UnitName, found.CourseName);
+                           select new { Exercise = e, UnitName = u.Name, Course = c }).AsNoTracking().SingleOrDefaultAsync(ct);
+        return found is null ? null : new ExerciseContext(found.Exercise, found.Exercise.Definition, found.UnitName, found.Course);
     }
 
     /// <summary>The file name under the exercise's template: 深層学習②_山田太郎.pdf.</summary>

@@ -46,7 +46,7 @@ public static class SubmissionsApi
         api.MapPost("/submissions/{id:guid}/grade", GradeAsync).RequireAuthorization(Policies.Instructor).WithName("GradeSubmission")
             .WithSummary("Record a score (0–100) and feedback");
         api.MapPost("/submissions/{id:guid}/return", ReturnAsync).RequireAuthorization(Policies.Instructor).WithName("ReturnSubmission")
-            .WithSummary("Return a graded submission: the student then sees score and feedback");
+            .WithSummary("Return a graded submission: the student then sees score and feedback (an automatically graded one without a score of yours: its automatic score)");
         api.MapPut("/exercises/{id:guid}/extensions/{studentId:guid}", ExtendAsync).RequireAuthorization(Policies.Instructor)
             .WithName("GrantExtension").WithSummary("Give a student until a later time for this exercise");
         api.MapGet("/exercises/{id:guid}/extensions", ExtensionsAsync).WithName("ListExtensions")
@@ -187,7 +187,10 @@ public static class SubmissionsApi
     private static Task<IResult> ReturnAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, SubmissionReading reading,
         TimeProvider clock, CancellationToken ct) =>
         ChangeAsync(id, viewer, contexts, reading, ct, s => s.Return(clock.GetUtcNow().UtcDateTime) ? null
-            : TypedResults.Problem($"the submission is {SpecJson.Name(s.State)}; record a score first", statusCode: StatusCodes.Status409Conflict));
+            : TypedResults.Problem(s.State == SubmissionState.Graded
+                ? "the submission has no score yet; record one first"
+                : $"the submission is {SpecJson.Name(s.State)}; record a score first (an automatically graded one is returned with its automatic score once its grading has ended)",
+                statusCode: StatusCodes.Status409Conflict));
 
     private static async Task<IResult> ChangeAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, SubmissionReading reading,
         CancellationToken ct, Func<Submission, IResult?> change)
@@ -215,6 +218,10 @@ public static class SubmissionsApi
         else extension.Change(until, now);
         try
         {
+            await db.SaveChangesAsync(ct);
+            // What the student handed in already is judged again by the new date (late work within it becomes on time).
+            var exercise = await db.Exercises.AsNoTracking().SingleAsync(e => e.Id == id, ct);
+            await CoursesApi.RejudgeAsync(db, id, exercise.Definition, studentId, ct);
             await db.SaveChangesAsync(ct);
         }
         catch (DbUpdateException race) when (race.IsUniqueViolation())
@@ -261,6 +268,9 @@ public static class SubmissionsApi
         if (exercise is null) return (null, null, TypedResults.NotFound());
         if (viewer.IsInstructor)
             return (null, null, TypedResults.Problem("only students hand in work", statusCode: StatusCodes.Status403Forbidden));
+        if (exercise.Archived)
+            return (null, null, TypedResults.Problem("the exercise is archived and takes no more work", statusCode: StatusCodes.Status403Forbidden,
+                title: "The exercise is archived."));
         var extension = await db.Extensions.AsNoTracking().Where(e => e.ExerciseId == exerciseId && e.StudentId == viewer.UserId)
             .Select(e => (DateTime?)e.Until).SingleOrDefaultAsync(ct);
         var window = new SubmissionWindow(exercise.Definition.Due, exercise.Definition.Cutoff, extension);

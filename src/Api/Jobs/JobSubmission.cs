@@ -176,10 +176,13 @@ public sealed class JobSubmission(
     public async Task<ComputeUse> ComputeUseAsync(DojoDb db, Viewer owner, CancellationToken ct) =>
         new(await UsedFlopsAsync(db, owner.UserId, ct), limits.Value.DailyFlopsPerStudent, limits.Value.MaxJobFlops, limits.Value.MaxJobSeconds);
 
+    /// <summary>How long a job counts against its student's daily compute budget (and so cannot be deleted by them).</summary>
+    public static readonly TimeSpan BudgetWindow = TimeSpan.FromHours(24);
+
     /// <summary>Every job a student submitted in the last 24 hours counts its estimate, unless it ended without ever starting.</summary>
     private async Task<double> UsedFlopsAsync(DojoDb db, Guid ownerId, CancellationToken ct)
     {
-        var since = clock.GetUtcNow().UtcDateTime.AddHours(-24);
+        var since = clock.GetUtcNow().UtcDateTime - BudgetWindow;
         var specs = await db.Jobs.Where(j => j.OwnerId == ownerId && j.CreatedAt >= since && (j.Attempts > 0 || j.State == JobState.Queued))
             .Select(j => j.SpecJson).ToListAsync(ct);
         return specs.Sum(json => SpecJson.DeserializeStored<JobSpec>(json).Cost().Flops);

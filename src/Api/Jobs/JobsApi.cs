@@ -23,6 +23,13 @@ public static class JobsApi
         api.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("List jobs, newest first, optionally by state");
         api.MapGet("/{id:guid}", GetAsync).WithName("GetJob").WithSummary("A job's state, spec, timestamps and final metrics");
         api.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob").WithSummary("Cancel a queued or running job");
+        api.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteJob")
+            .WithSummary("Delete an ended job with its metric points and files (its owner or an instructor); refused (409) while it is handed in, " +
+                "a run of a grading or an experiment, or the start of an unfinished job");
+        api.MapGet("/cleanup", CleanupAsync).RequireAuthorization(People.Policies.Instructor).WithName("PreviewJobCleanup")
+            .WithSummary("What a cleanup would delete: jobs that ended more than olderThanDays ago (default Dojo:Cleanup:JobsAfterDays, 90), their points and bytes, and what it keeps and why");
+        api.MapPost("/cleanup", CleanupAsync).RequireAuthorization(People.Policies.Instructor).WithName("CleanupJobs")
+            .WithSummary("Delete the jobs that ended more than olderThanDays ago (see GET /api/jobs/cleanup for the counts first)");
         api.MapGet("/{id:guid}/metrics", MetricsAsync).WithName("GetJobMetrics")
             .WithSummary("The job's stored metric points in pages: from fromSeq (1), at most limit (1000) of them; ask again from nextFromSeq " +
                 "until a page comes back short. name=loss (repeatable) keeps only those metrics");
@@ -144,6 +151,29 @@ public static class JobsApi
         await using var db = await contexts.CreateDbContextAsync(ct);
         var job = await db.Jobs.AsNoTracking().VisibleTo(viewer).SingleOrDefaultAsync(j => j.Id == id, ct);
         return job is null ? TypedResults.NotFound() : TypedResults.Ok(JobDto.From(job));
+    }
+
+    private static async Task<IResult> DeleteAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobRemoval removal, TimeProvider clock, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var job = await db.Jobs.AsNoTracking().VisibleTo(viewer).SingleOrDefaultAsync(j => j.Id == id, ct);
+        if (job is null) return TypedResults.NotFound();
+        // A student's job counts against their daily compute budget for a day; deleting it must not give that back.
+        if (!viewer.IsInstructor && job.CreatedAt + JobSubmission.BudgetWindow is var counted && counted > clock.GetUtcNow().UtcDateTime)
+            return TypedResults.Problem($"the job counts against your daily compute budget until {counted:yyyy-MM-dd HH:mm} UTC; delete it after that",
+                statusCode: StatusCodes.Status409Conflict, title: "The job stays.");
+        if (await removal.ObstacleAsync(db, job, ct) is { } obstacle)
+            return TypedResults.Problem(obstacle, statusCode: StatusCodes.Status409Conflict, title: "The job stays.");
+        await removal.DeleteAsync(db, [id], ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> CleanupAsync(HttpRequest http, JobRemoval removal, TimeProvider clock, CancellationToken ct, int? olderThanDays = null)
+    {
+        int days = olderThanDays ?? removal.DefaultAgeDays;
+        if (days is < 0 or > 36500) return Invalid("olderThanDays", "must be between 0 and 36500");
+        var endedBefore = clock.GetUtcNow().UtcDateTime.AddDays(-days);
+        return TypedResults.Ok(await removal.CleanupAsync(endedBefore, remove: HttpMethods.IsPost(http.Method), ct));
     }
 
     private static async Task<Results<Ok<JobDto>, NotFound, ProblemHttpResult>> CancelAsync(

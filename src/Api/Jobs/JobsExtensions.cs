@@ -13,6 +13,8 @@ public static class JobsExtensions
         builder.Services.AddSingleton<JobEventStream>();
         builder.Services.Configure<PredictionOptions>(builder.Configuration.GetSection(PredictionOptions.Section));
         builder.Services.AddSingleton<ModelCache>();
+        builder.Services.Configure<CleanupOptions>(builder.Configuration.GetSection(CleanupOptions.Section));
+        builder.Services.AddSingleton<JobRemoval>();
         builder.Services.AddSingleton<JobPredictor>();
         builder.Services.Configure<Playground.GradingOptions>(builder.Configuration.GetSection("Dojo:Grading"));
         builder.Services.AddSingleton<Playground.PlaygroundGrader>();

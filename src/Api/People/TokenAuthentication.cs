@@ -10,7 +10,8 @@ namespace Dojo.Api.People;
 
 /// <summary>
 /// <c>Authorization: Bearer dojo_…</c> on REST and gRPC alike: the token's SHA-256 is looked up among the
-/// tokens that are not revoked. Every request reads the database, so a revoked token stops at once.
+/// tokens that are not revoked, of users who are not deactivated. Every request reads the database, so a revoked
+/// token or a deactivated user stops at once.
 /// </summary>
 public sealed class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -33,6 +34,7 @@ public sealed class TokenAuthenticationHandler(
                           join u in db.Users on token.UserId equals u.Id
                           select u).AsNoTracking().SingleOrDefaultAsync(Context.RequestAborted);
         if (user is null) return AuthenticateResult.Fail("the token is unknown or revoked");
+        if (!user.IsActive) return AuthenticateResult.Fail("the account is deactivated; ask an instructor");
 
         var identity = new ClaimsIdentity(
             [

@@ -5,7 +5,11 @@ namespace Dojo.Domain.Exercises;
 /// <summary>How an exercise is handed in.</summary>
 public enum ExerciseKind { PlaygroundUrl, TrainingJob, ReportFile }
 
-/// <summary>A course (AI概論) with its units (深層学習), each with numbered exercises (演習①, 演習②).</summary>
+/// <summary>
+/// A course (AI概論) with its units (深層学習), each with numbered exercises (演習①, 演習②). Its time zone is the one its
+/// people read times in (the gradebook gives both it and UTC). An archived course is kept with everything in it, but
+/// takes no more work and is left out of the course list unless asked for.
+/// </summary>
 public sealed class Course
 {
     private readonly List<Unit> _units = [];
@@ -15,9 +19,20 @@ public sealed class Course
     public Guid Id { get; private set; }
     public string Name { get; private set; } = "";
     public DateTime CreatedAt { get; private set; }
+    /// <summary>An IANA time zone id (Asia/Tokyo); see <see cref="CourseTimeZone"/>.</summary>
+    public string TimeZone { get; private set; } = CourseTimeZone.Japan;
+    public DateTime? ArchivedAt { get; private set; }
     public IReadOnlyList<Unit> Units => _units;
 
-    public static Course Create(string name, DateTime now) => new() { Id = Guid.CreateVersion7(now), Name = name, CreatedAt = now };
+    public static Course Create(string name, DateTime now, string timeZone = CourseTimeZone.Japan) =>
+        new() { Id = Guid.CreateVersion7(now), Name = name, CreatedAt = now, TimeZone = timeZone };
+
+    public void Rename(string name) => Name = name;
+
+    public void MoveToTimeZone(string timeZone) => TimeZone = timeZone;
+
+    /// <summary>Archives (true) or brings back (false) the course; archiving again keeps the first time.</summary>
+    public void SetArchived(bool archived, DateTime now) => ArchivedAt = archived ? ArchivedAt ?? now : null;
 
     public Unit AddUnit(string name, DateTime now)
     {
@@ -39,6 +54,8 @@ public sealed class Unit
     public IReadOnlyList<Exercise> Exercises => _exercises;
 
     internal static Unit Create(Guid courseId, string name, DateTime now) => new() { Id = Guid.CreateVersion7(now), CourseId = courseId, Name = name };
+
+    public void Rename(string name) => Name = name;
 
     public Exercise AddExercise(ExerciseDefinition definition, DateTime now)
     {
@@ -99,8 +116,19 @@ public sealed class Exercise
     public string DefinitionJson { get; private set; } = "";
     public int Number { get; private set; }
     public DateTime CreatedAt { get; private set; }
+    /// <summary>Set when archived: kept with its submissions, takes no more work, left out of lists unless asked for.</summary>
+    public DateTime? ArchivedAt { get; private set; }
 
     public ExerciseDefinition Definition => SpecJson.DeserializeStored<ExerciseDefinition>(DefinitionJson);
+
+    /// <summary>A new definition (a changed due date, title, rule…); the submissions already in are judged again by the caller.</summary>
+    public void Redefine(ExerciseDefinition definition)
+    {
+        DefinitionJson = SpecJson.Serialize(definition);
+        Number = definition.Number;
+    }
+
+    public void SetArchived(bool archived, DateTime now) => ArchivedAt = archived ? ArchivedAt ?? now : null;
 
     internal static Exercise Create(Guid unitId, ExerciseDefinition definition, DateTime now) => new()
     {

@@ -29,6 +29,8 @@ public sealed class Submission
     public bool? AutoPassed { get; private set; }
     /// <summary>A one-line summary of the automatic grading (per data set: pass/fail and mean test accuracy).</summary>
     public string? AutoSummary { get; private set; }
+    /// <summary>The automatic grading as a score out of 100: the share of required data sets that passed.</summary>
+    public double? AutoScore { get; private set; }
 
     public Guid? JobId { get; private set; }
 
@@ -72,14 +74,25 @@ public sealed class Submission
         if (State != SubmissionState.Returned) State = SubmissionState.Graded;
     }
 
-    /// <summary>Hands the score and feedback to the student; only a graded submission can be returned.</summary>
+    /// <summary>
+    /// Hands the score and feedback to the student; only a graded submission can be returned. An automatically graded
+    /// one without the instructor's score is returned with its automatic score as the score.
+    /// </summary>
     public bool Return(DateTime now)
     {
-        if (State != SubmissionState.Graded || Score is null) return false;
+        if (State != SubmissionState.Graded || (Score ?? AutoScore) is not { } score) return false;
+        if (Score is null)
+        {
+            Score = score;
+            GradedAt = now;
+        }
         State = SubmissionState.Returned;
         ReturnedAt = now;
         return true;
     }
+
+    /// <summary>Judged again by a changed due date or extension: how late it now is (null: on time).</summary>
+    public void Rejudge(SubmissionWindow window) => LateBy = window.LateBy(SubmittedAt);
 
     private static Submission New(Guid exerciseId, Guid studentId, int attempt, ExerciseKind kind, TimeSpan? lateBy, DateTime now, Action<Submission> fill)
     {

@@ -19,10 +19,17 @@ public sealed record SubmissionWindow(DateTime? Due, DateTime? Cutoff, DateTime?
 {
     public Timeliness Judge(DateTime submittedAt)
     {
-        var due = Extension is { } extended && (Due is null || extended > Due) ? extended : Due;
-        var cutoff = Cutoff is { } c && due is { } d && d > c ? d : Cutoff;
+        var cutoff = Cutoff is { } c && EffectiveDue is { } d && d > c ? d : Cutoff;
         if (cutoff is { } last && submittedAt > last) return new Timeliness.Refused(last);
-        if (due is { } deadline && submittedAt > deadline) return new Timeliness.Late(submittedAt - deadline);
-        return new Timeliness.OnTime();
+        return LateBy(submittedAt) is { } late ? new Timeliness.Late(late) : new Timeliness.OnTime();
     }
+
+    /// <summary>
+    /// How late a submission that is in already is by this window (null: on time). The cutoff does not refuse what was
+    /// accepted: a moved due date or a new extension judges stored work again, and work past a moved cutoff stays, late.
+    /// </summary>
+    public TimeSpan? LateBy(DateTime submittedAt) => EffectiveDue is { } deadline && submittedAt > deadline ? submittedAt - deadline : null;
+
+    /// <summary>The due date for this student: the extension when it is later than the exercise's.</summary>
+    public DateTime? EffectiveDue => Extension is { } extended && (Due is null || extended > Due) ? extended : Due;
 }

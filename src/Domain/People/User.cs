@@ -5,7 +5,10 @@ namespace Dojo.Domain.People;
 
 public enum Role { Instructor, Student }
 
-/// <summary>Someone who uses Dojo: an instructor (sees and manages everything) or a student (sees their own work).</summary>
+/// <summary>
+/// Someone who uses Dojo: an instructor (sees and manages everything) or a student (sees their own work), enrolled in
+/// one course. A deactivated user's tokens stop working; everything they made stays.
+/// </summary>
 public sealed class User
 {
     private User() { }
@@ -17,15 +20,28 @@ public sealed class User
     /// <summary>The student number from the roster (学籍番号), unique when given.</summary>
     public string? Number { get; private set; }
     public DateTime CreatedAt { get; private set; }
+    /// <summary>The course a student is enrolled in: its exercises are theirs, its gradebook lists them. Null: none yet.</summary>
+    public Guid? CourseId { get; private set; }
+    public DateTime? DeactivatedAt { get; private set; }
+    public bool IsActive => DeactivatedAt is null;
 
-    public static User Create(string name, Role role, string? number, DateTime now) => new()
+    public static User Create(string name, Role role, string? number, DateTime now, Guid? courseId = null) => new()
     {
         Id = Guid.CreateVersion7(now),
         Name = name.Trim(),
         Role = role,
         Number = string.IsNullOrWhiteSpace(number) ? null : number.Trim(),
         CreatedAt = now,
+        CourseId = courseId,
     };
+
+    /// <summary>Enrols the user in a course (moving them from the one they were in); their submissions stay where they were made.</summary>
+    public void Enrol(Guid courseId) => CourseId = courseId;
+
+    /// <summary>Stops the user's tokens (checked on every request); deactivating again keeps the first time.</summary>
+    public void Deactivate(DateTime now) => DeactivatedAt ??= now;
+
+    public void Reactivate() => DeactivatedAt = null;
 
     /// <summary>Problems with a new user's name and number, keyed by field.</summary>
     public static IEnumerable<(string Field, string Message)> Check(string? name, string? number)

@@ -35,6 +35,14 @@ public static class CourseHelpers
         return JsonNode.Parse(body)!["id"]!.GetValue<Guid>();
     }
 
+    /// <summary>The response's JSON object (empty for no body), failing the test with the request and the body when the status is not <paramref name="expected"/>.</summary>
+    public static async Task<JsonObject> OkAsync(HttpResponseMessage response, System.Net.HttpStatusCode expected = System.Net.HttpStatusCode.OK)
+    {
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{response.RequestMessage!.Method} {response.RequestMessage.RequestUri}: {(int)response.StatusCode} {body}");
+        return body.Length == 0 ? [] : JsonNode.Parse(body)!.AsObject();
+    }
+
     public static MultipartFormDataContent FilePart(byte[] content, string fileName)
     {
         var form = new MultipartFormDataContent();
