@@ -37,14 +37,14 @@ public static class OpenApiSecurity
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Scheme, context.Document)] = [] }];
             operation.Responses ??= new OpenApiResponses();
             void Add(int status, string description) => operation.Responses.TryAdd(status.ToString(), new OpenApiResponse { Description = description });
-            Add(401, "No token, or one that is unknown or revoked (WWW-Authenticate: Bearer).");
+            Add(401, "No token, or one that is unknown, revoked, or of a deactivated user (WWW-Authenticate: Bearer).");
             if (metadata.OfType<IAuthorizeData>().Any(a => a.Policy == Policies.Instructor)) Add(403, "Instructors only.");
             string route = context.Description.RelativePath ?? "";
             string method = context.Description.HttpMethod ?? "GET";
             if (route.Contains('{')) Add(404, "Nothing by that id that the caller may see (another student's things answer 404 too).");
-            if (route.Contains('{') && method is "POST" or "PUT" or "DELETE")
+            if (route.Contains('{') && method is "POST" or "PUT" or "PATCH" or "DELETE")
                 Add(409, "The thing's state does not allow this (a job that has not succeeded, a grading still running, …).");
-            if (method is "POST" or "PUT") Add(413, "The body is over the configured limit (Dojo:Limits).");
+            if (method is "POST" or "PUT" or "PATCH") Add(413, "The body is over the configured limit (Dojo:Limits).");
             if (metadata.OfType<EnableRateLimitingAttribute>().Any()) Add(429, "Over this token's rate limit (Dojo:RateLimits); Retry-After says when to try again.");
             return Task.CompletedTask;
         });
