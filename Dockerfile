@@ -23,7 +23,8 @@ RUN dotnet publish src/Api/Dojo.Api.csproj -c Release --no-restore -o /app /p:Us
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 # A font for the learning-curve plots (ScottPlot/Skia read /usr/share/fonts; without one, plots have no text).
 # fonts-ipafont-gothic: job names and labels are often Japanese (ScottPlot picks a font that has their characters).
-RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-ipafont-gothic && rm -rf /var/lib/apt/lists/*
+# tzdata: courses' time zones by IANA id (the gradebook's local times; Asia/Tokyo is known even without it).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-ipafont-gothic tzdata && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
 RUN mkdir -p /data && chown 10001:10001 /data
