@@ -214,6 +214,49 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
     }
 
     [Fact]
+    public async Task The_trained_xor_samples_boundary_shows_the_four_quadrants_and_a_running_job_is_drawn_from_its_checkpoint()
+    {
+        var job = await _client.WaitFinishedAsync((await _client.SubmitAsync(DojoClient.Sample("xor"))).Id);
+        var response = await _client.Http.GetAsync($"/api/jobs/{job.Id}/plots/boundary.png");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("200", response.Headers.GetValues("Dojo-Epoch").Single());
+        byte[] png = await response.Content.ReadAsByteArrayAsync();
+        Artifacts.Save("xor-boundary.png", png);
+        using var picture = SkiaSharp.SKBitmap.Decode(png);
+        // XOR: +1 (blue) where x·y > 0, −1 (orange) elsewhere. The mean colour of each quadrant's middle says which it is.
+        foreach (var (x, y, blue) in new[] { (3.0, 3.0, true), (-3.0, -3.0, true), (3.0, -3.0, false), (-3.0, 3.0, false) })
+        {
+            var (red, bluish) = MeanColour(picture, x, y);
+            Assert.True(blue ? bluish > red + 60 : red > bluish + 60, $"({x}, {y}): red {red:F0}, blue {bluish:F0}");
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.Http.GetAsync($"/api/jobs/{job.Id}/plots/boundary.png?epoch=3")).StatusCode);
+
+        // While a job trains, its latest checkpoint is drawn, and says which epoch it is.
+        var running = await _client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 20000), ("training.batchSize", 1)));
+        await _client.WaitAsync(running.Id, j => j.CheckpointEpoch >= 1);
+        var live = await _client.Http.GetAsync($"/api/jobs/{running.Id}/plots/boundary.png");
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.InRange(int.Parse(live.Headers.GetValues("Dojo-Epoch").Single()), 1, 19999);
+        await _client.Http.PostAsync($"/api/jobs/{running.Id}/cancel", null);
+        await _client.WaitFinishedAsync(running.Id);
+    }
+
+    /// <summary>The mean red and blue of a 20 × 20 pixel patch around the plane's point (x, y) in a boundary picture of [−6, 6]².</summary>
+    private static (double Red, double Blue) MeanColour(SkiaSharp.SKBitmap picture, double x, double y)
+    {
+        int cx = (int)((x + 6) / 12 * picture.Width), cy = (int)((6 - y) / 12 * picture.Height);
+        double red = 0, blue = 0;
+        int n = 0;
+        for (int py = cy - 10; py < cy + 10; py++)
+            for (int px = cx - 10; px < cx + 10; px++, n++)
+            {
+                var colour = picture.GetPixel(px, py);
+                (red, blue) = (red + colour.Red, blue + colour.Blue);
+            }
+        return (red / n, blue / n);
+    }
+
+    [Fact]
     public async Task Model_is_404_until_the_job_succeeded_and_unknown_job_is_404()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await _client.Http.GetAsync($"/api/jobs/{Guid.NewGuid()}")).StatusCode);

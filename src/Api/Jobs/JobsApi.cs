@@ -53,7 +53,8 @@ public static class JobsApi
         api.MapGet("/{id:guid}/files/{name}", FileAsync).WithName("GetJobFile")
             .WithSummary("One of the job's kept files (PNG pictures, JSON traces); samples-over-epochs.png tiles up to 20 epochs' pictures into one");
         api.MapGet("/{id:guid}/plots/{kind}.png", PlotAsync).WithName("GetJobPlot")
-            .WithSummary("Learning curves as a PNG: kind loss or accuracy (training and validation per epoch)");
+            .WithSummary("Learning curves as a PNG: kind loss or accuracy (training and validation per epoch); boundary: a 2-D job's decision boundary " +
+                "with its points, from the trained weights or, while it trains, its latest checkpoint (epoch= one of those; the Dojo-Epoch header says which)");
         return app;
     }
 
@@ -96,15 +97,17 @@ public static class JobsApi
         }
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFound, ValidationProblem>> PlotAsync(
-        Guid id, string kind, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct)
+    private static async Task<IResult> PlotAsync(Guid id, string kind, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobFiles files,
+        HttpResponse response, CancellationToken ct, int? epoch = null)
     {
         var parsed = SpecJson.ParseName<PlotKind>(kind);
-        if (parsed is null)
-            return Invalid("kind", $"'{kind}' is not one of: {SpecJson.AllowedNames<PlotKind>()}");
+        if (parsed is null && kind != "boundary")
+            return Invalid("kind", $"'{kind}' is not one of: {SpecJson.AllowedNames<PlotKind>()}, boundary");
+        if (epoch is not null && parsed is not null) return Invalid("epoch", "only the boundary plot is drawn at an epoch; the curves show every epoch");
         await using var db = await contexts.CreateDbContextAsync(ct);
         var job = await db.Jobs.AsNoTracking().VisibleTo(viewer).SingleOrDefaultAsync(j => j.Id == id, ct);
         if (job is null) return TypedResults.NotFound();
+        if (parsed is null) return await JobBoundary.RenderAsync(db, job, epoch, files, response, ct);
         return TypedResults.File(await JobPlots.RenderAsync(db, job, parsed.Value, ct), "image/png");
     }
 

@@ -21,9 +21,22 @@ public static class PlaygroundData
 {
     public static PlaygroundDataset Generate(PlaygroundDatasetSpec spec)
     {
+        var (train, test, random) = Points(spec);
+        return new PlaygroundDataset(ToSplit(train, spec.Features), ToSplit(test, spec.Features), spec.Generator.IsRegression(), random);
+    }
+
+    /// <summary>The spec's points as drawn (before their features are computed), and the random stream where it was left.</summary>
+    public static (List<Example2D> Train, List<Example2D> Test, IRandomSource Stream) Points(PlaygroundDatasetSpec spec)
+    {
         IRandomSource random = spec.SeedText is null ? new SystemRandomSource(spec.Seed) : new SeedRandom(spec.SeedText);
         var (train, test) = Split(spec.Generator, spec.SampleCount, spec.Noise / 100.0, spec.TrainPercent, random);
-        return new PlaygroundDataset(ToSplit(train, spec.Features), ToSplit(test, spec.Features), spec.Generator.IsRegression(), random);
+        return (train, test, random);
+    }
+
+    /// <summary>A point's features in the spec's order, as the network gets them.</summary>
+    public static void Features(IReadOnlyList<InputFeature> features, double x1, double x2, Span<float> into)
+    {
+        for (int f = 0; f < features.Count; f++) into[f] = (float)Feature(features[f], x1, x2);
     }
 
     /// <summary>
@@ -67,8 +80,7 @@ public static class PlaygroundData
         var y = new float[points.Count];
         for (int i = 0; i < points.Count; i++)
         {
-            for (int f = 0; f < features.Count; f++)
-                x[i * features.Count + f] = (float)Feature(features[f], points[i].X, points[i].Y);
+            Features(features, points[i].X, points[i].Y, x.AsSpan(i * features.Count, features.Count));
             y[i] = (float)points[i].Label;
         }
         return new DataSplit(x, y, points.Count, features.Count);
