@@ -44,6 +44,49 @@ public sealed class WatchJobTests(DojoFactory factory) : IClassFixture<DojoFacto
         }
     }
 
+    /// <summary>The server-sent events of a job: each point's seq and name, and the final state's data, reading until the stream ends or <paramref name="stopAfter"/> points.</summary>
+    private async Task<(List<(long Seq, string Name)> Points, System.Text.Json.Nodes.JsonObject? Final)> EventsAsync(Guid id, long? lastEventId = null, int stopAfter = int.MaxValue)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/jobs/{id}/events");
+        if (lastEventId is { } last) request.Headers.Add("Last-Event-ID", last.ToString());
+        using var response = await _client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var points = new List<(long, string)>();
+        System.Text.Json.Nodes.JsonObject? final = null;
+        string? type = null;
+        while (points.Count < stopAfter && await reader.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal)) type = line["event: ".Length..];
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                var data = System.Text.Json.Nodes.JsonNode.Parse(line["data: ".Length..])!.AsObject();
+                Assert.Null(final); // nothing may follow the final state
+                if (type == "metric") points.Add((data["seq"]!.GetValue<long>(), data["name"]!.GetValue<string>()));
+                else final = data;
+            }
+        }
+        return (points, final);
+    }
+
+    [Fact]
+    public async Task The_browsers_event_stream_carries_every_point_once_and_a_reconnect_resumes_after_the_last_event_id()
+    {
+        var job = await _client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 100)));
+        // One watcher drops after 40 points and comes back with the last id it saw; together it has every point once.
+        var (first, _) = await EventsAsync(job.Id, stopAfter: 40);
+        var (rest, final) = await EventsAsync(job.Id, lastEventId: first[^1].Seq);
+        var stored = await _client.AllMetricsAsync(job.Id);
+        Assert.Equal(stored.Select(p => (p.Seq, p.Name)), first.Concat(rest));
+        Assert.Equal("succeeded", final!["state"]!.GetValue<string>());
+        Assert.Equal(stored.Count + 1, final["nextSeq"]!.GetValue<long>());
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await _client.Http.GetAsync($"/api/jobs/{Guid.NewGuid()}/events")).StatusCode);
+        var (_, student) = await factory.CreateStudentAsync("覗き見");
+        using var stranger = factory.CreateClient(student.Secret);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await stranger.GetAsync($"/api/jobs/{job.Id}/events")).StatusCode);
+    }
+
     [Fact]
     public async Task Reconnecting_with_from_seq_resumes_there()
     {

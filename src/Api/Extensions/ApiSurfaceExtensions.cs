@@ -39,6 +39,10 @@ public static class ApiSurfaceExtensions
         var unsupported = new UnsupportedMediaType(app.Services.GetRequiredService<EndpointDataSource>());
         app.Use(unsupported.InvokeAsync);
         app.Use(app.Services.GetRequiredService<GrpcRequestCheck>().InvokeAsync);
+        // The web page (wwwroot: index.html at /): served to anyone, before authentication — it holds no data, and
+        // every call it makes carries the token the person signs in with.
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/docs").AllowAnonymous();
         return app;

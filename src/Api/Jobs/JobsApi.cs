@@ -30,6 +30,9 @@ public static class JobsApi
             .WithSummary("What a cleanup would delete: jobs that ended more than olderThanDays ago (default Dojo:Cleanup:JobsAfterDays, 90), their points and bytes, and what it keeps and why");
         api.MapPost("/cleanup", CleanupAsync).RequireAuthorization(People.Policies.Instructor).WithName("CleanupJobs")
             .WithSummary("Delete the jobs that ended more than olderThanDays ago (see GET /api/jobs/cleanup for the counts first)");
+        api.MapGet("/{id:guid}/events", JobEventsSse.StreamAsync).WithName("WatchJobEvents").Produces(200, contentType: "text/event-stream")
+            .WithSummary("The job's points and final state live as server-sent events (the gRPC WatchJob stream for browsers): from fromSeq, " +
+                "or after Last-Event-ID when reconnecting; event: metric (id = seq) until one event: state");
         api.MapGet("/{id:guid}/metrics", MetricsAsync).WithName("GetJobMetrics")
             .WithSummary("The job's stored metric points in pages: from fromSeq (1), at most limit (1000) of them; ask again from nextFromSeq " +
                 "until a page comes back short. name=loss (repeatable) keeps only those metrics");
