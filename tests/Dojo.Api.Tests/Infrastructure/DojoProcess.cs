@@ -122,7 +122,7 @@ public sealed class DojoProcess : IDisposable
     }
 
     /// <summary>The project's dll in the same configuration as this test assembly (bin/{Configuration}/net10.0/linux-x64).</summary>
-    private static string Dll(string project)
+    public static string Dll(string project)
     {
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var relative = Path.Combine(testOutput.Parent!.Parent!.Name, testOutput.Parent.Name, testOutput.Name); // Debug/net10.0/linux-x64
