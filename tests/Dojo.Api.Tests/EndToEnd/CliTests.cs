@@ -140,3 +140,40 @@ public sealed class CliTests : IDisposable
         try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
     }
 }
+
+/// <summary>The README's install: the CLI packed as a .NET tool and installed from the local package folder.</summary>
+public sealed class CliPackageTests
+{
+    [Fact]
+    public async Task The_cli_packs_and_installs_as_a_dotnet_tool_named_dojo()
+    {
+        string folder = Directory.CreateTempSubdirectory("dojo-tool-").FullName;
+        try
+        {
+            string packages = Path.Combine(folder, "nupkg"), tools = Path.Combine(folder, "tools");
+            await RunAsync("dotnet", "pack", Path.Combine(DojoProcess.RepositoryRoot(), "src", "Cli"), "-o", packages, "-nologo", "-v", "q");
+            Assert.Single(Directory.GetFiles(packages, "Dojo.Cli.*.nupkg"));
+            await RunAsync("dotnet", "tool", "install", "--tool-path", tools, "--add-source", packages, "Dojo.Cli");
+            var (exit, output) = await RunAsync(Path.Combine(tools, "dojo"), "--help");
+            Assert.Equal(0, exit);
+            Assert.Contains("hand-in <exercise-id>", output);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<(int Exit, string Output)> RunAsync(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {await output}{await errors}");
+        return (process.ExitCode, await output);
+    }
+}
