@@ -16,6 +16,8 @@ RUN dotnet restore src/Api/Dojo.Api.csproj
 COPY src/ src/
 # The built-in data sets travel with the worker (src/Worker/Dojo.Worker.csproj copies them beside the program).
 COPY datasets/ datasets/
+# The web page offers the samples (src/Api/Dojo.Api.csproj links them into wwwroot/samples).
+COPY samples/ samples/
 # Publishing also marks libLibTorchSharp.so's GLIBCXX_3.4.32 requirement weak (build/WeakenElfVersions.targets).
 RUN dotnet publish src/Api/Dojo.Api.csproj -c Release --no-restore -o /app /p:UseAppHost=false \
  && dotnet publish src/Worker/Dojo.Worker.csproj -c Release --no-restore -o /app /p:UseAppHost=false
