@@ -228,7 +228,9 @@ async function jobView(id) {
   };
   const timer = twoD && !['succeeded', 'failed', 'cancelled', 'diverged'].includes(job.state) ? setInterval(drawBoundary, 1500) : null;
 
+  let shown = job.state;
   const stop = watch(id, point => {
+    if (shown === 'queued') header.replaceChildren(job.name ?? job.id, ' ', state(shown = 'running')); // points come once it trains
     if (point.name === 'loss' || point.name === 'val_loss') loss.add(point.name, point.epoch, point.value);
     if (point.name === 'accuracy' || point.name === 'val_accuracy') accuracy.add(point.name, point.epoch, point.value);
     if (point.epoch > progress.value) {
@@ -237,7 +239,7 @@ async function jobView(id) {
     }
   }, async end => {
     if (timer) clearInterval(timer);
-    header.replaceChildren(job.name ?? job.id, ' ', state(end.state));
+    header.replaceChildren(job.name ?? job.id, ' ', state(shown = end.state));
     if (end.reason) results.append(h('p', { class: end.state === 'succeeded' ? 'muted' : 'error' }, end.reason));
     job = await getJson(`/api/jobs/${id}`);
     await drawBoundary();
@@ -314,23 +316,45 @@ async function exercisesView() {
     return;
   }
   const mine = await getJson('/api/me/exercises');
-  show(h('h2', {}, 'My exercises'), table(['Course', 'No.', 'Title', 'Due (yours)', 'Attempts', 'State', 'Score', 'Feedback'], mine.map(e => {
+  const rows = await Promise.all(mine.map(async e => {
     const counted = e.attempts.at(-1);
+    // An attempt under automatic grading shows how far its runs are.
+    const grading = counted?.state === 'grading' ? (await getJson(`/api/submissions/${counted.id}`).catch(() => null))?.autoGrading : null;
     return h('tr', { class: 'my-exercise' }, h('td', {}, e.course), h('td', {}, e.number), h('td', {}, e.title), h('td', {}, time(e.myDue)),
-      h('td', {}, e.attempts.length), h('td', {}, counted ? state(counted.state) : 'not handed in'), h('td', {}, counted?.score ?? ''),
-      h('td', {}, counted?.feedback ?? ''));
-  })));
+      h('td', {}, e.attempts.length), h('td', {}, counted ? state(counted.state) : 'not handed in', ' ', gradingProgress(grading)),
+      h('td', {}, counted?.score ?? ''), h('td', {}, counted?.autoSummary ?? ''), h('td', {}, counted?.feedback ?? ''));
+  }));
+  show(h('h2', {}, 'My exercises'), table(['Course', 'No.', 'Title', 'Due (yours)', 'Attempts', 'State', 'Score', 'Auto grade', 'Feedback'], rows));
+}
+
+/** An automatic grading's runs as a progress bar: how many of its training runs have ended. */
+function gradingProgress(grading) {
+  if (!grading) return '';
+  const runs = grading.datasets.flatMap(d => d.jobs);
+  const ended = runs.filter(run => ['succeeded', 'failed', 'cancelled', 'diverged'].includes(run.state)).length;
+  return h('span', { class: 'grading-progress' }, h('progress', { max: runs.length, value: ended }), ` ${ended} of ${runs.length} runs`);
 }
 
 async function exerciseView(id) {
-  const [exercise, submissions] = await Promise.all([getJson(`/api/exercises/${id}`), getJson(`/api/exercises/${id}/submissions?latestOnly=true`)]);
+  const exercise = await getJson(`/api/exercises/${id}`);
   const late = seconds => (seconds ? `${Math.floor(seconds / 3600)} h ${Math.floor(seconds % 3600 / 60)} min` : '');
+  const body = h('tbody', {});
   show(h('h2', {}, exercise.definition.title),
     h('p', { class: 'muted' }, `due ${time(exercise.definition.due) || '—'}, cutoff ${time(exercise.definition.cutoff) || '—'}`),
-    table(['No.', 'Student', 'Attempt', 'Submitted', 'Late by', 'State', 'Auto grade', 'Score'], submissions.map(s => h('tr', { class: 'submission-row' },
-      h('td', {}, s.studentNumber ?? ''), h('td', {}, s.studentName), h('td', {}, s.attempt), h('td', {}, time(s.submittedAt)), h('td', {}, late(s.lateBySeconds)),
-      h('td', {}, state(s.state)), h('td', {}, s.autoSummary ?? ''), h('td', {}, s.score ?? ''))), { id: 'submissions' }),
+    table(['No.', 'Student', 'Attempt', 'Submitted', 'Late by', 'State', 'Grading', 'Auto grade', 'Score'], [], { id: 'submissions' }),
     h('button', { id: 'export', type: 'button', onclick: () => download(`/api/exercises/${id}/export`, 'submissions.zip') }, 'Export (zip with the gradebook)'));
+  view.querySelector('#submissions tbody').replaceWith(body);
+  const refresh = async () => {
+    const submissions = await getJson(`/api/exercises/${id}/submissions?latestOnly=true`);
+    body.replaceChildren(...submissions.map(s => h('tr', { class: 'submission-row' },
+      h('td', {}, s.studentNumber ?? ''), h('td', {}, s.studentName), h('td', {}, s.attempt), h('td', {}, time(s.submittedAt)), h('td', {}, late(s.lateBySeconds)),
+      h('td', {}, state(s.state)), h('td', {}, gradingProgress(s.autoGrading)), h('td', {}, s.autoSummary ?? ''), h('td', {}, s.score ?? ''))));
+    return submissions.some(s => s.state === 'grading');
+  };
+  if (await refresh()) {
+    const timer = setInterval(() => refresh().then(busy => { if (!busy) clearInterval(timer); }).catch(() => {}), 2000);
+    leave = () => clearInterval(timer);
+  }
 }
 
 // ---- routing ------------------------------------------------------------------------------------------------------

@@ -65,6 +65,10 @@ public sealed class HandInCommand : DojoCommand<HandInCommand.Settings>
         [Description("A finished job of yours")]
         public string? Job { get; init; }
 
+        [CommandOption("--wait")]
+        [Description("For playground URLs: wait for the automatic grade, showing how many of its training runs have ended")]
+        public bool Wait { get; init; }
+
         public override ValidationResult Validate()
         {
             int given = (Urls.Length > 0 ? 1 : 0) + (File is null ? 0 : 1) + (Job is null ? 0 : 1);
@@ -91,13 +95,32 @@ public sealed class HandInCommand : DojoCommand<HandInCommand.Settings>
         else
             submission = await api.PostAsync($"/api/exercises/{exercise}/submissions",
                 new { playgroundUrls = settings.Urls.Select(u => u.Split('=', 2)).ToDictionary(p => p[0], p => p[1]) }, ct);
-        if (settings.Json) PrintJson(submission);
-        else
+        if (!settings.Json)
         {
             double? late = submission.TryGetProperty("lateBySeconds", out var l) && l.ValueKind == JsonValueKind.Number ? l.GetDouble() : null;
             AnsiConsole.MarkupLineInterpolated($"Handed in attempt {Text(submission, "attempt")} ({Text(submission, "state")}){(late is { } s ? $", late by {TimeSpan.FromSeconds(Math.Round(s))}" : ", on time")}; id {Text(submission, "id")}");
         }
+        if (settings.Wait) submission = await WaitForGradeAsync(api, submission, settings.Json, ct);
+        if (settings.Json) PrintJson(submission);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Polls the submission until its automatic grading has ended, printing each change in how many runs have ended.</summary>
+    private static async Task<JsonElement> WaitForGradeAsync(DojoApi api, JsonElement submission, bool json, CancellationToken ct)
+    {
+        int shown = -1;
+        while (Text(submission, "state") == "grading")
+        {
+            var runs = submission.GetProperty("autoGrading").GetProperty("datasets").EnumerateArray()
+                .SelectMany(d => d.GetProperty("jobs").EnumerateArray()).Select(j => Text(j, "state")).ToList();
+            int ended = runs.Count(s => s is "succeeded" or "failed" or "cancelled" or "diverged");
+            if (ended != shown && !json) Console.Out.WriteLine($"grading: {ended} of {runs.Count} runs ended");
+            shown = ended;
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            submission = await api.GetAsync($"/api/submissions/{Text(submission, "id")}", ct);
+        }
+        if (!json) Console.Out.WriteLine($"{Text(submission, "state")}: {Text(submission, "autoSummary")}");
+        return submission;
     }
 }
 

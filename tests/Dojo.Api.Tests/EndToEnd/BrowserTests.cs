@@ -110,6 +110,24 @@ public sealed class BrowserTests : IDisposable
         Assert.Single(rows);
         Assert.DoesNotContain(bobJob!["id"]!.GetValue<string>(), rows);
         Screenshot("browser-job-list.png");
+
+        // The instructor's exercise page: Alice's automatically graded 演習① with its runs' progress, and the export.
+        var first = await CourseHelpers.SeededExerciseAsync(instructor, 1);
+        const string page = "https://playground.tensorflow.org/#activation=tanh&batchSize=10&learningRate=0.03&noise=0&seed=0.12345&percTrainData=50&x=true&y=true&problem=classification";
+        var handedIn = await Client(alice["secret"]!.GetValue<string>()).PostAsJsonAsync($"/api/exercises/{first}/submissions",
+            new { playgroundUrls = new { xor = page + "&dataset=xor&networkShape=4,2", spiral = page + "&dataset=spiral&networkShape=8,8,6,6&sinX=true&sinY=true" } });
+        Assert.True(handedIn.IsSuccessStatusCode, await handedIn.Content.ReadAsStringAsync());
+        _browser.FindElement(By.Id("sign-out")).Click();
+        SignIn(DojoFactory.InstructorToken);
+        _browser.FindElement(By.LinkText("Exercises")).Click();
+        Wait().Until(b => b.FindElement(By.PartialLinkText("演習①"))).Click();
+        Wait().Until(b => b.FindElements(By.CssSelector("tr.submission-row .grading-progress progress")).Count == 1);
+        Wait(120).Until(b => b.FindElement(By.CssSelector("tr.submission-row .state")).Text == "graded");
+        var progress = _browser.FindElement(By.CssSelector("tr.submission-row .grading-progress progress"));
+        Assert.Equal(progress.GetDomProperty("max"), progress.GetDomProperty("value"));
+        Assert.Contains("xor: passed", _browser.FindElement(By.CssSelector("tr.submission-row")).Text);
+        Assert.True(_browser.FindElement(By.Id("export")).Displayed);
+        Screenshot("browser-exercise.png");
     }
 
     public void Dispose()

@@ -97,6 +97,16 @@ public sealed class CliTests : IDisposable
         var wrong = await RunAsync("hand-in", exercise["id"]!.GetValue<string>(), "--job", jobId);
         Assert.Equal(1, wrong.Exit);
         Assert.Contains("this exercise takes a file", wrong.Errors);
+        // Exercise 1 by playground URLs, waiting for the automatic grade while its runs show their progress.
+        string first = (await CourseHelpers.SeededExerciseAsync(instructor, 1)).ToString();
+        const string page = "https://playground.tensorflow.org/#activation=tanh&batchSize=10&learningRate=0.03&noise=0&seed=0.12345&percTrainData=50&x=true&y=true&problem=classification";
+        var graded = await RunAsync("hand-in", first, "--url", $"xor={page}&dataset=xor&networkShape=4,2",
+            "--url", $"spiral={page}&dataset=spiral&networkShape=8,8,6,6&sinX=true&sinY=true", "--wait");
+        Assert.True(graded.Exit == 0, graded.Output + graded.Errors);
+        var gradingLines = graded.Output.Split('\n').Where(l => l.StartsWith("grading: ")).ToList();
+        Assert.StartsWith("grading: 0 of ", gradingLines[0]);
+        Assert.Contains("graded: xor: passed", graded.Output);
+
         // Enrolled in the course, the student sees the exercise among theirs with the attempt.
         Assert.True((await instructor.PutAsJsonAsync($"/api/users/{student["user"]!["id"]}/course", new { courseId = course["id"] })).IsSuccessStatusCode);
         var mine = await RunAsync("exercises", "--json");
@@ -106,9 +116,11 @@ public sealed class CliTests : IDisposable
         var other = await (await instructor.PostAsJsonAsync("/api/users", new { name = "他人", number = "C002" })).Content.ReadFromJsonAsync<JsonObject>();
         var othersJob = await (await Client(other!["secret"]!.GetValue<string>()).PostAsJsonAsync("/api/jobs", DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 2))))
             .Content.ReadFromJsonAsync<JsonObject>();
-        var jobs = JsonNode.Parse((await RunAsync("jobs", "--json")).Output)!["items"]!.AsArray().Select(j => j!["id"]!.GetValue<string>()).ToList();
-        Assert.Equal([jobId], jobs);
+        var listed = JsonNode.Parse((await RunAsync("jobs", "--json", "--limit", "100")).Output)!["items"]!.AsArray();
+        var jobs = listed.Select(j => j!["id"]!.GetValue<string>()).ToList();
+        Assert.Contains(jobId, jobs); // with the grading's runs, which are theirs too
         Assert.DoesNotContain(othersJob!["id"]!.GetValue<string>(), jobs);
+        Assert.All(listed, j => Assert.Equal(student["user"]!["id"]!.GetValue<string>(), j!["ownerId"]!.GetValue<string>()));
 
         // A watch whose connection is cut twice mid-stream: it says so, resumes after the last point, and ends with every point once.
         await File.WriteAllTextAsync(spec, DojoClient.With(DojoClient.Sample("xor"), ("name", "cli-long"), ("training.epochs", 60), ("training.batchSize", 1),
