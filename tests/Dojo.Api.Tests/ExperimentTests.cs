@@ -34,9 +34,10 @@ public sealed class ExperimentTests(DojoFactory factory, ITestOutputHelper outpu
         request["base"]!["training"]!["epochs"] = epochs;
     });
 
-    private async Task<ExperimentDto> RunAsync(string name, Action<JsonObject> fast)
+    private async Task<ExperimentDto> RunAsync(string name, Action<JsonObject> fast, bool divergedIsAnAnswer = false, Action<JsonObject>? setUp = null)
     {
         var request = Sample(name);
+        setUp?.Invoke(request);
         if (!Full) fast(request);
         var response = await _http.PostAsJsonAsync("/api/experiments", request);
         string body = await response.Content.ReadAsStringAsync();
@@ -49,9 +50,10 @@ public sealed class ExperimentTests(DojoFactory factory, ITestOutputHelper outpu
             await Task.Delay(200);
             experiment = (await _http.GetFromJsonAsync<ExperimentDto>($"/api/experiments/{experiment.Id}", SpecJson.Options))!;
         }
-        Assert.All(experiment.Runs, r => Assert.True(r.Job.State == Domain.Jobs.JobState.Succeeded, $"{r.Label}: {r.Job.State} {r.Job.Reason}"));
+        Assert.All(experiment.Runs, r => Assert.True(r.Job.State == Domain.Jobs.JobState.Succeeded || (divergedIsAnAnswer && r.Job.State == Domain.Jobs.JobState.Diverged),
+            $"{r.Label}: {r.Job.State} {r.Job.Reason}"));
         foreach (var run in experiment.Runs)
-            output.WriteLine($"{run.Label}: {string.Join(", ", run.Job.Result!.Where(m => !m.Key.StartsWith("samples")).Select(m => $"{m.Key}={m.Value:G3}"))}");
+            output.WriteLine($"{run.Label}: {run.Job.State} {run.Job.Reason} {string.Join(", ", (run.Job.Result ?? new Dictionary<string, double>()).Where(m => !m.Key.StartsWith("samples")).Select(m => $"{m.Key}={m.Value:G3}"))}");
         return experiment;
     }
 
@@ -85,12 +87,55 @@ public sealed class ExperimentTests(DojoFactory factory, ITestOutputHelper outpu
     [Fact]
     public async Task Dropout_narrows_the_train_test_gap_on_a_small_training_set()
     {
-        var experiment = await RunAsync("dropout", trainCount: 300, epochs: 60);
-        double Gap(int run) => Result(experiment, run, MetricNames.TrainAccuracy) - Result(experiment, run, MetricNames.TestAccuracy);
-        // The fast variant narrows the gap by two points, a margin a student sees; as shipped the narrowing is 0.002
-        // (README), which this checks only for its direction until the experiment is set up to show it clearly.
-        double margin = Full ? 0 : 0.01;
-        Assert.True(Gap(0) - Gap(1) > margin, $"gap with dropout {Gap(1):F3} vs without {Gap(0):F3}; expected it narrower by more than {margin}");
+        // As shipped (seconds): the figure plots accuracy,val_accuracy, the training accuracy as it trains beside the
+        // validation accuracy; without dropout the first reaches 1.0 and leaves the second behind.
+        var experiment = await RunAsync("dropout", _ => { });
+        double Gap(int run) => Result(experiment, run, MetricNames.Accuracy) - Result(experiment, run, MetricNames.ValAccuracy);
+        output.WriteLine($"last epoch's accuracy − val_accuracy: without {Gap(0):F3}, with dropout {Gap(1):F3}; " +
+            $"eval-mode train − test accuracy: without {Result(experiment, 0, MetricNames.TrainAccuracy) - Result(experiment, 0, MetricNames.TestAccuracy):F3}, " +
+            $"with {Result(experiment, 1, MetricNames.TrainAccuracy) - Result(experiment, 1, MetricNames.TestAccuracy):F3}");
+        Assert.True(Gap(0) - Gap(1) > 0.05, $"gap with dropout {Gap(1):F3} vs without {Gap(0):F3}; expected it narrower by more than 0.05");
+        var figure = await _http.GetAsync($"/api/experiments/{experiment.Id}/plots/accuracy,val_accuracy.png");
+        Assert.Equal("image/png", figure.Content.Headers.ContentType!.MediaType);
+        Artifacts.Save("experiment-dropout.png", await figure.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Frozen_convolutions_from_other_digits_give_a_head_start_at_every_small_training_set_size()
+    {
+        // Step 1, as a student runs it: the convolutions learn digits 0-4; the experiment then names that job.
+        var client = new DojoClient(_http);
+        var pretrained = await client.WaitFinishedAsync((await client.SubmitAsync(DojoClient.Sample("transfer-pretrain-0to4"))).Id, TimeSpan.FromMinutes(5));
+        Assert.Equal(Domain.Jobs.JobState.Succeeded, pretrained.State);
+        var experiment = await RunAsync("transfer", _ => { }, setUp: request =>
+        {
+            foreach (var transfer in request["vary"]!["network.transfer"]!.AsArray().OfType<JsonObject>()) transfer["fromJob"] = pretrained.Id.ToString();
+        });
+        // Each size and epoch budget, from scratch and with the frozen convolutions: the transferred network is ahead after
+        // its first epoch at every size; trained longer, the network from scratch catches up (the README gives the figures).
+        double Accuracy(int size, int epochs, bool transfer) => experiment.Runs.Single(r => r.Job.Supervised() is var spec
+            && ((ImageDatasetSpec)spec.Dataset).TrainCount == size && spec.Training.Epochs == epochs && (spec.Network.Transfer is not null) == transfer)
+            .Job.Result![MetricNames.TestAccuracy];
+        foreach (int size in new[] { 50, 100, 300 })
+        {
+            output.WriteLine($"{size} images: test accuracy after 1 epoch scratch {Accuracy(size, 1, false):F3}, transfer {Accuracy(size, 1, true):F3}; " +
+                $"after 20 epochs scratch {Accuracy(size, 20, false):F3}, transfer {Accuracy(size, 20, true):F3}");
+            Assert.True(Accuracy(size, 1, true) > Accuracy(size, 1, false) + 0.03, $"{size} images, 1 epoch: transfer {Accuracy(size, 1, true)}, scratch {Accuracy(size, 1, false)}");
+        }
+    }
+
+    [Fact]
+    public async Task Too_small_a_learning_rate_learns_slowly_and_too_large_a_one_diverges()
+    {
+        // As shipped (seconds): SGD at 0.001, 0.01, 0.1, 0.3 and 1 on a regression; the last diverges in its first epoch.
+        var experiment = await RunAsync("learning-rates", _ => { }, divergedIsAnAnswer: true);
+        Assert.Equal(Domain.Jobs.JobState.Diverged, experiment.Runs[^1].Job.State);
+        Assert.Contains("loss became", experiment.Runs[^1].Job.Reason);
+        Assert.All(experiment.Runs.SkipLast(1), r => Assert.Equal(Domain.Jobs.JobState.Succeeded, r.Job.State));
+        double slow = Result(experiment, 0, MetricNames.TestLoss), best = experiment.Runs.SkipLast(1).Min(r => r.Job.Result![MetricNames.TestLoss]);
+        Assert.True(slow > 1.5 * best, $"test loss at the smallest rate {slow} vs the best {best}");
+        var figure = await _http.GetAsync($"/api/experiments/{experiment.Id}/plots/loss.png");
+        Artifacts.Save("experiment-learning-rates.png", await figure.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]

@@ -77,7 +77,8 @@ public static partial class ExperimentGrid
 
     /// <summary>
     /// A value as a label shows it: a string bare, an object in place of one in the base request by the members it
-    /// changes (<c>{"replay":false}</c>; <c>as base</c> when it changes none), anything else as JSON.
+    /// changes (<c>{"replay":false}</c>; <c>as base</c> when it changes none), a list of layers in place of the base's by
+    /// the layers it adds and drops (<c>{"layers":"+6 dropout(rate=0.2)"}</c>), anything else as JSON.
     /// </summary>
     private static string Show(JsonNode? value, JsonNode? replaced)
     {
@@ -86,10 +87,32 @@ public static partial class ExperimentGrid
         {
             var differing = new JsonObject();
             foreach (var (name, member) in changed)
-                if (!JsonNode.DeepEquals(member, original[name])) differing[name] = member?.DeepClone();
-            return differing.Count == 0 && changed.Count == original.Count ? "as base" : differing.ToJsonString();
+                if (!JsonNode.DeepEquals(member, original[name]))
+                    differing[name] = member is JsonArray items && original[name] is JsonArray before && Typed(items) && Typed(before)
+                        ? Difference(items, before) : member?.DeepClone();
+            return differing.Count == 0 && changed.Count == original.Count ? "as base" : differing.ToJsonString(Unescaped);
         }
         return value?.ToJsonString() ?? "null";
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions Unescaped = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static bool Typed(JsonArray items) => items.Count > 0 && items.All(i => i is JsonObject o && o["type"] is JsonValue);
+
+    /// <summary>"+6 dropout(rate=0.2), −1 dense(units=50)": the layers one list has more or fewer of than the other.</summary>
+    private static string Difference(JsonArray items, JsonArray before)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var item in items) counts[Describe((JsonObject)item!)] = counts.GetValueOrDefault(Describe((JsonObject)item!)) + 1;
+        foreach (var item in before) counts[Describe((JsonObject)item!)] = counts.GetValueOrDefault(Describe((JsonObject)item!)) - 1;
+        var parts = counts.Where(c => c.Value != 0).Select(c => $"{(c.Value > 0 ? "+" : "−")}{Math.Abs(c.Value)} {c.Key}").ToList();
+        return parts.Count == 0 ? "reordered" : string.Join(", ", parts);
+    }
+
+    private static string Describe(JsonObject layer)
+    {
+        var settings = layer.Where(m => m.Key != "type").Select(m => $"{m.Key}={(m.Value is JsonValue s && s.TryGetValue(out string? t) ? t : m.Value?.ToJsonString())}").ToList();
+        return settings.Count == 0 ? layer["type"]!.ToString() : $"{layer["type"]}({string.Join(", ", settings)})";
     }
 
     /// <summary>The value at <c>a.b[2].c</c> in <paramref name="root"/>, or null where there is none.</summary>

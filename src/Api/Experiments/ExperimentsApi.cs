@@ -108,30 +108,55 @@ public static class ExperimentsApi
     private static async Task<IResult> CurvesAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct, string metric = MetricNames.Loss) =>
         await ReadCurvesAsync(id, viewer, contexts, metric, ct) is { } curves ? TypedResults.Ok(curves) : TypedResults.NotFound();
 
-    /// <summary>The curves as a figure; <paramref name="x"/> names another metric recorded at the same epochs to plot them against (a DQN's env_steps).</summary>
+    /// <summary>
+    /// The curves as a figure; <paramref name="x"/> names another metric recorded at the same epochs to plot them against
+    /// (a DQN's env_steps). Several metrics, comma-separated (<c>accuracy,val_accuracy</c>), draw each run in one colour,
+    /// a line style per metric: a train–test gap shows as the space between a run's two lines.
+    /// </summary>
     private static async Task<IResult> CurvesPictureAsync(Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, CancellationToken ct,
         string metric = MetricNames.Loss, string? x = null)
     {
-        if (await ReadCurvesAsync(id, viewer, contexts, metric, ct) is not { } curves) return TypedResults.NotFound();
+        var metrics = metric.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (metrics.Length is 0 or > 4) return Invalid("metric", "name one to four metrics, separated by commas");
+        var read = new List<CurvesDto>();
+        foreach (var name in metrics)
+            if (await ReadCurvesAsync(id, viewer, contexts, name, ct) is { } curves) read.Add(curves);
+            else return TypedResults.NotFound();
         var along = x is null ? null : await ReadCurvesAsync(id, viewer, contexts, x, ct);
+        // A run that did not succeed says so in the legend; one with no finite value at all (diverged in its first epoch) is listed still.
+        var jobIds = read[0].Runs.Select(r => r.JobId).ToList();
+        Dictionary<Guid, JobState> states;
+        await using (var db = await contexts.CreateDbContextAsync(ct))
+            states = await db.Jobs.AsNoTracking().Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, j => j.State, ct);
+        string Ended(CurveDto run) => states.TryGetValue(run.JobId, out var state) && state.IsTerminal() && state != JobState.Succeeded ? $" ({SpecJson.Name(state)})" : "";
         var plot = new ScottPlot.Plot();
-        foreach (var run in curves.Runs)
-        {
-            var byEpoch = along?.Runs.Single(r => r.Index == run.Index).Values.Zip(along.Epochs).Where(p => p.First is not null).ToDictionary(p => p.Second, p => p.First!.Value);
-            var points = curves.Epochs.Zip(run.Values)
-                .Select(p => (X: byEpoch is null ? p.First : byEpoch.TryGetValue(p.First, out double at) ? at : double.NaN, Y: p.Second ?? double.NaN))
-                .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
-            if (points.Count == 0) continue;
-            var line = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
-            line.LegendText = run.Label;
-            line.MarkerSize = points.Count > 50 ? 0 : 3;
-        }
-        plot.Title(metric);
+        var patterns = new[] { ScottPlot.LinePattern.Solid, ScottPlot.LinePattern.Dashed, ScottPlot.LinePattern.Dotted, ScottPlot.LinePattern.DenselyDashed };
+        for (int m = 0; m < read.Count; m++)
+            foreach (var run in read[m].Runs)
+            {
+                var byEpoch = along?.Runs.Single(r => r.Index == run.Index).Values.Zip(along.Epochs).Where(p => p.First is not null).ToDictionary(p => p.Second, p => p.First!.Value);
+                var points = read[m].Epochs.Zip(run.Values)
+                    .Select(p => (X: byEpoch is null ? p.First : byEpoch.TryGetValue(p.First, out double at) ? at : double.NaN, Y: p.Second ?? double.NaN))
+                    .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
+                string label = (read.Count == 1 ? run.Label : $"{run.Label} · {metrics[m]}") + Ended(run);
+                if (points.Count == 0)
+                {
+                    plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = label + ": no value", LineColor = ScottPlot.Palette.Default.GetColor(run.Index), LineWidth = 1 });
+                    continue;
+                }
+                var line = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
+                line.LegendText = label;
+                line.MarkerSize = points.Count > 50 ? 0 : 3;
+                line.Color = ScottPlot.Palette.Default.GetColor(run.Index);
+                line.LinePattern = patterns[m];
+            }
+        string title = string.Join(" vs ", metrics);
+        plot.Title(title);
         plot.XLabel(x ?? "epoch");
-        plot.YLabel(metric);
+        plot.YLabel(title);
         plot.ShowLegend(ScottPlot.Edge.Right);
-        Jobs.PlotFonts.Fit(plot, [metric, x, .. curves.Runs.Select(r => r.Label)]); // labels may be Japanese
-        return TypedResults.File(plot.GetImageBytes(1200, Math.Max(600, 200 + 20 * curves.Runs.Count), ScottPlot.ImageFormat.Png), "image/png");
+        Jobs.PlotFonts.Fit(plot, [title, x, .. read[0].Runs.Select(r => r.Label)]); // labels may be Japanese
+        return TypedResults.File(plot.GetImageBytes(1200, Math.Max(600, 200 + 20 * read[0].Runs.Count * read.Count), ScottPlot.ImageFormat.Png), "image/png");
     }
 
     /// <summary>Every run's values of <paramref name="metric"/> by epoch, aligned; null when the viewer may not see the experiment.</summary>

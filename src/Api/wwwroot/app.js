@@ -290,14 +290,16 @@ async function experimentsView() {
 
 async function experimentView(id) {
   const experiment = await getJson(`/api/experiments/${id}`);
-  const lossPlot = h('img', { class: 'plot', id: 'experiment-loss', alt: 'loss of every run' });
-  const accuracyPlot = h('img', { class: 'plot', id: 'experiment-accuracy', alt: 'accuracy of every run' });
+  // Training loss (how fast, or whether, each run learns), validation accuracy, and training beside validation accuracy
+  // (a dashed line per run: the train-test gap).
+  const figures = ['loss', 'val_accuracy', 'accuracy,val_accuracy'].map(metric =>
+    [metric, h('img', { class: 'plot', id: `experiment-${metric.replace(',', '-')}`, alt: `${metric} of every run` })]);
   show(h('h2', {}, experiment.name),
-    h('div', { class: 'panels' }, h('div', { class: 'panel' }, lossPlot), h('div', { class: 'panel' }, accuracyPlot)),
+    h('div', { class: 'panels' }, figures.map(([, img]) => h('div', { class: 'panel' }, img))),
     table(['Run', 'State', 'Test accuracy', 'Test loss'], experiment.runs.map(run => h('tr', {},
       h('td', {}, h('a', { href: `#/jobs/${run.job.id}` }, run.label)), h('td', {}, state(run.job.state)),
       h('td', {}, number(run.job.result?.test_accuracy)), h('td', {}, number(run.job.result?.test_loss))))));
-  const draw = () => Promise.all([showImage(lossPlot, `/api/experiments/${id}/plots/val_loss.png`), showImage(accuracyPlot, `/api/experiments/${id}/plots/val_accuracy.png`)]).catch(() => {});
+  const draw = () => Promise.all(figures.map(([metric, img]) => showImage(img, `/api/experiments/${id}/plots/${metric}.png`).catch(() => {})));
   await draw();
   const running = experiment.runs.some(run => !['succeeded', 'failed', 'cancelled', 'diverged'].includes(run.job.state));
   if (running) {
