@@ -10,12 +10,22 @@ using Dojo.Storage;
 
 // Settings come from the build output (appsettings.json beside the dll) wherever it is started from;
 // relative paths in them (Dojo:DataDirectory) are against the working directory.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args is ["backup", _] ? [] : args, ContentRootPath = AppContext.BaseDirectory });
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args is ["backup", _] or ["migrate"] ? [] : args, ContentRootPath = AppContext.BaseDirectory });
 
 // `backup <folder>`: a copy of the data directory while Dojo runs (see DataBackup), then exit.
 if (args is ["backup", var folder])
 {
     Console.WriteLine(DataBackup.Run(builder.Configuration.GetSection(DojoOptions.Section).Get<DojoOptions>() ?? new DojoOptions(), folder));
+    return 0;
+}
+
+// `migrate`: bring the database's schema up to date, then exit (for deployments that run it as its own step).
+if (args is ["migrate"])
+{
+    builder.AddDojoStorage();
+    using var host = builder.Build();
+    await DatabaseSchema.MigrateAsync(host.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<DojoDb>>(), CancellationToken.None);
+    Console.WriteLine("The database schema is up to date.");
     return 0;
 }
 

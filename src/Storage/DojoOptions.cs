@@ -17,6 +17,12 @@ public sealed class DojoOptions
     /// <summary>How often a Hangfire server polls its queues, in milliseconds (Hangfire's own default is 15 s).</summary>
     public int QueuePollMilliseconds { get; set; } = 50;
 
+    /// <summary>
+    /// Whether this process brings the database's schema up to date at start (the API does, and <c>migrate</c>); a
+    /// stand-alone worker waits for it instead of racing the API (<see cref="DatabaseSchema"/>).
+    /// </summary>
+    public bool ApplyMigrations { get; set; } = true;
+
     public string FullDataDirectory => Path.GetFullPath(DataDirectory);
     public string ResolvedConnectionString => ConnectionString ?? $"Data Source={Path.Combine(FullDataDirectory, "dojo.db")}";
     public string ResolvedHangfireDatabase => HangfireDatabase ?? Path.Combine(FullDataDirectory, "hangfire.db");

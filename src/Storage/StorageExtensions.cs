@@ -53,18 +53,18 @@ public static class StorageExtensions
         public async Task StartAsync(CancellationToken ct)
         {
             Directory.CreateDirectory(options.Value.FullDataDirectory);
-            await using var db = await contexts.CreateDbContextAsync(ct);
-            if (db.Database.IsSqlite())
-            {
-                // WAL lets the API read while a worker writes; it is a property of the file, set once.
-                await db.Database.OpenConnectionAsync(ct);
-                var connection = (SqliteConnection)db.Database.GetDbConnection();
-                await using var pragma = connection.CreateCommand();
-                pragma.CommandText = "PRAGMA journal_mode=WAL;";
-                await pragma.ExecuteNonQueryAsync(ct);
-            }
-            await db.Database.EnsureCreatedAsync(ct);
-            if (db.Database.IsSqlite()) await SqliteUpgrades.ApplyAsync(db, ct);
+            await using (var db = await contexts.CreateDbContextAsync(ct))
+                if (db.Database.IsSqlite())
+                {
+                    // WAL lets the API read while a worker writes; it is a property of the file, set once.
+                    await db.Database.OpenConnectionAsync(ct);
+                    var connection = (SqliteConnection)db.Database.GetDbConnection();
+                    await using var pragma = connection.CreateCommand();
+                    pragma.CommandText = "PRAGMA journal_mode=WAL;";
+                    await pragma.ExecuteNonQueryAsync(ct);
+                }
+            if (options.Value.ApplyMigrations) await DatabaseSchema.MigrateAsync(contexts, ct);
+            else await DatabaseSchema.WaitAsync(contexts, TimeSpan.FromMinutes(5), ct);
         }
 
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

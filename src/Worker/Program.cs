@@ -16,6 +16,10 @@ public static class WorkerProgram
     public static void Run(string[] args, Action<IHostApplicationBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(args);
+        // The API migrates the schema; a worker waits for it (Dojo:ApplyMigrations=true makes one migrate itself).
+        builder.Configuration.AddInMemoryCollection([new("Dojo:ApplyMigrations", "false")]);
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddCommandLine(args);
         builder.Services.AddSerilog((services, logger) => logger
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)

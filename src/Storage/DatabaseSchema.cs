@@ -1,0 +1,44 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dojo.Storage;
+
+/// <summary>
+/// Dojo's schema is EF Core migrations (<c>src/Storage/Migrations</c>; add one with
+/// <c>dotnet tool restore && dotnet ef migrations add &lt;Name&gt; --project src/Storage</c>). The API applies them at
+/// start (so does <c>dotnet Dojo.Api.dll migrate</c>, for deployments that separate the step); a stand-alone worker
+/// waits until none is pending. A database made by a build from before migrations (tables by EnsureCreated, no
+/// history) is first brought to the initial migration's schema and recorded as at it (<see cref="SqliteUpgrades"/>).
+/// </summary>
+public static class DatabaseSchema
+{
+    public static async Task MigrateAsync(IDbContextFactory<DojoDb> contexts, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (db.Database.IsSqlite()) await SqliteUpgrades.BaselineAsync(db, ct);
+        await db.Database.MigrateAsync(ct);
+    }
+
+    /// <summary>Waits until the database exists with no migration pending (another process applies them).</summary>
+    public static async Task WaitAsync(IDbContextFactory<DojoDb> contexts, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            await using (var db = await contexts.CreateDbContextAsync(ct))
+            {
+                try
+                {
+                    if ((await db.Database.GetAppliedMigrationsAsync(ct)).Count() == db.Database.GetMigrations().Count()) return;
+                }
+                catch (SqliteException)
+                {
+                    // no history table yet: the API has not got that far
+                }
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"the database schema was not brought up to date within {timeout.TotalMinutes:0} minutes; start the API (or run `migrate`) first");
+            await Task.Delay(500, ct);
+        }
+    }
+}
