@@ -196,21 +196,11 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
     }
 
     /// <summary>Runs a script with the Python that has PyTorch (DOJO_PYTHON, else Debian's /usr/bin/python3, which .ci/run gives python3-torch).</summary>
-    private static async Task<(int Exit, string Output, string Errors)> PythonAsync(string folder, string script)
+    private static Task<(int Exit, string Output, string Errors)> PythonAsync(string folder, string script)
     {
-        string python = Environment.GetEnvironmentVariable("DOJO_PYTHON") is { Length: > 0 } given ? given : "/usr/bin/python3";
-        var start = new System.Diagnostics.ProcessStartInfo(python, script)
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
+        var start = ProcessRun.Of(Environment.GetEnvironmentVariable("DOJO_PYTHON") is { Length: > 0 } given ? given : "/usr/bin/python3", script);
+        start.WorkingDirectory = folder;
+        return ProcessRun.RunAsync(start, TimeSpan.FromMinutes(2));
     }
 
     [Fact]

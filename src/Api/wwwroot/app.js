@@ -200,12 +200,13 @@ async function jobsView() {
 
 async function jobView(id) {
   let job = await getJson(`/api/jobs/${id}`);
-  const epochs = job.spec.training?.epochs ?? job.spec.epochs ?? null;
+  const epochs = job.spec.training?.epochs ?? job.spec.training?.episodes ?? null;
   const progress = h('progress', { id: 'progress', max: epochs ?? 1, value: 0 });
   const progressText = h('span', { id: 'progress-text' });
   const header = h('h2', {}, job.name ?? job.id, ' ', state(job.state));
   const loss = new LineChart(h('canvas', { id: 'loss-chart', class: 'chart', 'data-points': 0 }), 'loss');
-  const accuracy = new LineChart(h('canvas', { id: 'accuracy-chart', class: 'chart', 'data-points': 0 }), 'accuracy');
+  const accuracy = new LineChart(h('canvas', { id: 'accuracy-chart', class: 'chart', 'data-points': 0 }),
+    job.spec.kind === 'dqn' ? 'returns' : job.spec.kind === 'gan' ? 'modes covered' : 'accuracy');
   const boundary = h('img', { id: 'boundary', class: 'plot', alt: 'decision boundary' });
   const boundaryCaption = h('p', { class: 'muted', id: 'boundary-epoch' });
   const boundaryPanel = h('div', { class: 'panel', hidden: true }, h('h3', {}, 'Decision boundary'), boundary, boundaryCaption);
@@ -231,8 +232,11 @@ async function jobView(id) {
   let shown = job.state;
   const stop = watch(id, point => {
     if (shown === 'queued') header.replaceChildren(job.name ?? job.id, ' ', state(shown = 'running')); // points come once it trains
-    if (point.name === 'loss' || point.name === 'val_loss') loss.add(point.name, point.epoch, point.value);
-    if (point.name === 'accuracy' || point.name === 'val_accuracy') accuracy.add(point.name, point.epoch, point.value);
+    // Per-epoch curves (the final test_/train_ figures are in the table at the end): every kind's losses
+    // (loss, val_loss, d_loss, g_loss, td_loss) in one chart; accuracy, a DQN's returns or a GAN's modes in the other.
+    const final = point.name.startsWith('test_') || point.name.startsWith('train_') || point.name.startsWith('final_');
+    if (!final && (point.name === 'loss' || point.name.endsWith('_loss'))) loss.add(point.name, point.epoch, point.value);
+    if (!final && (point.name.endsWith('accuracy') || point.name.includes('return') || point.name === 'modes_covered')) accuracy.add(point.name, point.epoch, point.value);
     if (point.epoch > progress.value) {
       progress.value = point.epoch;
       progressText.textContent = epochs ? `epoch ${point.epoch} of ${epochs}` : `epoch ${point.epoch}`;

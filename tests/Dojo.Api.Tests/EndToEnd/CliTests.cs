@@ -31,22 +31,14 @@ public sealed class CliTests : IDisposable
 
     private ProcessStartInfo Cli(params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _home };
-        start.ArgumentList.Add(DojoProcess.Dll("Cli"));
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        var start = ProcessRun.Of("dotnet", [DojoProcess.Dll("Cli"), .. arguments]);
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
+        start.WorkingDirectory = _home;
         start.Environment["DOJO_CONFIG_DIR"] = Path.Combine(_home, "config");
         return start;
     }
 
-    private async Task<(int Exit, string Output, string Errors)> RunAsync(params string[] arguments)
-    {
-        using var process = Process.Start(Cli(arguments))!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await errors);
-    }
+    private Task<(int Exit, string Output, string Errors)> RunAsync(params string[] arguments) => ProcessRun.RunAsync(Cli(arguments));
 
     [Fact]
     public async Task A_student_logs_in_submits_watches_downloads_and_hands_in_and_a_dropped_watch_resumes_without_repeats()
@@ -178,14 +170,8 @@ public sealed class CliPackageTests
 
     private static async Task<(int Exit, string Output)> RunAsync(string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {await output}{await errors}");
-        return (process.ExitCode, await output);
+        var (exit, output, errors) = await ProcessRun.RunAsync(ProcessRun.Of(program, arguments), TimeSpan.FromMinutes(5));
+        Assert.True(exit == 0, $"{program} {string.Join(' ', arguments)}: {output}{errors}");
+        return (exit, output);
     }
 }
