@@ -41,4 +41,11 @@ finish "$xor"
 finish "$cnn"
 curl -sf "${auth[@]}" -o /tmp/dojo-smoke-loss.png "$api/api/jobs/$cnn/plots/loss.png"
 file /tmp/dojo-smoke-loss.png
+curl -sf "${auth[@]}" -o /tmp/dojo-smoke-boundary.png "$api/api/jobs/$xor/plots/boundary.png"
+file /tmp/dojo-smoke-boundary.png
+# The web page and the samples it offers are in the image; a course may read times in any IANA zone (tzdata).
+curl -sf "$api/" | grep -q '<title>Dojo</title>' && echo "web page served"
+curl -sf "$api/samples/xor.json" | grep -q '"generator": "xor"' && echo "samples served"
+curl -sf "${auth[@]}" -X POST "$api/api/courses" -H 'content-type: application/json' -d '{"name": "smoke", "timeZone": "Europe/Berlin"}' \
+  | grep -q '"timeZone":"Europe/Berlin"' && echo "time zones known"
 "${compose[@]}" logs --tail 5 worker
