@@ -9,6 +9,7 @@ COPY global.json Directory.Build.props Directory.Build.targets Directory.Package
 COPY build/ build/
 COPY src/Domain/Dojo.Domain.csproj src/Domain/
 COPY src/Storage/Dojo.Storage.csproj src/Storage/
+COPY src/Storage.Postgres/Dojo.Storage.Postgres.csproj src/Storage.Postgres/
 COPY src/Protos/Dojo.Protos.csproj src/Protos/
 COPY src/Worker/Dojo.Worker.csproj src/Worker/
 COPY src/Api/Dojo.Api.csproj src/Api/

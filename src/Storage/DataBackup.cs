@@ -16,6 +16,8 @@ public static class DataBackup
     /// <summary>Copies the data directory of <paramref name="options"/> into <paramref name="target"/> (which must not exist or be empty); returns what it wrote.</summary>
     public static string Run(DojoOptions options, string target)
     {
+        if (options.IsPostgres)
+            throw new InvalidOperationException("Dojo's database is PostgreSQL: back it up with pg_dump; this command copies SQLite data directories");
         target = Path.GetFullPath(target);
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
             throw new IOException($"{target} is not empty; back up into a new folder");

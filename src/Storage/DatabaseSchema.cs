@@ -31,9 +31,9 @@ public static class DatabaseSchema
                 {
                     if ((await db.Database.GetAppliedMigrationsAsync(ct)).Count() == db.Database.GetMigrations().Count()) return;
                 }
-                catch (SqliteException)
+                catch (Exception ex) when (ex is SqliteException or Npgsql.PostgresException or Npgsql.NpgsqlException)
                 {
-                    // no history table yet: the API has not got that far
+                    // no history table (or database) yet: the API has not got that far
                 }
             }
             if (DateTime.UtcNow > deadline)

@@ -13,6 +13,8 @@ public static class DbErrors
     {
         // SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555).
         SqliteException sqlite => sqlite.SqliteExtendedErrorCode is 2067 or 1555,
+        // PostgreSQL's unique_violation.
+        Npgsql.PostgresException postgres => postgres.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation,
         _ => false,
     };
 }

@@ -8,8 +8,13 @@ public sealed class DojoOptions
     /// <summary>Root of the SQLite files and job artifacts (checkpoints, weights). Relative paths are against the working directory.</summary>
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>EF Core connection string; default: SQLite file <c>{DataDirectory}/dojo.db</c>.</summary>
+    /// <summary>EF Core connection string; default: SQLite file <c>{DataDirectory}/dojo.db</c>. Required for PostgreSQL.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>The database: <c>sqlite</c> (embedded, the default) or <c>postgres</c> (<see cref="ConnectionString"/> names it).</summary>
+    public string Provider { get; set; } = "sqlite";
+
+    public bool IsPostgres => string.Equals(Provider, "postgres", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Hangfire's SQLite file; default <c>{DataDirectory}/hangfire.db</c>.</summary>
     public string? HangfireDatabase { get; set; }

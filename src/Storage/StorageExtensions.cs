@@ -16,8 +16,7 @@ public static class StorageExtensions
         builder.Services.Configure<DojoOptions>(builder.Configuration.GetSection(DojoOptions.Section));
         builder.Services.AddSingleton(TimeProvider.System);
         // Options are read when the container is built, so test hosts can still override them.
-        builder.Services.AddPooledDbContextFactory<DojoDb>((services, db) =>
-            db.UseSqlite(services.GetRequiredService<IOptions<DojoOptions>>().Value.ResolvedConnectionString));
+        builder.Services.AddPooledDbContextFactory<DojoDb>((services, db) => Configure(db, services.GetRequiredService<IOptions<DojoOptions>>().Value));
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddSingleton<JobFiles>();
         builder.Services.AddSingleton<JobEvents>();
@@ -25,6 +24,18 @@ public static class StorageExtensions
         // Runs before any other hosted service (registration order), so the schema exists before a worker starts.
         builder.Services.AddHostedService<DatabaseInitializer>();
         return builder;
+    }
+
+    /// <summary>
+    /// The provider the options name: SQLite (migrations in this assembly) or PostgreSQL (its own migrations, in
+    /// Dojo.Storage.Postgres: the two differ in column types, so each provider has its own set).
+    /// </summary>
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder db, DojoOptions options)
+    {
+        if (!options.IsPostgres) return db.UseSqlite(options.ResolvedConnectionString);
+        if (options.ConnectionString is null)
+            throw new InvalidOperationException("Dojo:Provider is postgres: give Dojo:ConnectionString (Host=…;Database=…;Username=…;Password=…)");
+        return db.UseNpgsql(options.ConnectionString, npgsql => npgsql.MigrationsAssembly("Dojo.Storage.Postgres"));
     }
 
     /// <summary>
