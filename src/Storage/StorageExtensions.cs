@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -39,22 +40,35 @@ public static class StorageExtensions
     }
 
     /// <summary>
-    /// Hangfire on SQLite, as a client only (enqueueing). The serving side is added by the worker, which
-    /// also takes the lock that keeps a second Hangfire server off the same SQLite file.
+    /// Hangfire, as a client only (enqueueing); the serving side is added by the worker. On SQLite its own file, and the
+    /// worker takes the lock that keeps a second Hangfire server off it; on PostgreSQL the same database as Dojo's
+    /// tables (schema <c>hangfire</c>), where any number of servers share the queue: long polling (LISTEN/NOTIFY) on
+    /// both sides and a sliding invisibility timeout, so a job a live server holds is never handed to another.
     /// </summary>
     public static IHostApplicationBuilder AddDojoHangfireClient(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHangfire((services, config) =>
         {
             var options = services.GetRequiredService<IOptions<DojoOptions>>().Value;
-            Directory.CreateDirectory(Path.GetDirectoryName(options.ResolvedHangfireDatabase)!);
             config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
                 .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings()
-                .UseSQLiteStorage(options.ResolvedHangfireDatabase, new SQLiteStorageOptions
+                .UseRecommendedSerializerSettings();
+            if (options.IsPostgres)
+            {
+                config.UsePostgreSqlStorage(postgres => postgres.UseNpgsqlConnection(options.ConnectionString), new PostgreSqlStorageOptions
                 {
                     QueuePollInterval = TimeSpan.FromMilliseconds(options.QueuePollMilliseconds),
+                    EnableLongPolling = true,
+                    UseSlidingInvisibilityTimeout = true,
+                    PrepareSchemaIfNecessary = true,
                 });
+                return;
+            }
+            Directory.CreateDirectory(Path.GetDirectoryName(options.ResolvedHangfireDatabase)!);
+            config.UseSQLiteStorage(options.ResolvedHangfireDatabase, new SQLiteStorageOptions
+            {
+                QueuePollInterval = TimeSpan.FromMilliseconds(options.QueuePollMilliseconds),
+            });
         });
         return builder;
     }

@@ -69,3 +69,53 @@ public sealed class PostgresTests(PostgresFactory factory) : IClassFixture<Postg
         Assert.Equal(JobState.Cancelled, (await _client.WaitFinishedAsync(running.Id)).State);
     }
 }
+
+/// <summary>Processes on one PostgreSQL: an API and two worker processes, each with a Hangfire server on the shared queue.</summary>
+public sealed class PostgresProcessTests : IDisposable
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "dojo-postgres", Guid.NewGuid().ToString("N"));
+    private readonly string _database = "dojo_test_" + Guid.NewGuid().ToString("N");
+    private readonly List<DojoProcess> _processes = [];
+
+    private (string, string)[] Settings => [("Dojo__Provider", "postgres"), ("Dojo__ConnectionString", $"{PostgresFactory.PostgresServer};Database={_database}")];
+
+    [Fact]
+    public async Task Two_workers_serve_one_queue_and_every_job_runs_once()
+    {
+        int rest = DojoProcess.FreePort();
+        var api = Start(DojoProcess.Api(_data, rest, DojoProcess.FreePort(), inProcessWorker: false, Settings));
+        await api.WaitForOutputAsync("Now listening on: http://127.0.0.1:" + rest, TimeSpan.FromSeconds(60));
+        var workers = new[] { Start(DojoProcess.Worker(_data, [.. Settings, ("Dojo__Worker__Name", "first")])), Start(DojoProcess.Worker(_data, [.. Settings, ("Dojo__Worker__Name", "second")])) };
+        foreach (var worker in workers) await worker.WaitForOutputAsync("offers cpu", TimeSpan.FromSeconds(60)); // the second takes no SQLite lock
+
+        var client = new DojoClient(new HttpClient(new BearerHandler(DojoFactory.InstructorToken) { InnerHandler = new SocketsHttpHandler() })
+            { BaseAddress = new Uri($"http://127.0.0.1:{rest}") });
+        var submitted = new List<Guid>();
+        for (int i = 0; i < 6; i++)
+            submitted.Add((await client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("name", $"pg-{i}"), ("training.epochs", 20)))).Id);
+        foreach (var id in submitted)
+        {
+            var job = await client.WaitFinishedAsync(id, TimeSpan.FromSeconds(120));
+            Assert.True(job.State == JobState.Succeeded && job.Attempts == 1, $"{job.Name}: {job.State} after {job.Attempts} attempts {job.Reason}");
+        }
+        var claims = workers.Sum(w => System.Text.RegularExpressions.Regex.Matches(w.Output, @"claimed by").Count);
+        Assert.Equal(submitted.Count, claims);
+    }
+
+    private DojoProcess Start(DojoProcess process)
+    {
+        _processes.Add(process);
+        return process;
+    }
+
+    public void Dispose()
+    {
+        foreach (var process in _processes) process.Dispose();
+        try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
+        NpgsqlConnection.ClearAllPools();
+        using var connection = new NpgsqlConnection($"{PostgresFactory.PostgresServer};Database=postgres");
+        connection.Open();
+        using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", connection);
+        drop.ExecuteNonQuery();
+    }
+}

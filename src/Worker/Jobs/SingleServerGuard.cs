@@ -7,7 +7,8 @@ namespace Dojo.Worker.Jobs;
 /// <summary>
 /// Hangfire's SQLite storage runs jobs twice when two servers share one file (DESIGN.md). Before the
 /// Hangfire server starts, this takes an exclusive lock on a file beside the Hangfire database; a
-/// second server on the same storage fails at start with an error that says what to do instead.
+/// second server on the same storage fails at start with an error that says what to do instead. On PostgreSQL it
+/// takes no lock.
 /// </summary>
 public sealed class SingleServerGuard(IOptions<DojoOptions> options) : IHostedService, IDisposable
 {
@@ -17,6 +18,7 @@ public sealed class SingleServerGuard(IOptions<DojoOptions> options) : IHostedSe
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (options.Value.IsPostgres) return Task.CompletedTask; // Hangfire.PostgreSql shares its queue among any number of servers
         Directory.CreateDirectory(Path.GetDirectoryName(LockPath)!);
         try
         {
