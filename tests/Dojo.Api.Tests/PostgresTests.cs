@@ -85,14 +85,15 @@ public sealed class PostgresProcessTests : IDisposable
         int rest = DojoProcess.FreePort();
         var api = Start(DojoProcess.Api(_data, rest, DojoProcess.FreePort(), inProcessWorker: false, Settings));
         await api.WaitForOutputAsync("Now listening on: http://127.0.0.1:" + rest, TimeSpan.FromSeconds(60));
-        var workers = new[] { Start(DojoProcess.Worker(_data, [.. Settings, ("Dojo__Worker__Name", "first")])), Start(DojoProcess.Worker(_data, [.. Settings, ("Dojo__Worker__Name", "second")])) };
+        // One slot each, so that the suite's other classes keep their cores.
+        var workers = new[] { "first", "second" }.Select(name => Start(DojoProcess.Worker(_data, [.. Settings, ("Dojo__Worker__Name", name), ("Dojo__Worker__Slots", "1")]))).ToList();
         foreach (var worker in workers) await worker.WaitForOutputAsync("offers cpu", TimeSpan.FromSeconds(60)); // the second takes no SQLite lock
 
         var client = new DojoClient(new HttpClient(new BearerHandler(DojoFactory.InstructorToken) { InnerHandler = new SocketsHttpHandler() })
             { BaseAddress = new Uri($"http://127.0.0.1:{rest}") });
         var submitted = new List<Guid>();
-        for (int i = 0; i < 6; i++)
-            submitted.Add((await client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("name", $"pg-{i}"), ("training.epochs", 20)))).Id);
+        for (int i = 0; i < 4; i++)
+            submitted.Add((await client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("name", $"pg-{i}"), ("training.epochs", 5)))).Id);
         foreach (var id in submitted)
         {
             var job = await client.WaitFinishedAsync(id, TimeSpan.FromSeconds(120));
