@@ -23,11 +23,16 @@ public sealed class PostgresFactory : DojoFactory
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (!disposing) return;
+        if (disposing) Drop(_database);
+    }
+
+    /// <summary>Drops a test's database, whoever is still connected to it.</summary>
+    public static void Drop(string database)
+    {
         NpgsqlConnection.ClearAllPools();
         using var connection = new NpgsqlConnection($"{PostgresServer};Database=postgres");
         connection.Open();
-        using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", connection);
+        using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
         drop.ExecuteNonQuery();
     }
 }
@@ -89,8 +94,7 @@ public sealed class PostgresProcessTests : IDisposable
         var workers = new[] { "first", "second" }.Select(name => Start(DojoProcess.Worker(_data, [.. Settings, ("Dojo__Worker__Name", name), ("Dojo__Worker__Slots", "1")]))).ToList();
         foreach (var worker in workers) await worker.WaitForOutputAsync("offers cpu", TimeSpan.FromSeconds(60)); // the second takes no SQLite lock
 
-        var client = new DojoClient(new HttpClient(new BearerHandler(DojoFactory.InstructorToken) { InnerHandler = new SocketsHttpHandler() })
-            { BaseAddress = new Uri($"http://127.0.0.1:{rest}") });
+        var client = new DojoClient(DojoProcess.Client(rest, DojoFactory.InstructorToken));
         var submitted = new List<Guid>();
         for (int i = 0; i < 4; i++)
             submitted.Add((await client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("name", $"pg-{i}"), ("training.epochs", 5)))).Id);
@@ -113,10 +117,6 @@ public sealed class PostgresProcessTests : IDisposable
     {
         foreach (var process in _processes) process.Dispose();
         try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
-        NpgsqlConnection.ClearAllPools();
-        using var connection = new NpgsqlConnection($"{PostgresFactory.PostgresServer};Database=postgres");
-        connection.Open();
-        using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", connection);
-        drop.ExecuteNonQuery();
+        PostgresFactory.Drop(_database);
     }
 }

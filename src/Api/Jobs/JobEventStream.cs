@@ -90,6 +90,8 @@ public sealed class JobEventStream(IDbContextFactory<DojoDb> contexts, JobStore 
         RecordedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(point.Timestamp, DateTimeKind.Utc)),
     };
 
+    public static Domain.Jobs.JobState FromProto(ProtoJobState state) => System.Enum.GetValues<Domain.Jobs.JobState>().Single(s => ToProto(s) == state);
+
     public static ProtoJobState ToProto(Domain.Jobs.JobState state) => state switch
     {
         Domain.Jobs.JobState.Queued => ProtoJobState.Queued,

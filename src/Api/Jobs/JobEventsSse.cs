@@ -59,21 +59,11 @@ public static class JobEventsSse
             })}\n\n"
             : $"event: state\ndata: {JsonSerializer.Serialize(new
             {
-                state = Domain.Specs.SpecJson.Name(FromProto(e.State.State)),
+                state = Domain.Specs.SpecJson.Name(JobEventStream.FromProto(e.State.State)),
                 reason = e.State.Reason.Length == 0 ? null : e.State.Reason,
                 nextSeq = e.State.NextSeq,
             })}\n\n";
         await response.WriteAsync(text, ct);
         await response.Body.FlushAsync(ct);
     }
-
-    private static Domain.Jobs.JobState FromProto(Protos.V1.JobState state) => state switch
-    {
-        Protos.V1.JobState.Queued => Domain.Jobs.JobState.Queued,
-        Protos.V1.JobState.Running => Domain.Jobs.JobState.Running,
-        Protos.V1.JobState.Succeeded => Domain.Jobs.JobState.Succeeded,
-        Protos.V1.JobState.Failed => Domain.Jobs.JobState.Failed,
-        Protos.V1.JobState.Cancelled => Domain.Jobs.JobState.Cancelled,
-        _ => Domain.Jobs.JobState.Diverged,
-    };
 }

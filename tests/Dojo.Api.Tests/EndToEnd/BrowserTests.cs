@@ -32,8 +32,7 @@ public sealed class BrowserTests : IDisposable
 
     private string Page => $"http://127.0.0.1:{_rest}/";
 
-    private HttpClient Client(string token) =>
-        new(new BearerHandler(token) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = new Uri(Page) };
+    private HttpClient Client(string token) => DojoProcess.Client(_rest, token);
 
     /// <summary>A wait that looks again when the page has just redrawn what it looked at (the job list refreshes itself).</summary>
     private WebDriverWait Wait(int seconds = 30)

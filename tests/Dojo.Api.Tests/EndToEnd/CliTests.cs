@@ -26,8 +26,7 @@ public sealed class CliTests : IDisposable
 
     private string Server => $"http://127.0.0.1:{_rest}";
 
-    private HttpClient Client(string token) =>
-        new(new BearerHandler(token) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = new Uri(Server) };
+    private HttpClient Client(string token) => DojoProcess.Client(_rest, token);
 
     private ProcessStartInfo Cli(params string[] arguments)
     {

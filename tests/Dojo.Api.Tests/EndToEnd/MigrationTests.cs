@@ -59,8 +59,7 @@ public sealed class MigrationTests : IDisposable
         int rest = DojoProcess.FreePort();
         var api = Start(DojoProcess.Api(_data, rest, DojoProcess.FreePort(), inProcessWorker: false));
         await api.WaitForOutputAsync("Now listening on: http://127.0.0.1:" + rest, TimeSpan.FromSeconds(60));
-        var client = new DojoClient(new HttpClient(new BearerHandler(DojoFactory.InstructorToken) { InnerHandler = new SocketsHttpHandler() })
-            { BaseAddress = new Uri($"http://127.0.0.1:{rest}") });
+        var client = new DojoClient(DojoProcess.Client(rest, DojoFactory.InstructorToken));
         var job = await client.WaitFinishedAsync((await client.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 3)))).Id, TimeSpan.FromSeconds(90));
         Assert.True(job.State == Domain.Jobs.JobState.Succeeded, $"{job.State} {job.Reason}\n{worker.Output}");
     }

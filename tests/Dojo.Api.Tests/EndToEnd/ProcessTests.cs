@@ -428,8 +428,7 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
         Assert.Equal(System.Net.HttpStatusCode.OK, (await instructor.GetAsync("/api/me")).StatusCode); // the first token still works
     }
 
-    private HttpClient Client(string token) =>
-        new(new BearerHandler(token) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = new Uri($"http://127.0.0.1:{_rest}") };
+    private HttpClient Client(string token) => DojoProcess.Client(_rest, token);
 
     public void Dispose()
     {

@@ -100,6 +100,10 @@ public sealed class DojoProcess : IDisposable
         _process.Dispose();
     }
 
+    /// <summary>An HTTP client to a Dojo process's REST port, sending <paramref name="token"/>.</summary>
+    public static HttpClient Client(int restPort, string token) =>
+        new(new BearerHandler(token) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = new Uri($"http://127.0.0.1:{restPort}/") };
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
