@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Dojo.Storage;
 
@@ -17,6 +19,29 @@ public static class DatabaseSchema
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (db.Database.IsSqlite()) await SqliteUpgrades.BaselineAsync(db, ct);
         await db.Database.MigrateAsync(ct);
+    }
+
+    /// <summary>
+    /// Makes an empty PostgreSQL database where the connection string names one that does not exist yet (whichever process
+    /// starts first; another making it at the same moment is no error). SQLite makes its file on first open.
+    /// </summary>
+    public static void EnsureDatabase(DojoOptions options)
+    {
+        if (!options.IsPostgres) return;
+        // A context of its own, without the app's loggers: a missing database is the expected case, not an error to log.
+        var builder = new DbContextOptionsBuilder<DojoDb>();
+        StorageExtensions.Configure(builder, options);
+        using var db = new DojoDb(builder.Options);
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        if (creator.Exists()) return;
+        try
+        {
+            creator.Create();
+        }
+        catch (Npgsql.PostgresException ex) when (ex.SqlState is Npgsql.PostgresErrorCodes.DuplicateDatabase or Npgsql.PostgresErrorCodes.UniqueViolation)
+        {
+            // made by another process in the meantime
+        }
     }
 
     /// <summary>Waits until the database exists with no migration pending (another process applies them).</summary>

@@ -55,6 +55,9 @@ public static class StorageExtensions
                 .UseRecommendedSerializerSettings();
             if (options.IsPostgres)
             {
+                // Hangfire.PostgreSql prepares its schema in its constructor, retrying for half a minute while the
+                // database is missing: make the database first (the tables stay the migrations' job).
+                DatabaseSchema.EnsureDatabase(options);
                 config.UsePostgreSqlStorage(postgres => postgres.UseNpgsqlConnection(options.ConnectionString), new PostgreSqlStorageOptions
                 {
                     QueuePollInterval = TimeSpan.FromMilliseconds(options.QueuePollMilliseconds),

@@ -29,7 +29,7 @@ public class DojoFactory : WebApplicationFactory<Program>
         builder.UseSetting("Dojo:Grading:Seeds", "2");
         builder.UseSetting("Dojo:Grading:PollMilliseconds", "100");
         builder.UseSetting("Dojo:Limits:MaxEpochs", "20000");
-        builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        builder.UseSetting("Serilog:MinimumLevel:Default", Environment.GetEnvironmentVariable("DOJO_TEST_LOG") ?? "Warning");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 
