@@ -24,7 +24,8 @@ if (args is ["migrate"])
 {
     builder.AddDojoStorage();
     using var host = builder.Build();
-    await DatabaseSchema.MigrateAsync(host.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<DojoDb>>(), CancellationToken.None);
+    await DatabaseSchema.MigrateAsync(host.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<DojoDb>>(),
+        host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DojoOptions>>().Value, CancellationToken.None);
     Console.WriteLine("The database schema is up to date.");
     return 0;
 }

@@ -11,6 +11,6 @@ namespace Dojo.Storage.Postgres;
 public sealed class DesignTimeDojoDb : IDesignTimeDbContextFactory<DojoDb>
 {
     public DojoDb CreateDbContext(string[] args) => new(StorageExtensions.Configure(new DbContextOptionsBuilder<DojoDb>(),
-        new DojoOptions { Provider = "postgres", ConnectionString = "Host=127.0.0.1;Database=dojo_design_time" }).Options as DbContextOptions<DojoDb>
+        new DojoOptions { Database = new() { Provider = "postgres", ConnectionString = "Host=127.0.0.1;Database=dojo_design_time" } }).Options as DbContextOptions<DojoDb>
         ?? throw new InvalidOperationException());
 }

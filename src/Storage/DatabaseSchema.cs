@@ -14,8 +14,10 @@ namespace Dojo.Storage;
 /// </summary>
 public static class DatabaseSchema
 {
-    public static async Task MigrateAsync(IDbContextFactory<DojoDb> contexts, CancellationToken ct)
+    public static async Task MigrateAsync(IDbContextFactory<DojoDb> contexts, DojoOptions options, CancellationToken ct)
     {
+        EnsureDatabase(options);
+        using var setup = DbLocks.HoldForSetup(options);
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (db.Database.IsSqlite()) await SqliteUpgrades.BaselineAsync(db, ct);
         await db.Database.MigrateAsync(ct);

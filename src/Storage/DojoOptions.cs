@@ -8,13 +8,10 @@ public sealed class DojoOptions
     /// <summary>Root of the SQLite files and job artifacts (checkpoints, weights). Relative paths are against the working directory.</summary>
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>EF Core connection string; default: SQLite file <c>{DataDirectory}/dojo.db</c>. Required for PostgreSQL.</summary>
-    public string? ConnectionString { get; set; }
+    /// <summary>Dojo's database (section <c>Dojo:Database</c>): SQLite under the data directory, or PostgreSQL.</summary>
+    public DatabaseOptions Database { get; set; } = new();
 
-    /// <summary>The database: <c>sqlite</c> (embedded, the default) or <c>postgres</c> (<see cref="ConnectionString"/> names it).</summary>
-    public string Provider { get; set; } = "sqlite";
-
-    public bool IsPostgres => string.Equals(Provider, "postgres", StringComparison.OrdinalIgnoreCase);
+    public bool IsPostgres => Database.IsPostgres;
 
     /// <summary>Hangfire's SQLite file; default <c>{DataDirectory}/hangfire.db</c>.</summary>
     public string? HangfireDatabase { get; set; }
@@ -29,6 +26,18 @@ public sealed class DojoOptions
     public bool ApplyMigrations { get; set; } = true;
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory);
-    public string ResolvedConnectionString => ConnectionString ?? $"Data Source={Path.Combine(FullDataDirectory, "dojo.db")}";
+    public string ResolvedConnectionString => Database.ConnectionString ?? $"Data Source={Path.Combine(FullDataDirectory, "dojo.db")}";
     public string ResolvedHangfireDatabase => HangfireDatabase ?? Path.Combine(FullDataDirectory, "hangfire.db");
+}
+
+/// <summary>Which database Dojo's rows (and, on PostgreSQL, Hangfire's queue) live in.</summary>
+public sealed class DatabaseOptions
+{
+    /// <summary><c>sqlite</c> (embedded, the default) or <c>postgres</c> (<see cref="ConnectionString"/> names the database).</summary>
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>EF Core connection string; default: SQLite file <c>{DataDirectory}/dojo.db</c>. Required for PostgreSQL.</summary>
+    public string? ConnectionString { get; set; }
+
+    public bool IsPostgres => string.Equals(Provider, "postgres", StringComparison.OrdinalIgnoreCase);
 }

@@ -34,9 +34,9 @@ public static class StorageExtensions
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder db, DojoOptions options)
     {
         if (!options.IsPostgres) return db.UseSqlite(options.ResolvedConnectionString);
-        if (options.ConnectionString is null)
-            throw new InvalidOperationException("Dojo:Provider is postgres: give Dojo:ConnectionString (Host=…;Database=…;Username=…;Password=…)");
-        return db.UseNpgsql(options.ConnectionString, npgsql => npgsql.MigrationsAssembly("Dojo.Storage.Postgres"));
+        if (options.Database.ConnectionString is null)
+            throw new InvalidOperationException("Dojo:Database:Provider is postgres: give Dojo:Database:ConnectionString (Host=…;Database=…;Username=…;Password=…)");
+        return db.UseNpgsql(options.Database.ConnectionString, npgsql => npgsql.MigrationsAssembly("Dojo.Storage.Postgres"));
     }
 
     /// <summary>
@@ -58,7 +58,8 @@ public static class StorageExtensions
                 // Hangfire.PostgreSql prepares its schema in its constructor, retrying for half a minute while the
                 // database is missing: make the database first (the tables stay the migrations' job).
                 DatabaseSchema.EnsureDatabase(options);
-                config.UsePostgreSqlStorage(postgres => postgres.UseNpgsqlConnection(options.ConnectionString), new PostgreSqlStorageOptions
+                using var setup = DbLocks.HoldForSetup(options);
+                config.UsePostgreSqlStorage(postgres => postgres.UseNpgsqlConnection(options.Database.ConnectionString), new PostgreSqlStorageOptions
                 {
                     QueuePollInterval = TimeSpan.FromMilliseconds(options.QueuePollMilliseconds),
                     EnableLongPolling = true,
@@ -91,7 +92,7 @@ public static class StorageExtensions
                     pragma.CommandText = "PRAGMA journal_mode=WAL;";
                     await pragma.ExecuteNonQueryAsync(ct);
                 }
-            if (options.Value.ApplyMigrations) await DatabaseSchema.MigrateAsync(contexts, ct);
+            if (options.Value.ApplyMigrations) await DatabaseSchema.MigrateAsync(contexts, options.Value, ct);
             else await DatabaseSchema.WaitAsync(contexts, TimeSpan.FromMinutes(5), ct);
         }
 

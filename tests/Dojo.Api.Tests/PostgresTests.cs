@@ -1,4 +1,10 @@
+using System.Net;
+using System.Net.Http.Json;
 using Dojo.Api.Tests.Infrastructure;
+using Dojo.Domain.Specs;
+using Dojo.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Dojo.Domain.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -18,7 +24,7 @@ public sealed class PostgresFactory : DojoFactory
 
     public string ConnectionString => $"{PostgresServer};Database={_database}";
 
-    protected override IEnumerable<(string Key, string Value)> Settings => [("Dojo:Provider", "postgres"), ("Dojo:ConnectionString", ConnectionString)];
+    protected override IEnumerable<(string Key, string Value)> Settings => [("Dojo:Database:Provider", "postgres"), ("Dojo:Database:ConnectionString", ConnectionString)];
 
     protected override void Dispose(bool disposing)
     {
@@ -37,7 +43,7 @@ public sealed class PostgresFactory : DojoFactory
     }
 }
 
-/// <summary>Dojo on a real PostgreSQL (Dojo:Provider=postgres): the schema by its own migrations, and jobs through the whole path.</summary>
+/// <summary>Dojo on a real PostgreSQL (Dojo:Database:Provider=postgres): the schema by its own migrations, and jobs through the whole path.</summary>
 public sealed class PostgresTests(PostgresFactory factory) : IClassFixture<PostgresFactory>
 {
     private readonly DojoClient _client = new(factory.CreateClient());
@@ -73,6 +79,76 @@ public sealed class PostgresTests(PostgresFactory factory) : IClassFixture<Postg
         await _client.Http.PostAsync($"/api/jobs/{running.Id}/cancel", null);
         Assert.Equal(JobState.Cancelled, (await _client.WaitFinishedAsync(running.Id)).State);
     }
+    [Fact]
+    public async Task Twenty_submits_at_once_from_one_student_never_make_more_jobs_active_than_the_limit()
+    {
+        var (student, issued) = await factory.CreateStudentAsync("同時 投入");
+        int limit = factory.Services.GetRequiredService<IOptions<SpecLimits>>().Value.MaxActiveJobsPerStudent;
+        var longJob = DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 20000), ("training.batchSize", 1));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => student.PostAsJsonAsync("/api/jobs", DojoClient.With(longJob, ("name", $"race-{i}")))));
+
+        Assert.Equal(limit, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Created), r => Assert.Equal(HttpStatusCode.TooManyRequests, r.StatusCode));
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<DojoDb>>().CreateDbContextAsync();
+        var stored = await db.Jobs.Where(j => j.OwnerId == issued.User.Id).Select(j => j.Id).ToListAsync();
+        Assert.Equal(limit, stored.Count);
+        foreach (var id in stored) await student.PostAsync($"/api/jobs/{id}/cancel", null);
+        foreach (var id in stored) await new DojoClient(student).WaitFinishedAsync(id);
+    }
+
+    [Fact]
+    public async Task Hand_ins_at_once_are_numbered_one_to_n_without_a_gap_or_a_repeat()
+    {
+        var exercise = await CourseHelpers.SeededExerciseAsync(_client.Http, 2);
+        var (student, _) = await factory.CreateStudentAsync("同時 提出");
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            student.PostAsync($"/api/exercises/{exercise}/submissions/file", CourseHelpers.FilePart(CourseHelpers.Pdf, "report.pdf"))));
+        var attempts = new List<int>();
+        foreach (var response in responses) attempts.Add((await CourseHelpers.OkAsync(response, HttpStatusCode.Created))["attempt"]!.GetValue<int>());
+        Assert.Equal(Enumerable.Range(1, 8), attempts.Order());
+    }
+}
+
+/// <summary>Two API processes started at the same moment on an empty PostgreSQL database, neither given a token.</summary>
+public sealed class PostgresFirstStartTests : IDisposable
+{
+    private readonly string _database = "dojo_test_" + Guid.NewGuid().ToString("N");
+    private readonly List<DojoProcess> _processes = [];
+    private readonly List<string> _data = [];
+
+    [Fact]
+    public async Task Two_api_processes_started_together_on_an_empty_database_make_one_first_instructor()
+    {
+        var apis = Enumerable.Range(0, 2).Select(_ =>
+        {
+            string data = Path.Combine(Path.GetTempPath(), "dojo-postgres", Guid.NewGuid().ToString("N"));
+            _data.Add(data);
+            int rest = DojoProcess.FreePort();
+            var api = DojoProcess.Api(data, rest, DojoProcess.FreePort(), inProcessWorker: false,
+                ("Dojo__Database__Provider", "postgres"), ("Dojo__Database__ConnectionString", $"{PostgresFactory.PostgresServer};Database={_database}"),
+                ("Dojo__Auth__BootstrapToken", ""));
+            _processes.Add(api);
+            return (api, rest);
+        }).ToList();
+        foreach (var (api, rest) in apis) await api.WaitForOutputAsync("Now listening on: http://127.0.0.1:" + rest, TimeSpan.FromSeconds(90));
+
+        var printed = apis.Select(a => System.Text.RegularExpressions.Regex.Match(a.api.Output, @"^\s+(dojo_\S+)\s*$", System.Text.RegularExpressions.RegexOptions.Multiline)).Where(m => m.Success).ToList();
+        Assert.Single(printed);
+        await using var connection = new NpgsqlConnection($"{PostgresFactory.PostgresServer};Database={_database}");
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT COUNT(*) FROM \"Users\" WHERE \"Role\" = 'Instructor'", connection);
+        Assert.Equal(1L, (long)(await count.ExecuteScalarAsync())!);
+        // The token the one printed works on both processes.
+        foreach (var (_, rest) in apis)
+            Assert.Equal(HttpStatusCode.OK, (await DojoProcess.Client(rest, printed[0].Groups[1].Value).GetAsync("/api/me")).StatusCode);
+    }
+
+    public void Dispose()
+    {
+        foreach (var process in _processes) process.Dispose();
+        foreach (var data in _data) try { Directory.Delete(data, recursive: true); } catch (IOException) { }
+        PostgresFactory.Drop(_database);
+    }
 }
 
 /// <summary>Processes on one PostgreSQL: an API and two worker processes, each with a Hangfire server on the shared queue.</summary>
@@ -82,7 +158,7 @@ public sealed class PostgresProcessTests : IDisposable
     private readonly string _database = "dojo_test_" + Guid.NewGuid().ToString("N");
     private readonly List<DojoProcess> _processes = [];
 
-    private (string, string)[] Settings => [("Dojo__Provider", "postgres"), ("Dojo__ConnectionString", $"{PostgresFactory.PostgresServer};Database={_database}")];
+    private (string, string)[] Settings => [("Dojo__Database__Provider", "postgres"), ("Dojo__Database__ConnectionString", $"{PostgresFactory.PostgresServer};Database={_database}")];
 
     [Fact]
     public async Task Two_workers_serve_one_queue_and_every_job_runs_once()

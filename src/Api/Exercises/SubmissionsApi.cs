@@ -284,13 +284,14 @@ public static class SubmissionsApi
         };
     }
 
-    /// <summary>Numbers the attempt and stores it; the count and the insert share one (IMMEDIATE) transaction.</summary>
+    /// <summary>Numbers the attempt and stores it; the count and the insert share one transaction that racing hand-ins take in turn (<see cref="DbLocks"/>).</summary>
     private static async Task<IResult> StoreAsync(DojoDb db, ExerciseContext exercise, Viewer viewer, SubmissionReading reading,
         Func<int, Submission> create, CancellationToken ct)
     {
         Submission submission;
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
+            await db.Database.LockAsync($"attempts:{exercise.Exercise.Id}:{viewer.UserId}", ct);
             int last = await db.Submissions.Where(s => s.ExerciseId == exercise.Exercise.Id && s.StudentId == viewer.UserId)
                 .MaxAsync(s => (int?)s.Attempt, ct) ?? 0;
             submission = create(last + 1);

@@ -55,7 +55,8 @@ public sealed class JobSubmission(
     /// <summary>
     /// Stores jobs — one, or every run of a group — together with what belongs with them (<paramref name="alongside"/>:
     /// the experiment or grading row), in one transaction that checks the owner's limit inside it, then hands them to
-    /// the queue. SQLite's transactions here are IMMEDIATE, so racing requests of one student are serialized: a group
+    /// the queue. Racing requests of one student are serialized (SQLite: an IMMEDIATE transaction; PostgreSQL: a lock on
+    /// the owner, <see cref="DbLocks"/>), so the limit holds and a group
     /// is stored whole or not at all. Returns why the student must wait, or null.
     /// </summary>
     public async Task<string?> StoreAsync(IReadOnlyList<Job> jobs, Viewer owner, bool inGroup, Action<DojoDb>? alongside, CancellationToken ct)
@@ -63,6 +64,7 @@ public sealed class JobSubmission(
         await using (var db = await contexts.CreateDbContextAsync(ct))
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
+            await db.Database.LockAsync($"jobs-of:{owner.UserId}", ct); // PostgreSQL: this owner's submits take turns
             if (await LimitReachedAsync(db, owner, inGroup, adding: jobs.Count, ct) is { } limit) return limit;
             if (await BudgetReachedAsync(db, owner, jobs, ct) is { } budget) return budget;
             db.Jobs.AddRange(jobs);

@@ -60,6 +60,27 @@ public sealed class InstructorBootstrap(IDbContextFactory<DojoDb> contexts, IOpt
     public async Task StartAsync(CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
+        // API processes starting together on an empty database take turns: one creates the instructor, the others see it.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.Database.LockAsync("dojo:first-instructor", ct);
+        var created = await BootstrapAsync(db, ct);
+        await transaction.CommitAsync(ct);
+        if (created is not { } first) return;
+        // Straight to the console, not to the log: the token is a secret and is shown this once.
+        Console.Out.WriteLine($"""
+
+            Dojo: first start. Instructor '{first.Name}' was created; its API token (shown only now, keep it):
+
+                {first.Secret}
+
+            Use it as 'Authorization: Bearer <token>'. Revoke it with POST /api/tokens/{first.TokenId}/revoke after making another.
+
+            """);
+    }
+
+    /// <summary>Accepts the configured token, or creates the first instructor: what was created, if that.</summary>
+    private async Task<(string Name, string Secret, Guid TokenId)?> BootstrapAsync(DojoDb db, CancellationToken ct)
+    {
         var now = clock.GetUtcNow().UtcDateTime;
         // An earlier build kept the first characters of each secret as its hint: replace them with id-based ones.
         var revealing = (await db.ApiTokens.ToListAsync(ct)).Where(t => t.HintShowsSecret).ToList();
@@ -71,28 +92,19 @@ public sealed class InstructorBootstrap(IDbContextFactory<DojoDb> contexts, IOpt
             if (settings.BootstrapToken.Length < 20 || settings.BootstrapToken.Any(char.IsWhiteSpace))
                 throw new InvalidOperationException("Dojo:Auth:BootstrapToken must be at least 20 characters without spaces.");
             string hash = ApiToken.HashOf(settings.BootstrapToken);
-            if (await db.ApiTokens.AnyAsync(t => t.Hash == hash, ct)) return; // accepted before (or revoked since: then it stays revoked)
+            if (await db.ApiTokens.AnyAsync(t => t.Hash == hash, ct)) return null; // accepted before (or revoked since: then it stays revoked)
             var instructor = await FirstInstructorAsync(db, ct) ?? AddInstructor(db, now);
             db.ApiTokens.Add(ApiToken.FromSecret(instructor.Id, settings.BootstrapToken, "bootstrap (configuration)", now));
             await db.SaveChangesAsync(ct);
             logger.LogInformation("The configured bootstrap token is accepted for instructor {Name}", instructor.Name);
-            return;
+            return null;
         }
-        if (await FirstInstructorAsync(db, ct) is not null) return;
+        if (await FirstInstructorAsync(db, ct) is not null) return null;
         var first = AddInstructor(db, now);
         var (token, secret) = ApiToken.Issue(first.Id, "bootstrap (first start)", now);
         db.ApiTokens.Add(token);
         await db.SaveChangesAsync(ct);
-        // Straight to the console, not to the log: the token is a secret and is shown this once.
-        Console.Out.WriteLine($"""
-
-            Dojo: first start. Instructor '{first.Name}' was created; its API token (shown only now, keep it):
-
-                {secret}
-
-            Use it as 'Authorization: Bearer <token>'. Revoke it with POST /api/tokens/{token.Id}/revoke after making another.
-
-            """);
+        return (first.Name, secret, token.Id);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
