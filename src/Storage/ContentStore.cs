@@ -14,18 +14,18 @@ public sealed class ContentTooLargeException(long limit) : IOException($"the fil
 }
 
 /// <summary>
-/// Uploaded files (report submissions) stored by content under <c>{DataDirectory}/files/ab/abcdef…</c>:
-/// no part of a user-supplied name ever reaches a path, identical uploads are stored once, and a file is
-/// in place only once it is complete (written beside, hashed while streaming, then renamed).
+/// Uploaded files (report submissions) stored by content in the <see cref="Artifacts.IArtifactStore"/> under
+/// <c>files/ab/abcdef…</c>: no part of a user-supplied name ever reaches a key, identical uploads are stored once, and a
+/// file is stored only once it is complete (received into <c>{DataDirectory}/files/incoming</c>, hashed while streaming).
 /// </summary>
-public sealed partial class ContentStore(IOptions<DojoOptions> options)
+public sealed partial class ContentStore(IOptions<DojoOptions> options, Artifacts.IArtifactStore store)
 {
-    private string Root => Path.Combine(options.Value.FullDataDirectory, "files");
+    private string Incoming => Path.Combine(options.Value.FullDataDirectory, "files", "incoming");
 
     public async Task<StoredContent> PutAsync(Stream content, long maxBytes, CancellationToken ct)
     {
-        Directory.CreateDirectory(Path.Combine(Root, "incoming"));
-        string temp = Path.Combine(Root, "incoming", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Incoming);
+        string temp = Path.Combine(Incoming, Guid.NewGuid().ToString("N"));
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long length = 0;
         try
@@ -43,28 +43,22 @@ public sealed partial class ContentStore(IOptions<DojoOptions> options)
                 }
             }
             string sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
-            string path = PathOf(sha256);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            if (File.Exists(path)) File.Delete(temp);
-            else File.Move(temp, path);
+            string key = KeyOf(sha256);
+            if ((await store.ListAsync(key, ct)).Any(a => a.Key == key)) File.Delete(temp);
+            else await store.PutFileAsync(key, temp, ct);
             return new StoredContent(sha256, length);
         }
-        catch
+        finally
         {
-            File.Delete(temp);
-            throw;
+            File.Delete(temp); // gone already unless something failed
         }
     }
 
     /// <summary>Opens stored content by its hash; null when there is none (or the text is not a SHA-256).</summary>
-    public Stream? OpenRead(string sha256)
-    {
-        if (!Sha256Pattern().IsMatch(sha256)) return null;
-        string path = PathOf(sha256);
-        return File.Exists(path) ? File.OpenRead(path) : null;
-    }
+    public Task<Stream?> OpenReadAsync(string sha256, CancellationToken ct) =>
+        Sha256Pattern().IsMatch(sha256) ? store.OpenReadAsync(KeyOf(sha256), ct) : Task.FromResult<Stream?>(null);
 
-    private string PathOf(string sha256) => Path.Combine(Root, sha256[..2], sha256);
+    private static string KeyOf(string sha256) => $"files/{sha256[..2]}/{sha256}";
 
     [GeneratedRegex("^[0-9a-f]{64}$")]
     private static partial Regex Sha256Pattern();

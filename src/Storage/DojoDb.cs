@@ -22,6 +22,8 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
     public DbSet<Extension> Extensions => Set<Extension>();
     public DbSet<Domain.Datasets.DatasetUpload> DatasetUploads => Set<Domain.Datasets.DatasetUpload>();
     public DbSet<Experiment> Experiments => Set<Experiment>();
+    public DbSet<Artifacts.StoredArtifact> Artifacts => Set<Artifacts.StoredArtifact>();
+    public DbSet<Artifacts.ArtifactChunk> ArtifactChunks => Set<Artifacts.ArtifactChunk>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
@@ -53,6 +55,13 @@ public sealed class DojoDb(DbContextOptions<DojoDb> options) : DbContext(options
             point.Property(p => p.Name).HasMaxLength(64);
         });
         model.Entity<WorkerRegistration>(worker => worker.HasKey(w => w.Id));
+        model.Entity<Artifacts.StoredArtifact>(artifact =>
+        {
+            artifact.HasKey(a => a.Id);
+            artifact.Property(a => a.Key).HasMaxLength(300);
+            artifact.HasIndex(a => a.Key).IsUnique();
+        });
+        model.Entity<Artifacts.ArtifactChunk>(chunk => chunk.HasKey(c => new { c.ArtifactId, c.Index }));
         model.Entity<Grading>(grading =>
         {
             grading.HasKey(g => g.Id);

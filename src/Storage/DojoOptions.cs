@@ -13,6 +13,9 @@ public sealed class DojoOptions
 
     public bool IsPostgres => Database.IsPostgres;
 
+    /// <summary>Where checkpoints, weights, pictures, uploads and report files are kept (section <c>Dojo:Artifacts</c>).</summary>
+    public ArtifactOptions Artifacts { get; set; } = new();
+
     /// <summary>Hangfire's SQLite file; default <c>{DataDirectory}/hangfire.db</c>.</summary>
     public string? HangfireDatabase { get; set; }
 
@@ -40,4 +43,16 @@ public sealed class DatabaseOptions
     public string? ConnectionString { get; set; }
 
     public bool IsPostgres => string.Equals(Provider, "postgres", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Where artifacts live (<see cref="Dojo.Storage.Artifacts.IArtifactStore"/>).</summary>
+public sealed class ArtifactOptions
+{
+    /// <summary><c>files</c> (under the data directory, the default) or <c>database</c> (for hosts that share no disk).</summary>
+    public string Store { get; set; } = "files";
+
+    /// <summary>The size of one stored piece of an artifact in the database.</summary>
+    public int ChunkBytes { get; set; } = 1 << 20;
+
+    public bool InDatabase => string.Equals(Store, "database", StringComparison.OrdinalIgnoreCase);
 }

@@ -1,3 +1,4 @@
+using Dojo.Storage.Artifacts;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
@@ -19,6 +20,14 @@ public static class StorageExtensions
         // Options are read when the container is built, so test hosts can still override them.
         builder.Services.AddPooledDbContextFactory<DojoDb>((services, db) => Configure(db, services.GetRequiredService<IOptions<DojoOptions>>().Value));
         builder.Services.AddSingleton<JobStore>();
+        builder.Services.AddSingleton<IArtifactStore>(services =>
+        {
+            var options = services.GetRequiredService<IOptions<DojoOptions>>().Value;
+            return options.Artifacts.InDatabase
+                ? new DatabaseArtifactStore(services.GetRequiredService<IDbContextFactory<DojoDb>>(), Path.Combine(options.FullDataDirectory, "cache"),
+                    options.Artifacts.ChunkBytes, services.GetRequiredService<TimeProvider>())
+                : new FileArtifactStore(options.FullDataDirectory);
+        });
         builder.Services.AddSingleton<JobFiles>();
         builder.Services.AddSingleton<JobEvents>();
         builder.Services.AddSingleton<ContentStore>();

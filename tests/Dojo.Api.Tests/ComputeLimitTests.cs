@@ -47,7 +47,7 @@ public sealed class ComputeLimitTests(ComputeLimitTests.Limits factory) : IClass
         Assert.Equal(JobState.Failed, ended.State);
         Assert.Contains("Dojo:Limits:MaxJobSeconds", ended.Reason);
         Assert.True(ended.CheckpointEpoch > 0, "no checkpoint kept");
-        Assert.True(File.Exists(factory.Services.GetRequiredService<JobFiles>().Checkpoint(job.Id, ended.CheckpointEpoch)));
+        Assert.NotNull(await factory.Services.GetRequiredService<JobFiles>().ReadAllBytesAsync(JobFiles.Checkpoint(job.Id, ended.CheckpointEpoch), CancellationToken.None));
         Assert.Contains(await client.AllMetricsAsync(job.Id), p => p.Name == MetricNames.Loss);
         Assert.True(ended.FinishedAt - ended.StartedAt < TimeSpan.FromSeconds(15), $"ran {ended.FinishedAt - ended.StartedAt}");
     }

@@ -8,7 +8,7 @@ namespace Dojo.Api.Tests;
 public sealed class ContentStoreTests : IDisposable
 {
     private readonly DojoOptions _options = new() { DataDirectory = Directory.CreateTempSubdirectory("dojo-files-").FullName };
-    private ContentStore Store => new(Options.Create(_options));
+    private ContentStore Store => new(Options.Create(_options), new Dojo.Storage.Artifacts.FileArtifactStore(_options.DataDirectory));
     private string FilesRoot => Path.Combine(_options.DataDirectory, "files");
 
     private static MemoryStream Text(string text) => new(Encoding.UTF8.GetBytes(text));
@@ -22,7 +22,7 @@ public sealed class ContentStoreTests : IDisposable
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("深層学習②のレポート"))), first.Sha256);
         Assert.Equal(first, again);
         Assert.Single(Directory.EnumerateFiles(FilesRoot, "*", SearchOption.AllDirectories));
-        using var reader = new StreamReader(Store.OpenRead(first.Sha256)!);
+        using var reader = new StreamReader((await Store.OpenReadAsync(first.Sha256, CancellationToken.None))!);
         Assert.Equal("深層学習②のレポート", await reader.ReadToEndAsync());
     }
 
@@ -37,9 +37,9 @@ public sealed class ContentStoreTests : IDisposable
     [InlineData("../../etc/passwd")]
     [InlineData("ABCDEF")]
     [InlineData("0000000000000000000000000000000000000000000000000000000000000000")]
-    public void Only_an_existing_sha256_opens(string name)
+    public async Task Only_an_existing_sha256_opens(string name)
     {
-        Assert.Null(Store.OpenRead(name));
+        Assert.Null(await Store.OpenReadAsync(name, CancellationToken.None));
     }
 
     public void Dispose() => Directory.Delete(_options.DataDirectory, recursive: true);

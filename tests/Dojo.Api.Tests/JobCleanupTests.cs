@@ -27,14 +27,14 @@ public sealed class JobCleanupTests(DojoFactory factory) : IClassFixture<DojoFac
 
         // The owner may not delete a job that still counts against their daily compute; an instructor may.
         var finished = await mine.WaitFinishedAsync((await mine.SubmitAsync(ShortJob())).Id);
-        Assert.True(Directory.Exists(files.Directory(finished.Id)));
+        Assert.True(await files.SizeAsync(finished.Id, CancellationToken.None) > 0);
         var refused = await student.DeleteAsync($"/api/jobs/{finished.Id}");
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Contains("compute budget", await refused.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.NoContent, (await _instructor.Http.DeleteAsync($"/api/jobs/{finished.Id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _instructor.Http.GetAsync($"/api/jobs/{finished.Id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _instructor.Http.GetAsync($"/api/jobs/{finished.Id}/metrics")).StatusCode);
-        Assert.False(Directory.Exists(files.Directory(finished.Id)));
+        Assert.Equal(0, await files.SizeAsync(finished.Id, CancellationToken.None));
 
         // A running job must be cancelled first; a job handed in stays while its submission does.
         var running = await _instructor.SubmitAsync(DojoClient.With(DojoClient.Sample("xor"), ("training.epochs", 20000), ("training.batchSize", 1)));

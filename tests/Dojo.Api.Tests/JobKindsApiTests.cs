@@ -109,7 +109,7 @@ public sealed class JobKindsApiTests(DojoFactory factory) : IClassFixture<DojoFa
         var first = await PredictAsync(job.Id, inputs);
 
         // The weights file is read once: with it gone, the loaded network still answers, the same.
-        File.Delete(factory.Services.GetRequiredService<JobFiles>().Model(job.Id, ModelNames.Default, ModelFormat.TorchSharp));
+        await factory.Services.GetRequiredService<JobFiles>().Store.DeleteAsync(JobFiles.Model(job.Id, ModelNames.Default, ModelFormat.TorchSharp), CancellationToken.None);
         var again = await PredictAsync(job.Id, inputs);
 
         Assert.Equal(first.Predictions.Select(p => p.Probabilities), again.Predictions.Select(p => p.Probabilities));

@@ -7,6 +7,7 @@ using Dojo.Domain.Datasets;
 using Dojo.Domain.People;
 using Dojo.Domain.Specs;
 using Dojo.Storage;
+using Dojo.Storage.Artifacts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -45,7 +46,7 @@ public static class DatasetsApi
     }
 
     private static async Task<IResult> UploadAsync(HttpRequest http, Viewer viewer, IDbContextFactory<DojoDb> contexts, IOptions<DojoOptions> storage,
-        IOptions<SpecLimits> limits, IConfiguration configuration, TimeProvider clock, CancellationToken ct)
+        IArtifactStore artifacts, IOptions<SpecLimits> limits, IConfiguration configuration, TimeProvider clock, CancellationToken ct)
     {
         if (!http.HasFormContentType) return Invalid("body", "send multipart/form-data with the parts images + labels, csv, or series");
         var form = await http.ReadFormCheckedAsync(ct);
@@ -54,7 +55,7 @@ public static class DatasetsApi
         long maxBytes = configuration.GetValue("Dojo:Limits:MaxDatasetBytes", 256L << 20);
         int maxSamples = limits.Value.MaxSamples;
         var id = Guid.CreateVersion7(clock.GetUtcNow());
-        // Written into a folder beside, checked, then moved into place: a data set is there whole or not at all.
+        // Written into a folder beside and checked, then stored, then recorded: a data set is there whole or not at all.
         string incoming = Path.Combine(storage.Value.FullDataDirectory, "datasets", "incoming", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(incoming);
         try
@@ -72,7 +73,8 @@ public static class DatasetsApi
             else return Invalid("images", "send the parts images and labels (IDX), csv, series (a time series as CSV) or text");
 
             long stored = new DirectoryInfo(incoming).EnumerateFiles().Sum(f => f.Length);
-            Directory.Move(incoming, Folder(storage.Value, id));
+            foreach (var file in new DirectoryInfo(incoming).EnumerateFiles())
+                await artifacts.PutFileAsync(JobFiles.Upload(id) + file.Name, file.FullName, ct);
             var upload = DatasetUpload.Create(id, viewer.UserId, name, parsed.Format, parsed.Info, stored, clock.GetUtcNow().UtcDateTime);
             await using var db = await contexts.CreateDbContextAsync(ct);
             db.DatasetUploads.Add(upload);
@@ -82,7 +84,7 @@ public static class DatasetsApi
             }
             catch
             {
-                Directory.Delete(Folder(storage.Value, id), recursive: true);
+                await artifacts.DeleteAllAsync(JobFiles.Upload(id), CancellationToken.None);
                 throw;
             }
             return TypedResults.Created($"/api/datasets/uploads/{id}", UploadDto.From(upload));
@@ -116,8 +118,6 @@ public static class DatasetsApi
         ? db.DatasetUploads.AsNoTracking()
         : db.DatasetUploads.AsNoTracking().Where(u => u.OwnerId == viewer.UserId
             || db.Users.Any(owner => owner.Id == u.OwnerId && owner.Role == Role.Instructor));
-
-    public static string Folder(DojoOptions storage, Guid id) => Path.Combine(storage.FullDataDirectory, "datasets", id.ToString("N"));
 
     /// <summary>
     /// An IDX pair: the labels (one byte a sample) read and checked, the images streamed through into the stored gzip

@@ -38,7 +38,7 @@ public sealed class SubmissionExport(ContentStore files)
                 foreach (var student in book.Students)
                 {
                     if (book.Counted(student.Id, exercise.Exercise.Id) is not { FileSha256: { } sha256, FileKind: { } kind } counted) continue;
-                    if (files.OpenRead(sha256) is not { } content) continue;
+                    if (await files.OpenReadAsync(sha256, ct) is not { } content) continue;
                     string entryName = Unique(exercise.FileName(student.Name, kind), student.Number, used);
                     await using (content)
                     await using (var entry = zip.CreateEntry(entryName, CompressionLevel.Optimal).Open())

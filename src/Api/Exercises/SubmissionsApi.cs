@@ -163,7 +163,7 @@ public static class SubmissionsApi
             return TypedResults.Problem("this submission has no file", statusCode: StatusCodes.Status404NotFound);
         var exercise = (await ExerciseContext.LoadAsync(db, submission.ExerciseId, ct))!;
         var student = await db.Users.AsNoTracking().SingleAsync(u => u.Id == submission.StudentId, ct);
-        var content = files.OpenRead(sha256);
+        var content = await files.OpenReadAsync(sha256, ct);
         if (content is null) return TypedResults.Problem("the stored file is missing", statusCode: StatusCodes.Status404NotFound);
         string ascii = $"{exercise.Definition.Number}-{student.Number ?? student.Id.ToString("N")[..8]}-{submission.Attempt}.{ReportFileSniffer.Extension(kind)}";
         SetDownloadName(response, exercise.FileName(student.Name, kind), $"submission-{ascii}");

@@ -27,38 +27,42 @@ public static class JobBoundary
         var spec = SpecJson.DeserializeStored<JobSpec>(job.SpecJson);
         if (spec is PlaygroundJobSpec exact)
         {
-            string kept = files.File(job.Id, BoundaryPicture.Name);
-            if (!File.Exists(kept) || (epoch is { } asked && asked != exact.Training.Epochs))
-                return NotKept(job, epoch, "an exact playground run draws its picture once, when it ends");
-            response.Headers[EpochHeader] = exact.Training.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.PhysicalFile(kept, "image/png");
+            var kept = epoch is { } asked && asked != exact.Training.Epochs ? null : await files.ReadAllBytesAsync(JobFiles.File(job.Id, BoundaryPicture.Name), ct);
+            if (kept is null) return NotKept(job, epoch, "an exact playground run draws its picture once, when it ends");
+            return Picture(response, exact.Training.Epochs, kept);
         }
         if (spec is not SupervisedSpec supervised || !DecisionBoundary.Applies(spec))
             return Invalid("kind", "a decision boundary needs a supervised job on a playground data set (points of the plane)");
 
-        // The checkpoint is replaced as the job trains: read the row again if the file it named has just gone.
+        // The checkpoint is replaced as the job trains: read the row again if the one it named has just gone.
         for (int tries = 0; ; tries++)
         {
             if (job.State == JobState.Succeeded && (epoch is null || epoch == supervised.Training.Epochs))
-                return Picture(response, supervised.Training.Epochs,
-                    DecisionBoundary.Draw(supervised, net => net.load(files.Model(job.Id, ModelNames.Default, ModelFormat.TorchSharp))));
+            {
+                var weights = await files.ReadAllBytesAsync(JobFiles.Model(job.Id, ModelNames.Default, ModelFormat.TorchSharp), ct)
+                    ?? throw new FileNotFoundException("the job's weights are missing from the artifact store");
+                return Picture(response, supervised.Training.Epochs, DecisionBoundary.Draw(supervised, net => Load(net, weights)));
+            }
             if (job.CheckpointEpoch == 0 || (epoch is not null && epoch != job.CheckpointEpoch) || job.State.IsTerminal())
                 return NotKept(job, epoch, job.CheckpointEpoch == 0 && !job.State.IsTerminal() ? "the job has no checkpoint yet; ask again in a moment" : null);
             try
             {
-                var checkpoint = CheckpointFile.Read(files.Checkpoint(job.Id, job.CheckpointEpoch), job.CheckpointEpoch);
+                string key = JobFiles.Checkpoint(job.Id, job.CheckpointEpoch);
+                var checkpoint = CheckpointFile.Read(await files.ReadAllBytesAsync(key, ct) ?? throw new FileNotFoundException(key), key, job.CheckpointEpoch);
                 var state = checkpoint.State.Networks.Single(n => n.Name == ModelNames.Default).State;
-                return Picture(response, checkpoint.Epoch, DecisionBoundary.Draw(supervised, net =>
-                {
-                    using var reader = new BinaryReader(new MemoryStream(state));
-                    net.load(reader);
-                }));
+                return Picture(response, checkpoint.Epoch, DecisionBoundary.Draw(supervised, net => Load(net, state)));
             }
             catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException && tries < 3)
             {
                 job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == job.Id, ct);
             }
         }
+    }
+
+    private static void Load(TorchSharp.torch.nn.Module net, byte[] weights)
+    {
+        using var reader = new BinaryReader(new MemoryStream(weights, writable: false));
+        net.load(reader);
     }
 
     private static IResult Picture(HttpResponse response, int epoch, byte[] png)

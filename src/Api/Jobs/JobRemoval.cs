@@ -42,8 +42,7 @@ public sealed class JobRemoval(IDbContextFactory<DojoDb> contexts, JobFiles file
         {
             await db.MetricPoints.Where(p => chunk.Contains(p.JobId)).ExecuteDeleteAsync(ct);
             await db.Jobs.Where(j => chunk.Contains(j.Id) && Ended.Contains(j.State)).ExecuteDeleteAsync(ct);
-            foreach (var id in chunk)
-                if (Directory.Exists(files.Directory(id))) Directory.Delete(files.Directory(id), recursive: true);
+            foreach (var id in chunk) await files.DeleteAllAsync(id, ct);
         }
     }
 
@@ -56,7 +55,8 @@ public sealed class JobRemoval(IDbContextFactory<DojoDb> contexts, JobFiles file
         var ids = plan.Removable.Select(j => j.Id).ToList();
         long points = 0;
         foreach (var chunk in ids.Chunk(500)) points += await db.MetricPoints.LongCountAsync(p => chunk.Contains(p.JobId), ct);
-        long bytes = ids.Sum(id => Size(files.Directory(id)));
+        long bytes = 0;
+        foreach (var id in ids) bytes += await files.SizeAsync(id, ct);
         if (remove) await DeleteAsync(db, ids, ct);
         int Kept(string reason) => plan.Kept.Count(k => k.Reason.StartsWith(reason, StringComparison.Ordinal));
         return new RemovalDto(ids.Count, points, bytes, Kept(NotEnded), Kept(HandedIn), Kept(InGrading), Kept(Needed), endedBefore, remove);
@@ -91,8 +91,4 @@ public sealed class JobRemoval(IDbContextFactory<DojoDb> contexts, JobFiles file
         }
         return (removable, kept);
     }
-
-    private static long Size(string directory) => Directory.Exists(directory)
-        ? new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length)
-        : 0;
 }

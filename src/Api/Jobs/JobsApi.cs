@@ -224,13 +224,13 @@ public static class JobsApi
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (!await db.Jobs.VisibleTo(viewer).AnyAsync(j => j.Id == id, ct)) return TypedResults.NotFound();
-        var kept = files.Files(id).Select(f => new JobFileDto(f.Name, f.Bytes, $"/api/jobs/{id}/files/{f.Name}")).ToList();
+        var kept = (await files.FilesAsync(id, ct)).Select(f => new JobFileDto(f.Name, f.Bytes, $"/api/jobs/{id}/files/{f.Name}")).ToList();
         if (kept.Any(f => f.Name.StartsWith("samples-epoch-", StringComparison.Ordinal))) // made on request from the epochs' pictures
             kept.Add(new JobFileDto(JobFileTiles.Name, 0, $"/api/jobs/{id}/files/{JobFileTiles.Name}"));
         return TypedResults.Ok<IReadOnlyList<JobFileDto>>(kept);
     }
 
-    private static async Task<Results<PhysicalFileHttpResult, FileContentHttpResult, ProblemHttpResult, ValidationProblem>> FileAsync(
+    private static async Task<Results<FileStreamHttpResult, FileContentHttpResult, ProblemHttpResult, ValidationProblem>> FileAsync(
         Guid id, string name, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct)
     {
         if (!JobFiles.IsFileName(name)) return Invalid("name", $"'{name}' is not a job file name (lower-case letters, digits and dashes, then .png or .json)");
@@ -238,19 +238,19 @@ public static class JobsApi
         if (!await db.Jobs.VisibleTo(viewer).AnyAsync(j => j.Id == id, ct)) return TypedResults.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);
         if (name == JobFileTiles.Name)
         {
-            var epochs = files.Files(id).Select(f => f.Name).Where(n => n.StartsWith("samples-epoch-", StringComparison.Ordinal)).ToList();
+            var epochs = (await files.FilesAsync(id, ct)).Select(f => f.Name).Where(n => n.StartsWith("samples-epoch-", StringComparison.Ordinal)).ToList();
             if (epochs.Count == 0) return TypedResults.Problem("the job has kept no epoch pictures yet", statusCode: StatusCodes.Status404NotFound);
             var chosen = JobFileTiles.Choose(epochs);
             var pictures = new List<(string, byte[])>();
-            foreach (var picture in chosen) pictures.Add((picture, await File.ReadAllBytesAsync(files.File(id, picture), ct)));
+            foreach (var picture in chosen)
+                if (await files.ReadAllBytesAsync(JobFiles.File(id, picture), ct) is { } png) pictures.Add((picture, png));
             return TypedResults.File(JobFileTiles.Render(pictures), "image/png");
         }
-        string path = files.File(id, name);
-        return File.Exists(path) ? TypedResults.PhysicalFile(path, JobFiles.ContentType(name))
+        return await files.OpenReadAsync(JobFiles.File(id, name), ct) is { } content ? TypedResults.Stream(content, JobFiles.ContentType(name))
             : TypedResults.Problem($"the job has no file '{name}'; GET /api/jobs/{id}/files lists what it has", statusCode: StatusCodes.Status404NotFound);
     }
 
-    private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult, ValidationProblem>> ModelAsync(
+    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult, ValidationProblem>> ModelAsync(
         Guid id, Viewer viewer, IDbContextFactory<DojoDb> contexts, JobFiles files, CancellationToken ct,
         string name = ModelNames.Default, string format = "torchSharp")
     {
@@ -263,11 +263,10 @@ public static class JobsApi
         if (state is null) return TypedResults.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);
         if (state != JobState.Succeeded)
             return TypedResults.Problem($"the job is {SpecJson.Name(state.Value)}; weights exist once it has succeeded", statusCode: StatusCodes.Status404NotFound);
-        string path = files.Model(id, name, parsed.Value);
-        if (!File.Exists(path))
-            return TypedResults.Problem($"the job has no model named '{name}'; it has: {string.Join(", ", files.ModelNames(id))}", statusCode: StatusCodes.Status404NotFound);
+        if (await files.OpenReadAsync(JobFiles.Model(id, name, parsed.Value), ct) is not { } content)
+            return TypedResults.Problem($"the job has no model named '{name}'; it has: {string.Join(", ", await files.ModelNamesAsync(id, ct))}", statusCode: StatusCodes.Status404NotFound);
         string fileName = name == ModelNames.Default ? $"dojo-{id:N}" : $"dojo-{id:N}-{name}";
-        return TypedResults.PhysicalFile(path, "application/octet-stream", fileName + JobFiles.Extension(parsed.Value));
+        return TypedResults.Stream(content, "application/octet-stream", fileName + JobFiles.Extension(parsed.Value));
     }
 }
 

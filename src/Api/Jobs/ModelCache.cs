@@ -57,7 +57,10 @@ public sealed class ModelCache(JobFiles files, IOptions<PredictionOptions> optio
         var loader = services.GetKeyedService<ITrainedJobLoader>(spec.Kind)
             ?? throw new PredictionInputException("job", $"{spec.Kind} jobs do not answer requests");
         var evaluation = job.EvaluationJson is null ? null : SpecJson.DeserializeStored<Evaluation>(job.EvaluationJson);
-        return loader.Load(spec, evaluation, name => files.Model(job.Id, name, ModelFormat.TorchSharp));
+        // Loaders read files: a finished job's artifacts (and its upload) as local files, copied once where the database holds them.
+        string folder = files.Store.LocalFolderAsync(JobFiles.Prefix(job.Id), CancellationToken.None).GetAwaiter().GetResult();
+        files.EnsureUploadLocalAsync(spec, CancellationToken.None).GetAwaiter().GetResult();
+        return loader.Load(spec, evaluation, name => Path.Combine(folder, Path.GetFileName(JobFiles.Model(job.Id, name, ModelFormat.TorchSharp))));
     }
 
     private void Evict()

@@ -548,6 +548,48 @@ namespace Dojo.Storage.Postgres.Migrations
                     b.ToTable("SavedSpecs");
                 });
 
+            modelBuilder.Entity("Dojo.Storage.Artifacts.ArtifactChunk", b =>
+                {
+                    b.Property<Guid>("ArtifactId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("ArtifactId", "Index");
+
+                    b.ToTable("ArtifactChunks");
+                });
+
+            modelBuilder.Entity("Dojo.Storage.Artifacts.StoredArtifact", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<long>("Length")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Key")
+                        .IsUnique();
+
+                    b.ToTable("Artifacts");
+                });
+
             modelBuilder.Entity("Dojo.Domain.Exercises.Exercise", b =>
                 {
                     b.HasOne("Dojo.Domain.Exercises.Unit", null)

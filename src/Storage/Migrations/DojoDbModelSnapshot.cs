@@ -543,6 +543,48 @@ namespace Dojo.Storage.Migrations
                     b.ToTable("SavedSpecs");
                 });
 
+            modelBuilder.Entity("Dojo.Storage.Artifacts.ArtifactChunk", b =>
+                {
+                    b.Property<Guid>("ArtifactId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("ArtifactId", "Index");
+
+                    b.ToTable("ArtifactChunks");
+                });
+
+            modelBuilder.Entity("Dojo.Storage.Artifacts.StoredArtifact", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Length")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Key")
+                        .IsUnique();
+
+                    b.ToTable("Artifacts");
+                });
+
             modelBuilder.Entity("Dojo.Domain.Exercises.Exercise", b =>
                 {
                     b.HasOne("Dojo.Domain.Exercises.Unit", null)

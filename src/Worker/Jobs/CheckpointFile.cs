@@ -4,9 +4,9 @@ using Dojo.Storage;
 namespace Dojo.Worker.Jobs;
 
 /// <summary>
-/// A checkpoint on disk, one file per epoch (<c>checkpoint-{epoch}.bin</c>): a header (epoch, step, next sequence
+/// A checkpoint in the artifact store, one per epoch (<c>jobs/{id}/checkpoint-{epoch}.bin</c>): a header (epoch, step, next sequence
 /// number), then each named network's state and the trainer's own bytes. The job row names the epoch whose file is
-/// valid, so a file written just before a crash, but never committed, is ignored. Files of the first format
+/// valid, so one written just before a crash, but never committed, is ignored. Files of the first format
 /// (<c>DOJOCKP1</c>: one network's and its optimizer's state) still read, as the network <c>model</c>.
 /// </summary>
 public static class CheckpointFile
@@ -14,7 +14,7 @@ public static class CheckpointFile
     private const string Magic = "DOJOCKP2";
     private const string FirstFormat = "DOJOCKP1";
 
-    public static void Write(string path, Checkpoint checkpoint, long nextSeq)
+    public static byte[] ToBytes(Checkpoint checkpoint, long nextSeq)
     {
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
@@ -33,12 +33,13 @@ public static class CheckpointFile
             writer.Write(checkpoint.State.Own.Length);
             writer.Write(checkpoint.State.Own);
         }
-        JobFiles.WriteAtomically(path, stream.GetBuffer().AsSpan(0, (int)stream.Length));
+        return stream.ToArray();
     }
 
-    public static Checkpoint Read(string path, int expectedEpoch)
+    /// <summary>Reads a checkpoint's bytes (<paramref name="path"/> names it in messages).</summary>
+    public static Checkpoint Read(byte[] bytes, string path, int expectedEpoch)
     {
-        using var reader = new BinaryReader(File.OpenRead(path), System.Text.Encoding.UTF8);
+        using var reader = new BinaryReader(new MemoryStream(bytes, writable: false), System.Text.Encoding.UTF8);
         string magic = reader.ReadString();
         if (magic is not (Magic or FirstFormat)) throw new InvalidDataException($"{path} is not a Dojo checkpoint");
         int epoch = reader.ReadInt32();

@@ -105,7 +105,7 @@ public sealed class ProgressRecorder : IAsyncDisposable
         {
             _uncommitted.Clear();
             _events.Publish(new JobUpdate(_jobId, finalPoints, state));
-            DeleteCheckpoints(keepEpoch: keepCheckpoint ? _savedEpoch : -1);
+            await _files.DeleteCheckpointsAsync(_jobId, keepEpoch: keepCheckpoint ? _savedEpoch : -1, CancellationToken.None);
         }
         return finished;
     }
@@ -143,13 +143,13 @@ public sealed class ProgressRecorder : IAsyncDisposable
         }
         try
         {
-            CheckpointFile.Write(_files.Checkpoint(_jobId, checkpoint.Epoch), checkpoint, nextSeq);
+            await _files.WriteAsync(JobFiles.Checkpoint(_jobId, checkpoint.Epoch), CheckpointFile.ToBytes(checkpoint, nextSeq), CancellationToken.None);
             if (!await _store.SaveProgressAsync(_jobId, _workerId, points, checkpoint.Epoch, nextSeq, CancellationToken.None))
             {
                 _leaseLost();
                 return;
             }
-            if (checkpoint.Epoch != _savedEpoch) DeleteCheckpoints(keepEpoch: checkpoint.Epoch);
+            if (checkpoint.Epoch != _savedEpoch) await _files.DeleteCheckpointsAsync(_jobId, keepEpoch: checkpoint.Epoch, CancellationToken.None);
             _savedEpoch = checkpoint.Epoch;
             lock (_gate) _uncommitted.RemoveRange(0, points.Count);
         }
@@ -162,15 +162,6 @@ public sealed class ProgressRecorder : IAsyncDisposable
         {
             lock (_gate) _writing = false;
         }
-    }
-
-    private void DeleteCheckpoints(int keepEpoch)
-    {
-        var directory = _files.Directory(_jobId);
-        if (!Directory.Exists(directory)) return;
-        string keep = _files.Checkpoint(_jobId, keepEpoch);
-        foreach (var file in Directory.EnumerateFiles(directory, "checkpoint-*.bin"))
-            if (file != keep) File.Delete(file);
     }
 
     public async ValueTask DisposeAsync()

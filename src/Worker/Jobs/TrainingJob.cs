@@ -69,6 +69,7 @@ public sealed class TrainingJob(
                 var trainer = services.GetKeyedService<ITrainer>(spec.Kind)
                     ?? throw new InvalidOperationException($"this worker has no trainer for {spec.Kind} jobs");
                 var checkpoint = ReadCheckpoint(job);
+                files.EnsureUploadLocalAsync(spec, shutdown).GetAwaiter().GetResult();
                 // A job resumed after its last epoch runs none: its result's epoch figures are the checkpoint's, as stored.
                 var checkpointed = checkpoint is null ? [] : store.EpochPointsAsync(job.Id, checkpoint.Epoch, shutdown).GetAwaiter().GetResult()
                     .Select(p => new Metric(p.Name, p.Value)).ToList();
@@ -103,9 +104,9 @@ public sealed class TrainingJob(
                     case TrainingOutcome.Completed completed:
                         foreach (var (name, weights) in completed.Models)
                         {
-                            JobFiles.WriteAtomically(files.Model(jobId, name, ModelFormat.TorchSharp), weights.TorchSharp);
-                            JobFiles.WriteAtomically(files.Model(jobId, name, ModelFormat.Safetensors), weights.Safetensors);
-                            JobFiles.WriteAtomically(files.Model(jobId, name, ModelFormat.PyTorch), weights.PyTorch);
+                            await files.WriteAsync(JobFiles.Model(jobId, name, ModelFormat.TorchSharp), weights.TorchSharp, CancellationToken.None);
+                            await files.WriteAsync(JobFiles.Model(jobId, name, ModelFormat.Safetensors), weights.Safetensors, CancellationToken.None);
+                            await files.WriteAsync(JobFiles.Model(jobId, name, ModelFormat.PyTorch), weights.PyTorch, CancellationToken.None);
                         }
                         var result = ResultJson(session.LastMetrics, completed.Final);
                         string? evaluation = completed.Evaluation is null ? null : SpecJson.Serialize(completed.Evaluation);
@@ -170,7 +171,8 @@ public sealed class TrainingJob(
         if (source is null && !required) return null;
         if (source is null) throw new InvalidOperationException($"the job it reads ({from}) is gone");
         return new TransferSource(SpecJson.DeserializeStored<JobSpec>(source.SpecJson),
-            name => File.ReadAllBytes(files.Model(source.Id, name, ModelFormat.TorchSharp)));
+            name => files.ReadAllBytes(JobFiles.Model(source.Id, name, ModelFormat.TorchSharp))
+                ?? throw new InvalidOperationException($"the job it reads ({from}) has no network '{name}'"));
     }
 
     /// <summary>LibTorch's messages go on with a C++ stack; the first line says what happened.</summary>
@@ -180,8 +182,13 @@ public sealed class TrainingJob(
     private static TimeSpan Clamp(TimeSpan delay) =>
         delay < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : delay > TimeSpan.FromDays(24) ? TimeSpan.FromDays(24) : delay;
 
-    private Checkpoint? ReadCheckpoint(Job job) =>
-        job.CheckpointEpoch == 0 ? null : CheckpointFile.Read(files.Checkpoint(job.Id, job.CheckpointEpoch), job.CheckpointEpoch);
+    private Checkpoint? ReadCheckpoint(Job job)
+    {
+        if (job.CheckpointEpoch == 0) return null;
+        string key = JobFiles.Checkpoint(job.Id, job.CheckpointEpoch);
+        return CheckpointFile.Read(files.ReadAllBytes(key) ?? throw new InvalidOperationException($"the job's checkpoint {key} is missing from the artifact store"),
+            key, job.CheckpointEpoch);
+    }
 
     private static string ResultJson(IReadOnlyList<Metric> lastEpoch, IReadOnlyList<Metric> final) =>
         JsonSerializer.Serialize(lastEpoch.Concat(final).Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Name, m => m.Value));
@@ -206,7 +213,7 @@ public sealed class TrainingJob(
             (LastStep, LastMetrics) = (resumeFrom?.Step ?? 0, checkpointedMetrics);
         }
 
-        public void Keep(string name, byte[] content) => JobFiles.WriteAtomically(files.File(job.Id, name), content);
+        public void Keep(string name, byte[] content) => files.Write(JobFiles.File(job.Id, name), content);
 
         public void EpochCompleted(int epoch, long step, IReadOnlyList<Metric> metrics, Func<TrainingState> checkpointState)
         {
