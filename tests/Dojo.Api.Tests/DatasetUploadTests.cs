@@ -16,7 +16,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dojo.Api.Tests;
 
 /// <summary>Uploaded data sets through the real API: IDX pairs and CSV, checked before anything is stored, then trained on.</summary>
-public sealed class DatasetUploadTests(DojoFactory factory) : IClassFixture<DojoFactory>
+public abstract class DatasetUploadSuite(DojoFactory factory)
 {
     private readonly DojoClient _client = new(factory.CreateClient());
 
@@ -148,10 +148,18 @@ public sealed class DatasetUploadTests(DojoFactory factory) : IClassFixture<Dojo
     {
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<DojoDb>>().CreateDbContextAsync();
         int rows = await db.DatasetUploads.CountAsync();
+        // Every upload's files are stored under its id in the artifact store, and nothing else is.
+        var stored = (await factory.Services.GetRequiredService<Dojo.Storage.Artifacts.IArtifactStore>().ListAsync("datasets/", CancellationToken.None))
+            .Select(a => a.Key.Split('/')[1]).Where(id => id != "incoming").Distinct().Count();
+        Assert.Equal(rows, stored);
         string folder = Path.Combine(factory.DataDirectory, "datasets");
-        int folders = Directory.Exists(folder) ? Directory.GetDirectories(folder).Count(d => Path.GetFileName(d) != "incoming") : 0;
-        Assert.Equal(rows, folders);
         if (Directory.Exists(Path.Combine(folder, "incoming"))) Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(folder, "incoming")));
         return rows;
     }
 }
+
+/// <summary>The DatasetUpload tests on SQLite with artifacts in the data directory (the defaults).</summary>
+public sealed class DatasetUploadTests(DojoFactory factory) : DatasetUploadSuite(factory), IClassFixture<DojoFactory>;
+
+/// <summary>The same tests on PostgreSQL with artifacts in the database: the several-machines configuration.</summary>
+public sealed class DatasetUploadPostgresTests(PostgresFactory factory) : DatasetUploadSuite(factory), IClassFixture<PostgresFactory>;

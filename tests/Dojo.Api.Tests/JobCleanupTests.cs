@@ -12,7 +12,7 @@ using static Dojo.Api.Tests.Infrastructure.CourseHelpers;
 namespace Dojo.Api.Tests;
 
 /// <summary>Deleting jobs one by one and cleaning up old ones: the points and files go, what other things rest on stays.</summary>
-public sealed class JobCleanupTests(DojoFactory factory) : IClassFixture<DojoFactory>
+public abstract class JobCleanupSuite(DojoFactory factory)
 {
     private readonly DojoClient _instructor = new(factory.CreateClient());
 
@@ -72,3 +72,9 @@ public sealed class JobCleanupTests(DojoFactory factory) : IClassFixture<DojoFac
         Assert.Equal(0, (await _instructor.Http.GetFromJsonAsync<RemovalDto>("/api/jobs/cleanup?olderThanDays=0", SpecJson.Options))!.Jobs);
     }
 }
+
+/// <summary>The JobCleanup tests on SQLite with artifacts in the data directory (the defaults).</summary>
+public sealed class JobCleanupTests(DojoFactory factory) : JobCleanupSuite(factory), IClassFixture<DojoFactory>;
+
+/// <summary>The same tests on PostgreSQL with artifacts in the database: the several-machines configuration.</summary>
+public sealed class JobCleanupPostgresTests(PostgresFactory factory) : JobCleanupSuite(factory), IClassFixture<PostgresFactory>;

@@ -17,7 +17,7 @@ using static TorchSharp.torch;
 
 namespace Dojo.Api.Tests;
 
-public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactory>
+public abstract class JobsApiSuite(DojoFactory factory)
 {
     private readonly DojoClient _client = new(factory.CreateClient());
 
@@ -375,3 +375,9 @@ public sealed class JobsApiTests(DojoFactory factory) : IClassFixture<DojoFactor
         Assert.Contains(listed!, n => n!["name"]!.GetValue<string>() == "xor-4-2");
     }
 }
+
+/// <summary>The JobsApi tests on SQLite with artifacts in the data directory (the defaults).</summary>
+public sealed class JobsApiTests(DojoFactory factory) : JobsApiSuite(factory), IClassFixture<DojoFactory>;
+
+/// <summary>The same tests on PostgreSQL with artifacts in the database: the several-machines configuration.</summary>
+public sealed class JobsApiPostgresTests(PostgresFactory factory) : JobsApiSuite(factory), IClassFixture<PostgresFactory>;

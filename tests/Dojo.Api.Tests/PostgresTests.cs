@@ -13,7 +13,8 @@ namespace Dojo.Api.Tests;
 
 /// <summary>
 /// A database of its own on the PostgreSQL server the tests are given (DOJO_TEST_POSTGRES, else the local one .ci/run
-/// starts: role dojo), made before the host starts and dropped after.
+/// starts: role dojo), made by the host and dropped after; artifacts in it too (the configuration for hosts without a
+/// shared disk).
 /// </summary>
 public sealed class PostgresFactory : DojoFactory
 {
@@ -24,7 +25,7 @@ public sealed class PostgresFactory : DojoFactory
 
     public string ConnectionString => $"{PostgresServer};Database={_database}";
 
-    protected override IEnumerable<(string Key, string Value)> Settings => [("Dojo:Database:Provider", "postgres"), ("Dojo:Database:ConnectionString", ConnectionString)];
+    protected override IEnumerable<(string Key, string Value)> Settings => [("Dojo:Database:Provider", "postgres"), ("Dojo:Database:ConnectionString", ConnectionString), ("Dojo:Artifacts:Store", "database")];
 
     protected override void Dispose(bool disposing)
     {

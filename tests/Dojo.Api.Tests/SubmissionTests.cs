@@ -17,7 +17,7 @@ using static Dojo.Api.Tests.Infrastructure.CourseHelpers;
 namespace Dojo.Api.Tests;
 
 /// <summary>Report submissions through the real API: attempts, ownership, upload checks, downloads, grading and export.</summary>
-public sealed class SubmissionTests(DojoFactory factory) : IClassFixture<DojoFactory>
+public abstract class SubmissionSuite(DojoFactory factory)
 {
     private readonly HttpClient _instructor = factory.CreateClient();
 
@@ -89,8 +89,9 @@ public sealed class SubmissionTests(DojoFactory factory) : IClassFixture<DojoFac
     {
         var exercise = await NewReportExerciseAsync(_instructor, 3, new { maxFileBytes = 2048 });
         var (student, _) = await factory.CreateStudentAsync($"攻撃 {what}");
-        string filesRoot = Path.Combine(factory.DataDirectory, "files");
-        int filesBefore = Directory.Exists(filesRoot) ? Directory.GetFiles(filesRoot, "*", SearchOption.AllDirectories).Length : 0;
+        var artifacts = factory.Services.GetRequiredService<Dojo.Storage.Artifacts.IArtifactStore>();
+        async Task<int> StoredFilesAsync() => (await artifacts.ListAsync("files/", CancellationToken.None)).Count;
+        int filesBefore = await StoredFilesAsync();
 
         var response = await student.PostAsync($"/api/exercises/{exercise}/submissions/file", FilePart(content, name));
 
@@ -101,8 +102,7 @@ public sealed class SubmissionTests(DojoFactory factory) : IClassFixture<DojoFac
         Assert.Contains("file", said);
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<DojoDb>>().CreateDbContextAsync();
         Assert.False(await db.Submissions.AnyAsync(s => s.ExerciseId == exercise));
-        int filesAfter = Directory.Exists(filesRoot) ? Directory.GetFiles(filesRoot, "*", SearchOption.AllDirectories).Length : 0;
-        Assert.Equal(filesBefore, filesAfter);
+        Assert.Equal(filesBefore, await StoredFilesAsync()); // nor a file in the artifact store (nor one left half-received)
     }
 
     [Fact]
@@ -175,3 +175,9 @@ public sealed class SubmissionTests(DojoFactory factory) : IClassFixture<DojoFac
         Assert.Equal("", (string)suzukiRow["遅れ / late by"]);
     }
 }
+
+/// <summary>The Submission tests on SQLite with artifacts in the data directory (the defaults).</summary>
+public sealed class SubmissionTests(DojoFactory factory) : SubmissionSuite(factory), IClassFixture<DojoFactory>;
+
+/// <summary>The same tests on PostgreSQL with artifacts in the database: the several-machines configuration.</summary>
+public sealed class SubmissionPostgresTests(PostgresFactory factory) : SubmissionSuite(factory), IClassFixture<PostgresFactory>;

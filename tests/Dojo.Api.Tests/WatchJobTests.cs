@@ -5,7 +5,7 @@ using Grpc.Reflection.V1Alpha;
 
 namespace Dojo.Api.Tests;
 
-public sealed class WatchJobTests(DojoFactory factory) : IClassFixture<DojoFactory>
+public abstract class WatchJobSuite(DojoFactory factory)
 {
     private readonly DojoClient _client = new(factory.CreateClient());
 
@@ -161,3 +161,9 @@ public sealed class WatchJobTests(DojoFactory factory) : IClassFixture<DojoFacto
         Assert.DoesNotContain("\n", error.Status.Detail);
     }
 }
+
+/// <summary>The WatchJob tests on SQLite with artifacts in the data directory (the defaults).</summary>
+public sealed class WatchJobTests(DojoFactory factory) : WatchJobSuite(factory), IClassFixture<DojoFactory>;
+
+/// <summary>The same tests on PostgreSQL with artifacts in the database: the several-machines configuration.</summary>
+public sealed class WatchJobPostgresTests(PostgresFactory factory) : WatchJobSuite(factory), IClassFixture<PostgresFactory>;
