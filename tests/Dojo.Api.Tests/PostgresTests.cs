@@ -7,7 +7,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Dojo.Domain.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace Dojo.Api.Tests;
 
@@ -153,7 +156,7 @@ public sealed class PostgresFirstStartTests : IDisposable
 }
 
 /// <summary>Processes on one PostgreSQL: an API and two worker processes, each with a Hangfire server on the shared queue.</summary>
-public sealed class PostgresProcessTests : IDisposable
+public sealed class PostgresProcessTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _data = Path.Combine(Path.GetTempPath(), "dojo-postgres", Guid.NewGuid().ToString("N"));
     private readonly string _database = "dojo_test_" + Guid.NewGuid().ToString("N");
@@ -183,6 +186,76 @@ public sealed class PostgresProcessTests : IDisposable
         var claims = workers.Sum(w => System.Text.RegularExpressions.Regex.Matches(w.Output, @"claimed by").Count);
         Assert.Equal(submitted.Count, claims);
     }
+
+    /// <summary>
+    /// Hosts without a shared disk, as processes with data directories of their own: API A, API B, and a worker whose job
+    /// is killed mid-way and resumed by a worker that starts with an empty disk (artifacts in the database).
+    /// </summary>
+    [Fact]
+    public async Task A_job_sent_to_one_api_is_watched_on_another_and_resumed_by_a_worker_with_an_empty_disk()
+    {
+        (string, string)[] shared = [.. Settings, ("Dojo__Artifacts__Store", "database")];
+        var (a, aGrpc) = await StartApiAsync("api-a", shared);
+        var (b, _) = await StartApiAsync("api-b", shared);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var first = Start(DojoProcess.Worker(Folder("worker-1"), [.. shared, ("Dojo__Worker__Slots", "1")]));
+        await first.WaitForOutputAsync("offers cpu", TimeSpan.FromSeconds(60));
+
+        // The process tests' killable MLP (batch 1, Adam), shortened: killed after its third epoch's checkpoint.
+        static System.Text.Json.Nodes.JsonObject Job(string name) => DojoClient.With(EndToEnd.ProcessTests.ThirtyEpochJob(name), ("training.epochs", 10));
+        var job = await b.SubmitAsync(Job("interrupted"));
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{aGrpc}", new GrpcChannelOptions
+        {
+            HttpHandler = new BearerHandler(DojoFactory.InstructorToken) { InnerHandler = new SocketsHttpHandler() },
+        });
+        var watching = WatchAsync(new Protos.V1.Jobs.JobsClient(channel), job.Id);
+        await a.WaitAsync(job.Id, j => j.CheckpointEpoch >= 3, TimeSpan.FromSeconds(60));
+        first.Kill();
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: worker 1 killed");
+
+        string emptyDisk = Folder("worker-2");
+        var second = Start(DojoProcess.Worker(emptyDisk, [.. shared, ("Dojo__Worker__Slots", "2")]));
+        var reference = await a.SubmitAsync(Job("uninterrupted"));
+        var resumed = await a.WaitFinishedAsync(job.Id, TimeSpan.FromSeconds(120));
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: resumed job ended");
+        Assert.True(resumed.State == JobState.Succeeded && resumed.Attempts == 2, $"{resumed.State} after {resumed.Attempts} attempts: {resumed.Reason}");
+        await second.WaitForOutputAsync(@$"Job {job.Id}: claimed by .*, attempt 2, resuming after epoch [3-9]", TimeSpan.FromSeconds(5));
+
+        // The watcher on A saw every point the worker recorded, in order, once, then the end — across the kill.
+        var (seqs, final) = await watching;
+        Assert.Equal(Protos.V1.JobState.Succeeded, final.State);
+        Assert.Equal(Enumerable.Range(1, (int)final.NextSeq - 1).Select(i => (long)i), seqs);
+
+        // It ends as the uninterrupted run does, and either API hands out the same weights, which no disk holds.
+        var uninterrupted = await b.WaitFinishedAsync(reference.Id, TimeSpan.FromSeconds(120));
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: reference ended");
+        Assert.Equal(EndToEnd.ProcessTests.Final(uninterrupted), EndToEnd.ProcessTests.Final(resumed));
+        Assert.Equal(await b.Http.GetByteArrayAsync($"/api/jobs/{reference.Id}/model"), await a.Http.GetByteArrayAsync($"/api/jobs/{job.Id}/model"));
+        Assert.False(Directory.Exists(Path.Combine(emptyDisk, "jobs")), "the worker kept job files on its own disk");
+    }
+
+    private static async Task<(List<long> Seqs, Protos.V1.JobStateChanged Final)> WatchAsync(Protos.V1.Jobs.JobsClient jobs, Guid jobId)
+    {
+        var seqs = new List<long>();
+        using var call = jobs.WatchJob(new Protos.V1.WatchJobRequest { JobId = jobId.ToString(), FromSeq = 1 });
+        await foreach (var e in call.ResponseStream.ReadAllAsync())
+        {
+            if (e.EventCase == Protos.V1.JobEvent.EventOneofCase.Metric) seqs.Add(e.Metric.Seq);
+            else return (seqs, e.State);
+        }
+        throw new InvalidOperationException("the watch ended without the job's final state");
+    }
+
+    private async Task<(DojoClient Client, int Grpc)> StartApiAsync(string name, (string, string)[] settings)
+    {
+        int rest = DojoProcess.FreePort(), grpc = DojoProcess.FreePort();
+        var api = Start(DojoProcess.Api(Folder(name), rest, grpc, inProcessWorker: false, settings));
+        await api.WaitForOutputAsync("Now listening on: http://127.0.0.1:" + rest, TimeSpan.FromSeconds(60));
+        return (new DojoClient(DojoProcess.Client(rest, DojoFactory.InstructorToken)), grpc);
+    }
+
+    /// <summary>A data directory of one stand-in host.</summary>
+    private string Folder(string host) => Path.Combine(_data, host);
 
     private DojoProcess Start(DojoProcess process)
     {

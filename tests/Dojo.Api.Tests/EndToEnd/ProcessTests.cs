@@ -43,7 +43,7 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
     /// Long enough to kill mid-way, always: batch 1 over 1,000 training points, 30 epochs (about 8 s here; a kill
     /// waits for epoch 4), Adam (whose state must be restored exactly).
     /// </summary>
-    private static JsonObject ThirtyEpochJob(string name) => DojoClient.With(DojoClient.Sample("xor"),
+    internal static JsonObject ThirtyEpochJob(string name) => DojoClient.With(DojoClient.Sample("xor"),
         ("name", name), ("dataset.samples", 2000), ("optimizer.kind", "adam"), ("optimizer.learningRate", 0.01),
         ("training.epochs", 30), ("training.batchSize", 1));
 
@@ -129,7 +129,7 @@ public sealed class ProcessTests(Xunit.Abstractions.ITestOutputHelper output) : 
     }
 
     /// <summary>A finished job's final figures, bit for bit (its speed left out).</summary>
-    private static IEnumerable<string> Final(Jobs.JobDto job) =>
+    internal static IEnumerable<string> Final(Jobs.JobDto job) =>
         job.Result!.Where(m => !m.Key.StartsWith("samples", StringComparison.Ordinal)).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key} {m.Value:R}");
 
     [Fact]
