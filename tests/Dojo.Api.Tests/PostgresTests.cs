@@ -201,8 +201,8 @@ public sealed class PostgresProcessTests(ITestOutputHelper output) : IDisposable
         var first = Start(DojoProcess.Worker(Folder("worker-1"), [.. shared, ("Dojo__Worker__Slots", "1")]));
         await first.WaitForOutputAsync("offers cpu", TimeSpan.FromSeconds(60));
 
-        // The process tests' killable MLP (batch 1, Adam), shortened: killed after its third epoch's checkpoint.
-        static System.Text.Json.Nodes.JsonObject Job(string name) => DojoClient.With(EndToEnd.ProcessTests.ThirtyEpochJob(name), ("training.epochs", 10));
+        // The process tests' killable MLP (batch 1, Adam), killed after its third epoch's checkpoint.
+        static System.Text.Json.Nodes.JsonObject Job(string name) => EndToEnd.ProcessTests.KillableMlp(name);
         var job = await b.SubmitAsync(Job("interrupted"));
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{aGrpc}", new GrpcChannelOptions
         {
