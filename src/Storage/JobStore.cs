@@ -76,6 +76,7 @@ public sealed class JobStore(IDbContextFactory<DojoDb> contexts, TimeProvider cl
                 .SetProperty(j => j.NextSeq, nextSeq), ct);
         if (owned == 0) return false;
         await InsertPointsAsync(db, points, ct);
+        await JobNotifications.NotifyAsync(db, jobId, ct);
         await tx.CommitAsync(ct);
         return true;
     }
@@ -134,6 +135,7 @@ public sealed class JobStore(IDbContextFactory<DojoDb> contexts, TimeProvider cl
                 .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
         if (owned == 0) return false;
         await InsertPointsAsync(db, points, ct);
+        await JobNotifications.NotifyAsync(db, jobId, ct);
         await tx.CommitAsync(ct);
         return true;
     }
