@@ -8,5 +8,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build tests/Dojo.Api.Tests -v q -nologo
 DOJO_CHAOS=1 dotnet test tests/Dojo.Api.Tests --no-build --filter "FullyQualifiedName~ChaosTests" --logger "console;verbosity=detailed" \
-  | grep -E "chaos:|Passed!|Failed!|Error Message" || true
-cat tests/Dojo.Api.Tests/bin/Debug/net10.0/linux-x64/artifacts/chaos.txt; echo
+  | grep -E "chaos:|Passed!|Failed!|Error Message" -A6 || true
+cat tests/Dojo.Api.Tests/bin/Debug/net10.0/linux-x64/artifacts/chaos.txt 2>/dev/null; echo

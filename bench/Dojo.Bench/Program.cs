@@ -17,12 +17,18 @@ using Grpc.Net.Client;
 //   --playground instead: the playground page's exact run (the default XOR setting, 500 epochs) by Dojo's engine in this
 //   process and by the page's own engine under node (PLAYGROUND_PAGE: the folder of its compiled nn.js and dataset.js),
 //   alternated; then a whole exercise-1 grading (two URLs x three seeds x 500 epochs), POST to graded.
-// Usage: bench/run.sh [rounds] [--lstm-only | --playground]   (builds Release, then runs this)
+//   --scale instead: Dojo on several processes and PostgreSQL (ScaleBench).
+// Usage: bench/run.sh [rounds] [--lstm-only | --playground | --scale]   (builds Release, then runs this)
 
 int rounds = args.Length > 0 ? int.Parse(args[0]) : 5;
 bool lstmOnly = args.Contains("--lstm-only"); // only part 4
 bool playground = args.Contains("--playground");
 string root = FindRoot();
+if (args.Contains("--scale"))
+{
+    await ScaleBench.RunAsync(root, rounds);
+    return;
+}
 string apiDll = Path.Combine(root, "src/Api/bin/Release/net10.0/linux-x64/Dojo.Api.dll");
 string data = Path.Combine(Path.GetTempPath(), "dojo-bench", Guid.NewGuid().ToString("N"));
 int rest = 5180, grpc = 5181;

@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dojo.Protos.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Npgsql;
+
+namespace Dojo.Bench;
+
+/// <summary>
+/// Dojo on several processes (issue 16), against real processes on loopback and the local PostgreSQL
+/// (DOJO_BENCH_POSTGRES, default Host=127.0.0.1;Username=dojo;Password=dojo — the role .ci/run makes):
+///   1. submit → running, an API with its in-process worker on SQLite and one on PostgreSQL, alternated job by job;
+///   2. jobs per second through PostgreSQL's queue with 1, 2 and 4 worker processes (one slot each), 40 one-epoch jobs;
+///   3. recorded → received for 100 watchers spread over two API processes (50 each) of one job on a separate worker,
+///      the APIs hearing of points by LISTEN/NOTIFY and by the 100 ms poll, alternated round by round.
+/// Usage: bench/run.sh [rounds] --scale
+/// </summary>
+public static class ScaleBench
+{
+    private static readonly string Server = Environment.GetEnvironmentVariable("DOJO_BENCH_POSTGRES") is { Length: > 0 } given ? given
+        : "Host=127.0.0.1;Username=dojo;Password=dojo";
+
+    public static async Task RunAsync(string root, int rounds)
+    {
+        string token = "dojo_bench-" + Guid.NewGuid().ToString("N");
+        string data = Path.Combine(Path.GetTempPath(), "dojo-bench-scale", Guid.NewGuid().ToString("N"));
+        var xor = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "samples/xor.json")))!.AsObject();
+        var tiny = With(xor, ("training.epochs", 1));
+        var databases = new List<string>();
+        string NewDatabase()
+        {
+            string name = "dojo_bench_" + Guid.NewGuid().ToString("N");
+            databases.Add(name);
+            return $"{Server};Database={name}";
+        }
+        (string, string)[] Postgres(string connection) => [("Dojo__Database__Provider", "postgres"), ("Dojo__Database__ConnectionString", connection)];
+        var processes = new List<Process>();
+        Process Start(string project, string folder, params (string, string)[] settings)
+        {
+            var process = StartProcess(root, project, Path.Combine(data, folder), token, settings);
+            processes.Add(process);
+            return process;
+        }
+        try
+        {
+            // 1. submit -> running: SQLite and PostgreSQL side by side, alternated.
+            var sqlite = Client(5280, token);
+            var postgres = Client(5282, token);
+            Start("Api", "sqlite", Urls(5280, 5281));
+            Start("Api", "postgres", [.. Urls(5282, 5283), .. Postgres(NewDatabase())]);
+            await WaitReadyAsync(sqlite);
+            await WaitReadyAsync(postgres);
+            var onSqlite = new List<double>();
+            var onPostgres = new List<double>();
+            await StartLatencyAsync(sqlite, tiny);
+            await StartLatencyAsync(postgres, tiny); // warm-up
+            for (int i = 0; i < 20 * rounds; i++)
+            {
+                onSqlite.Add(await StartLatencyAsync(sqlite, tiny));
+                onPostgres.Add(await StartLatencyAsync(postgres, tiny));
+            }
+            Console.WriteLine($"submit -> running, SQLite       {Stats.Summary(onSqlite)}");
+            Console.WriteLine($"submit -> running, PostgreSQL   {Stats.Summary(onPostgres)}   p50 PostgreSQL/SQLite {Stats.Median(onPostgres) / Stats.Median(onSqlite):F2}");
+            Stop(processes);
+
+            // 2. Throughput of the queue with 1, 2 and 4 workers (a fresh database each time).
+            foreach (int workers in new[] { 1, 2, 4 })
+            {
+                var settings = Postgres(NewDatabase());
+                var api = Client(5284, token);
+                Start("Api", $"queue-{workers}", [.. Urls(5284, 5285), .. settings, ("Dojo__Worker__InProcess", "false")]);
+                await WaitHealthyAsync(api);
+                for (int w = 0; w < workers; w++) Start("Worker", $"queue-{workers}-worker-{w}", [.. settings, ("Dojo__Worker__Slots", "1")]);
+                await WaitWorkersAsync(api, workers);
+                var perRound = new List<double>();
+                for (int round = 0; round < rounds; round++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    var ids = new List<string>();
+                    for (int i = 0; i < 40; i++) ids.Add(await SubmitAsync(api, tiny));
+                    foreach (var id in ids) await WaitSucceededAsync(api, id, pollMs: 50);
+                    perRound.Add(ids.Count / clock.Elapsed.TotalSeconds);
+                }
+                Console.WriteLine($"queue, {workers} worker(s), 40 one-epoch jobs: median {Stats.Median(perRound):F1} jobs/s (rounds: {string.Join(", ", perRound.Select(r => r.ToString("F1")))})");
+                Stop(processes);
+            }
+
+            // 3. 100 watchers over two APIs, LISTEN/NOTIFY against the poll, alternated.
+            var results = new Dictionary<bool, List<double>> { [true] = [], [false] = [] };
+            for (int round = 0; round < rounds; round++)
+                foreach (bool notify in new[] { true, false })
+                {
+                    var settings = Postgres(NewDatabase());
+                    (string, string) mode = ("Dojo__Watch__Notify", notify ? "true" : "false");
+                    var a = Client(5286, token);
+                    var b = Client(5288, token);
+                    Start("Api", $"watch-{round}-{notify}-a", [.. Urls(5286, 5287), .. settings, mode, ("Dojo__Worker__InProcess", "false")]);
+                    await WaitHealthyAsync(a);
+                    Start("Api", $"watch-{round}-{notify}-b", [.. Urls(5288, 5289), .. settings, mode, ("Dojo__Worker__InProcess", "false")]);
+                    await WaitHealthyAsync(b);
+                    Start("Worker", $"watch-{round}-{notify}-worker", [.. settings, ("Dojo__Worker__Slots", "1")]);
+                    await WaitWorkersAsync(a, 1);
+                    string job = await SubmitAsync(b, With(xor, ("training.epochs", 400)));
+                    using var channelA = Channel(5287, token);
+                    using var channelB = Channel(5289, token);
+                    var watchers = Enumerable.Range(0, 100).Select(i => WatchAsync(new Jobs.JobsClient(i % 2 == 0 ? channelA : channelB), job)).ToList();
+                    results[notify].AddRange((await Task.WhenAll(watchers)).SelectMany(l => l));
+                    Stop(processes);
+                }
+            Console.WriteLine($"watch, 100 watchers over 2 APIs, LISTEN/NOTIFY   {Stats.Summary(results[true])}");
+            Console.WriteLine($"watch, 100 watchers over 2 APIs, 100 ms poll     {Stats.Summary(results[false])}");
+        }
+        finally
+        {
+            Stop(processes);
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection($"{Server};Database=postgres");
+            await connection.OpenAsync();
+            foreach (var name in databases)
+                await using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection)) await drop.ExecuteNonQueryAsync();
+            try { Directory.Delete(data, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static (string, string)[] Urls(int rest, int grpc) =>
+        [("Kestrel__Endpoints__Rest__Url", $"http://127.0.0.1:{rest}"), ("Kestrel__Endpoints__Grpc__Url", $"http://127.0.0.1:{grpc}")];
+
+    /// <summary>From the moment the client starts the POST to the worker's claim (the job's startedAt).</summary>
+    private static async Task<double> StartLatencyAsync(HttpClient http, JsonObject request)
+    {
+        var submittedAt = DateTime.UtcNow;
+        var job = await WaitSucceededAsync(http, await SubmitAsync(http, request), pollMs: 20);
+        return (job.GetProperty("startedAt").GetDateTime() - submittedAt).TotalMilliseconds;
+    }
+
+    private static async Task<List<double>> WatchAsync(Jobs.JobsClient client, string jobId)
+    {
+        var connectedAt = DateTime.UtcNow;
+        var latencies = new List<double>();
+        using var call = client.WatchJob(new WatchJobRequest { JobId = jobId, FromSeq = 1 });
+        await foreach (var e in call.ResponseStream.ReadAllAsync())
+        {
+            if (e.EventCase != JobEvent.EventOneofCase.Metric) continue;
+            var recorded = e.Metric.RecordedAt.ToDateTime();
+            if (recorded > connectedAt) latencies.Add((DateTime.UtcNow - recorded).TotalMilliseconds); // live points only
+        }
+        return latencies;
+    }
+
+    private static Process StartProcess(string root, string project, string data, string token, (string, string)[] settings)
+    {
+        string dll = Path.Combine(root, $"src/{project}/bin/Release/net10.0/linux-x64/Dojo.{project}.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException("build Release first (bench/run.sh does)", dll);
+        var start = new ProcessStartInfo("dotnet", dll) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["Dojo__DataDirectory"] = data;
+        start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
+        start.Environment["Dojo__Auth__BootstrapToken"] = token;
+        foreach (var (key, value) in settings) start.Environment[key] = value;
+        if (project == "Worker") start.Environment["Serilog__MinimumLevel__Default"] = "Information"; // its "offers cpu" line
+        var process = Process.Start(start)!;
+        var offering = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (project == "Worker") Offering[process.Id] = offering;
+        process.OutputDataReceived += (_, e) => { if (e.Data?.Contains(" offers ", StringComparison.Ordinal) == true) offering.TrySetResult(); };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static void Stop(List<Process> processes)
+    {
+        foreach (var process in processes)
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            process.Dispose();
+        }
+        processes.Clear();
+        Offering.Clear();
+    }
+
+    private static HttpClient Client(int rest, string token)
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{rest}") };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    private static GrpcChannel Channel(int grpc, string token) => GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}", new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure,
+            CallCredentials.FromInterceptor((_, metadata) => { metadata.Add("Authorization", $"Bearer {token}"); return Task.CompletedTask; })),
+        UnsafeUseInsecureChannelCallCredentials = true,
+    });
+
+    private static Task WaitReadyAsync(HttpClient http) => WaitUntilAsync(http, "/health/ready");
+
+    private static Task WaitHealthyAsync(HttpClient http) => WaitUntilAsync(http, "/health/live");
+
+    private static async Task WaitUntilAsync(HttpClient http, string path)
+    {
+        for (int i = 0; i < 1200; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync(path)).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"{http.BaseAddress}{path} never answered");
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, TaskCompletionSource> Offering = new();
+
+    /// <summary>Until every worker started so far has said it offers its device.</summary>
+    private static async Task WaitWorkersAsync(HttpClient http, int count)
+    {
+        await Task.WhenAll(Offering.Values.Select(t => t.Task)).WaitAsync(TimeSpan.FromMinutes(2));
+        await WaitReadyAsync(http);
+    }
+
+    private static async Task<string> SubmitAsync(HttpClient http, JsonObject request)
+    {
+        var response = await http.PostAsJsonAsync("/api/jobs", request);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"submit: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private static async Task<JsonElement> WaitSucceededAsync(HttpClient http, string id, int pollMs)
+    {
+        while (true)
+        {
+            var job = await http.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}");
+            string state = job.GetProperty("state").GetString()!;
+            if (state == "succeeded") return job;
+            if (state is "failed" or "diverged" or "cancelled") throw new InvalidOperationException($"job {id} ended {state}");
+            await Task.Delay(pollMs);
+        }
+    }
+
+    private static JsonObject With(JsonObject sample, params (string Path, JsonNode? Value)[] changes)
+    {
+        var copy = sample.DeepClone().AsObject();
+        foreach (var (path, value) in changes)
+        {
+            var parts = path.Split('.');
+            JsonNode node = copy;
+            foreach (var part in parts[..^1]) node = node[part]!;
+            node[parts[^1]] = value?.DeepClone();
+        }
+        return copy;
+    }
+}
