@@ -86,7 +86,7 @@ public static class StorageExtensions
         return builder;
     }
 
-    private sealed class DatabaseInitializer(IDbContextFactory<DojoDb> contexts, IOptions<DojoOptions> options) : IHostedService
+    private sealed class DatabaseInitializer(IDbContextFactory<DojoDb> contexts, IOptions<DojoOptions> options, IArtifactStore artifacts) : IHostedService
     {
         public async Task StartAsync(CancellationToken ct)
         {
@@ -103,6 +103,8 @@ public static class StorageExtensions
                 }
             if (options.Value.ApplyMigrations) await DatabaseSchema.MigrateAsync(contexts, options.Value, ct);
             else await DatabaseSchema.WaitAsync(contexts, TimeSpan.FromMinutes(5), ct);
+            // Artifacts whose writer died mid-way (an hour is far longer than any write takes).
+            if (artifacts is DatabaseArtifactStore inDatabase) await inDatabase.RemoveAbandonedAsync(TimeSpan.FromHours(1), ct);
         }
 
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

@@ -16,9 +16,16 @@ public sealed class FileArtifactStore(string root) : IArtifactStore
         string path = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         string temp = path + Partial;
-        await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true))
-            await content.CopyToAsync(file, ct);
-        File.Move(temp, path, overwrite: true);
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+                await content.CopyToAsync(file, ct);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp); // gone already unless the write failed
+        }
     }
 
     public Task PutFileAsync(string key, string localPath, CancellationToken ct)
