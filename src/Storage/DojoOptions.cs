@@ -23,6 +23,13 @@ public sealed class DojoOptions
     public int QueuePollMilliseconds { get; set; } = 50;
 
     /// <summary>
+    /// On PostgreSQL: how long a job message fetched by a Hangfire server that then died stays hidden before another server
+    /// may fetch it (live servers keep theirs hidden by renewing it every fifth of this). Hangfire.PostgreSql's own default,
+    /// 30 minutes, left a job whose worker was killed between fetching and claiming it queued for half an hour.
+    /// </summary>
+    public int QueueInvisibilitySeconds { get; set; } = 60;
+
+    /// <summary>
     /// Whether this process brings the database's schema up to date at start (the API does, and <c>migrate</c>); a
     /// stand-alone worker waits for it instead of racing the API (<see cref="DatabaseSchema"/>).
     /// </summary>

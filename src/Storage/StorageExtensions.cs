@@ -73,6 +73,7 @@ public static class StorageExtensions
                     QueuePollInterval = TimeSpan.FromMilliseconds(options.QueuePollMilliseconds),
                     EnableLongPolling = true,
                     UseSlidingInvisibilityTimeout = true,
+                    InvisibilityTimeout = TimeSpan.FromSeconds(options.QueueInvisibilitySeconds),
                     PrepareSchemaIfNecessary = true,
                 });
                 return;

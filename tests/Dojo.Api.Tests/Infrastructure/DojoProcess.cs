@@ -119,6 +119,7 @@ public sealed class DojoProcess : IDisposable
             ["Dojo__Worker__HeartbeatSeconds"] = "1",
             ["Dojo__Worker__LeaseSeconds"] = "3",
             ["Dojo__Worker__WorkerTimeoutSeconds"] = "5",
+            ["Dojo__QueueInvisibilitySeconds"] = "10", // PostgreSQL: a killed worker's fetched message comes back within 10 s
             ["Dojo__Auth__BootstrapToken"] = DojoFactory.InstructorToken,
         };
         foreach (var (key, value) in more.Concat(settings)) all[key] = value;
