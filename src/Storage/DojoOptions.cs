@@ -30,6 +30,13 @@ public sealed class DojoOptions
     public int QueueInvisibilitySeconds { get; set; } = 60;
 
     /// <summary>
+    /// On PostgreSQL: how old a Hangfire lock (a job's state lock, a poller's) must be before another server may take it.
+    /// The library's default, 10 minutes, held up a job whose state lock was taken by a worker SIGKILLed at that moment.
+    /// Hangfire holds these locks for milliseconds.
+    /// </summary>
+    public int QueueLockTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
     /// Whether this process brings the database's schema up to date at start (the API does, and <c>migrate</c>); a
     /// stand-alone worker waits for it instead of racing the API (<see cref="DatabaseSchema"/>).
     /// </summary>

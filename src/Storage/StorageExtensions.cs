@@ -74,6 +74,7 @@ public static class StorageExtensions
                     EnableLongPolling = true,
                     UseSlidingInvisibilityTimeout = true,
                     InvisibilityTimeout = TimeSpan.FromSeconds(options.QueueInvisibilitySeconds),
+                    DistributedLockTimeout = TimeSpan.FromSeconds(options.QueueLockTimeoutSeconds),
                     PrepareSchemaIfNecessary = true,
                 });
                 return;
