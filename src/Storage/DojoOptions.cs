@@ -43,7 +43,13 @@ public sealed class DojoOptions
     public bool ApplyMigrations { get; set; } = true;
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory);
-    public string ResolvedConnectionString => Database.ConnectionString ?? $"Data Source={Path.Combine(FullDataDirectory, "dojo.db")}";
+    /// <summary>
+    /// The connection string Dojo opens: SQLite's file under the data directory by default; on PostgreSQL the configured
+    /// one with <see cref="DatabaseOptions.MaxPoolSize"/> as its pool's size unless it sets one itself.
+    /// </summary>
+    public string ResolvedConnectionString => Database.ConnectionString is not { } given ? $"Data Source={Path.Combine(FullDataDirectory, "dojo.db")}"
+        : !IsPostgres || given.Contains("pool size", StringComparison.OrdinalIgnoreCase) || given.Contains("maxpoolsize", StringComparison.OrdinalIgnoreCase) ? given
+        : new Npgsql.NpgsqlConnectionStringBuilder(given) { MaxPoolSize = Database.MaxPoolSize }.ConnectionString;
     public string ResolvedHangfireDatabase => HangfireDatabase ?? Path.Combine(FullDataDirectory, "hangfire.db");
 }
 
@@ -57,6 +63,13 @@ public sealed class DatabaseOptions
     public string? ConnectionString { get; set; }
 
     public bool IsPostgres => string.Equals(Provider, "postgres", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// PostgreSQL: the most connections one process opens (Npgsql's default is 100, so two APIs under a hundred watchers
+    /// ran PostgreSQL out of its 100 slots). Keep processes × this under the server's <c>max_connections</c>; requests
+    /// beyond it wait for a connection.
+    /// </summary>
+    public int MaxPoolSize { get; set; } = 16;
 }
 
 /// <summary>Where artifacts live (<see cref="Dojo.Storage.Artifacts.IArtifactStore"/>).</summary>

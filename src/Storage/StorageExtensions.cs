@@ -45,7 +45,7 @@ public static class StorageExtensions
         if (!options.IsPostgres) return db.UseSqlite(options.ResolvedConnectionString);
         if (options.Database.ConnectionString is null)
             throw new InvalidOperationException("Dojo:Database:Provider is postgres: give Dojo:Database:ConnectionString (Host=…;Database=…;Username=…;Password=…)");
-        return db.UseNpgsql(options.Database.ConnectionString, npgsql => npgsql.MigrationsAssembly("Dojo.Storage.Postgres"));
+        return db.UseNpgsql(options.ResolvedConnectionString, npgsql => npgsql.MigrationsAssembly("Dojo.Storage.Postgres"));
     }
 
     /// <summary>
@@ -68,7 +68,7 @@ public static class StorageExtensions
                 // database is missing: make the database first (the tables stay the migrations' job).
                 DatabaseSchema.EnsureDatabase(options);
                 using var setup = DbLocks.HoldForSetup(options);
-                config.UsePostgreSqlStorage(postgres => postgres.UseNpgsqlConnection(options.Database.ConnectionString), new PostgreSqlStorageOptions
+                config.UsePostgreSqlStorage(postgres => postgres.UseNpgsqlConnection(options.ResolvedConnectionString), new PostgreSqlStorageOptions
                 {
                     QueuePollInterval = TimeSpan.FromMilliseconds(options.QueuePollMilliseconds),
                     EnableLongPolling = true,
