@@ -76,6 +76,8 @@ public sealed class ArtifactStoreTests : IDisposable
         // A local folder of the prefix, for readers that want paths: the same bytes.
         string folder = await store.LocalFolderAsync("datasets/u1/", CancellationToken.None);
         Assert.Equal(old, await File.ReadAllBytesAsync(Path.Combine(folder, "images.idx.gz")));
+        await store.DeleteAllAsync("datasets/u1/", CancellationToken.None);
+        Assert.False(Directory.Exists(folder), "the local copy outlived the artifacts");
     }
 
     [Theory]

@@ -103,6 +103,9 @@ public sealed class DatabaseArtifactStore(IDbContextFactory<DojoDb> contexts, st
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await RemoveAsync(db, db.Artifacts.Where(a => a.Key.StartsWith(prefix)), ct);
+        // This process's local copy too (another process's copy stays until its cache is cleared).
+        string cached = Path.Combine(cacheRoot, ArtifactKeys.Checked(prefix.TrimEnd('/')));
+        if (prefix.EndsWith('/') && Directory.Exists(cached)) Directory.Delete(cached, recursive: true);
     }
 
     /// <summary>Pending artifacts older than <paramref name="age"/>: their writer died before it finished.</summary>
