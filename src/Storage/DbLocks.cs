@@ -32,7 +32,7 @@ public static class DbLocks
     public static IDisposable? HoldForSetup(DojoOptions options)
     {
         if (!options.IsPostgres) return null;
-        var connection = new NpgsqlConnection(options.ResolvedConnectionString);
+        var connection = new NpgsqlConnection(options.DedicatedConnectionString);
         connection.Open();
         using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({KeyOf("dojo:setup")})", connection)) take.ExecuteNonQuery();
         return new Held(connection);

@@ -50,6 +50,12 @@ public sealed class DojoOptions
     public string ResolvedConnectionString => Database.ConnectionString is not { } given ? $"Data Source={Path.Combine(FullDataDirectory, "dojo.db")}"
         : !IsPostgres || given.Contains("pool size", StringComparison.OrdinalIgnoreCase) || given.Contains("maxpoolsize", StringComparison.OrdinalIgnoreCase) ? given
         : new Npgsql.NpgsqlConnectionStringBuilder(given) { MaxPoolSize = Database.MaxPoolSize }.ConnectionString;
+
+    /// <summary>
+    /// PostgreSQL: a connection of its own, outside the pool, for session state — a LISTEN, a session advisory lock — that
+    /// must end when the connection closes (a pooled one would keep it until the pool next hands the connection out).
+    /// </summary>
+    public string DedicatedConnectionString => new Npgsql.NpgsqlConnectionStringBuilder(ResolvedConnectionString) { Pooling = false }.ConnectionString;
     public string ResolvedHangfireDatabase => HangfireDatabase ?? Path.Combine(FullDataDirectory, "hangfire.db");
 }
 

@@ -72,7 +72,7 @@ public sealed class WatchedJobsPoller(IDbContextFactory<DojoDb> contexts, JobEve
         {
             try
             {
-                await using var connection = new Npgsql.NpgsqlConnection(storage.Value.ResolvedConnectionString);
+                await using var connection = new Npgsql.NpgsqlConnection(storage.Value.DedicatedConnectionString);
                 await connection.OpenAsync(ct);
                 connection.Notification += (_, _) => _notified.Release();
                 await using (var listen = new Npgsql.NpgsqlCommand($"LISTEN {JobNotifications.Channel}", connection)) await listen.ExecuteNonQueryAsync(ct);
