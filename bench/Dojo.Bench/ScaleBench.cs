@@ -6,6 +6,7 @@ using Dojo.Protos.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Npgsql;
+using static Dojo.Bench.BenchApi;
 
 namespace Dojo.Bench;
 
@@ -80,7 +81,7 @@ public static class ScaleBench
                 Start("Api", $"queue-{workers}", [.. Urls(5284, 5285), .. settings, ("Dojo__Worker__InProcess", "false")]);
                 await WaitHealthyAsync(api);
                 for (int w = 0; w < workers; w++) Start("Worker", $"queue-{workers}-worker-{w}", [.. settings, ("Dojo__Worker__Slots", "1")]);
-                await WaitWorkersAsync(api, workers);
+                await WaitWorkersAsync(api);
                 var perRound = new List<double>();
                 for (int round = 0; round < rounds; round++)
                 {
@@ -112,7 +113,7 @@ public static class ScaleBench
                     // to measure the delivery itself.
                     string checkpointSeconds = Environment.GetEnvironmentVariable("DOJO_BENCH_CHECKPOINT_SECONDS") ?? "1";
                     Start("Worker", $"watch-{round}-{notify}-worker", [.. settings, ("Dojo__Worker__Slots", "1"), ("Dojo__Worker__CheckpointMinSeconds", checkpointSeconds)]);
-                    await WaitWorkersAsync(a, 1);
+                    await WaitWorkersAsync(a);
                     string job = await SubmitAsync(b, With(xor, ("training.epochs", 400)));
                     using var channelA = Channel(5287, token);
                     using var channelB = Channel(5289, token);
@@ -139,142 +140,11 @@ public static class ScaleBench
         }
     }
 
-    private static (string, string)[] Urls(int rest, int grpc) =>
-        [("Kestrel__Endpoints__Rest__Url", $"http://127.0.0.1:{rest}"), ("Kestrel__Endpoints__Grpc__Url", $"http://127.0.0.1:{grpc}")];
-
     /// <summary>From the moment the client starts the POST to the worker's claim (the job's startedAt).</summary>
     private static async Task<double> StartLatencyAsync(HttpClient http, JsonObject request)
     {
         var submittedAt = DateTime.UtcNow;
         var job = await WaitSucceededAsync(http, await SubmitAsync(http, request), pollMs: 20);
         return (job.GetProperty("startedAt").GetDateTime() - submittedAt).TotalMilliseconds;
-    }
-
-    private static async Task<List<double>> WatchAsync(Jobs.JobsClient client, string jobId)
-    {
-        var connectedAt = DateTime.UtcNow;
-        var latencies = new List<double>();
-        using var call = client.WatchJob(new WatchJobRequest { JobId = jobId, FromSeq = 1 });
-        await foreach (var e in call.ResponseStream.ReadAllAsync())
-        {
-            if (e.EventCase != JobEvent.EventOneofCase.Metric) continue;
-            var recorded = e.Metric.RecordedAt.ToDateTime();
-            if (recorded > connectedAt) latencies.Add((DateTime.UtcNow - recorded).TotalMilliseconds); // live points only
-        }
-        return latencies;
-    }
-
-    private static Process StartProcess(string root, string project, string data, string token, (string, string)[] settings)
-    {
-        string dll = Path.Combine(root, $"src/{project}/bin/Release/net10.0/linux-x64/Dojo.{project}.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException("build Release first (bench/run.sh does)", dll);
-        var start = new ProcessStartInfo("dotnet", dll) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["Dojo__DataDirectory"] = data;
-        start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
-        start.Environment["Dojo__Auth__BootstrapToken"] = token;
-        foreach (var (key, value) in settings) start.Environment[key] = value;
-        if (project == "Worker") start.Environment["Serilog__MinimumLevel__Default"] = "Information"; // its "offers cpu" line
-        var process = Process.Start(start)!;
-        var offering = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (project == "Worker") Offering[process.Id] = offering;
-        // Each process's console goes to {DataDirectory}.log (warnings and errors; a worker's information too), kept for reading.
-        Directory.CreateDirectory(Path.GetDirectoryName(data)!);
-        var log = TextWriter.Synchronized(new StreamWriter(data + ".log") { AutoFlush = true });
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            log.WriteLine(e.Data);
-            if (e.Data.Contains(" offers ", StringComparison.Ordinal)) offering.TrySetResult();
-        };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static void Stop(List<Process> processes)
-    {
-        foreach (var process in processes)
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            process.Dispose();
-        }
-        processes.Clear();
-        Offering.Clear();
-    }
-
-    private static HttpClient Client(int rest, string token)
-    {
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{rest}") };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        return http;
-    }
-
-    private static GrpcChannel Channel(int grpc, string token) => GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}", new GrpcChannelOptions
-    {
-        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
-        Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure,
-            CallCredentials.FromInterceptor((_, metadata) => { metadata.Add("Authorization", $"Bearer {token}"); return Task.CompletedTask; })),
-        UnsafeUseInsecureChannelCallCredentials = true,
-    });
-
-    private static Task WaitReadyAsync(HttpClient http) => WaitUntilAsync(http, "/health/ready");
-
-    private static Task WaitHealthyAsync(HttpClient http) => WaitUntilAsync(http, "/health/live");
-
-    private static async Task WaitUntilAsync(HttpClient http, string path)
-    {
-        for (int i = 0; i < 1200; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync(path)).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"{http.BaseAddress}{path} never answered");
-    }
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, TaskCompletionSource> Offering = new();
-
-    /// <summary>Until every worker started so far has said it offers its device.</summary>
-    private static async Task WaitWorkersAsync(HttpClient http, int count)
-    {
-        await Task.WhenAll(Offering.Values.Select(t => t.Task)).WaitAsync(TimeSpan.FromMinutes(2));
-        await WaitReadyAsync(http);
-    }
-
-    private static async Task<string> SubmitAsync(HttpClient http, JsonObject request)
-    {
-        var response = await http.PostAsJsonAsync("/api/jobs", request);
-        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"submit: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
-
-    private static async Task<JsonElement> WaitSucceededAsync(HttpClient http, string id, int pollMs)
-    {
-        while (true)
-        {
-            var job = await http.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}");
-            string state = job.GetProperty("state").GetString()!;
-            if (state == "succeeded") return job;
-            if (state is "failed" or "diverged" or "cancelled") throw new InvalidOperationException($"job {id} ended {state}");
-            await Task.Delay(pollMs);
-        }
-    }
-
-    private static JsonObject With(JsonObject sample, params (string Path, JsonNode? Value)[] changes)
-    {
-        var copy = sample.DeepClone().AsObject();
-        foreach (var (path, value) in changes)
-        {
-            var parts = path.Split('.');
-            JsonNode node = copy;
-            foreach (var part in parts[..^1]) node = node[part]!;
-            node[parts[^1]] = value?.DeepClone();
-        }
-        return copy;
     }
 }
