@@ -19,7 +19,8 @@ using static Dojo.Bench.BenchApi;
 //   process and by the page's own engine under node (PLAYGROUND_PAGE: the folder of its compiled nn.js and dataset.js),
 //   alternated; then a whole exercise-1 grading (two URLs x three seeds x 500 epochs), POST to graded.
 //   --scale instead: Dojo on several processes and PostgreSQL (ScaleBench).
-// Usage: bench/run.sh [rounds] [--pytorch | --playground | --scale]   (builds Release, then runs this)
+//   --slots instead: 20 small jobs with 1 and 2 slots (SlotsBench).
+// Usage: bench/run.sh [rounds] [--pytorch | --playground | --scale | --slots]   (builds Release, then runs this)
 
 int rounds = args.Length > 0 ? int.Parse(args[0]) : 5;
 bool pytorchOnly = args.Contains("--pytorch"); // only part 4
@@ -28,6 +29,11 @@ string root = FindRoot();
 if (args.Contains("--scale"))
 {
     await ScaleBench.RunAsync(root, rounds);
+    return;
+}
+if (args.Contains("--slots"))
+{
+    await SlotsBench.RunAsync(root, rounds);
     return;
 }
 string data = Path.Combine(Path.GetTempPath(), "dojo-bench", Guid.NewGuid().ToString("N"));

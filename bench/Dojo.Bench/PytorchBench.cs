@@ -56,11 +56,23 @@ public static class PytorchBench
             Console.WriteLine($"   dojo/pytorch {ratio:F2} (round by round {ratios.Min():F2}–{ratios.Max():F2})" +
                 (workload.Bare ? $"   torchsharp/pytorch {Stats.Median(rates["torchsharp"]) / Stats.Median(rates["pytorch"]):F2}" : ""));
             rows.Add($"| {workload.Description} | {Cell(rates["pytorch"])} | {(workload.Bare ? Cell(rates["torchsharp"]) : "—")} | {Cell(rates["dojo"])} | **{ratio:F2}** ({ratios.Min():F2}–{ratios.Max():F2}) |");
+            if (JobFlops(spec, builtin) is { } flops)
+                Console.WriteLine($"   work: {flops / 1e9:F1} GFLOP a run (dense and convolution layers) = " +
+                                  string.Join(", ", rates.Select(r => $"{r.Key} {flops / (samples / Stats.Median(r.Value)) / 1e9:F1} GFLOP/s")));
         }
+        var (peak, how) = Flops.CorePeak();
+        Console.WriteLine($"one core's peak: {peak:F0} GFLOP/s ({how}); LibTorch's 1024×1024 matrix product on one thread here: {Flops.MatrixProductGFlops():F0} GFLOP/s");
         Console.WriteLine();
         Console.WriteLine("| workload | PyTorch /s | bare TorchSharp /s | Dojo job /s | Dojo/PyTorch (round by round) |");
         Console.WriteLine("| --- | --- | --- | --- | --- |");
         foreach (var row in rows) Console.WriteLine(row);
+    }
+
+    /// <summary>The floating-point work of a supervised job on images without recurrent layers (null for the others).</summary>
+    private static double? JobFlops(JobSpec spec, string builtin)
+    {
+        if (spec is not SupervisedSpec supervised || supervised.Network.Layers.Any(l => l is RecurrentLayer)) return null;
+        return Flops.JobFlops(supervised, Dojo.Domain.Datasets.TrainingData.Load(supervised.Dataset, builtin).SampleShape);
     }
 
     private static string Cell(List<double> values) => $"{Stats.Median(values):F0} ({values.Min():F0}–{values.Max():F0})";

@@ -44,7 +44,7 @@ public static class ModelBuilder
                 case Conv2dLayer c:
                     var conv = nn.Conv2d(shape[0], c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding.For(c.Kernel), bias: c.Bias);
                     Initialize(conv.weight!, conv.bias, c.Init ?? network.Init ?? InitSpec.Default, init);
-                    modules.Add(($"conv{i}", conv));
+                    modules.Add(($"conv{i}", new Layers.Conv(conv, c.Stride, c.Padding.For(c.Kernel))));
                     weights.Add(conv.weight!);
                     break;
                 case ConvTranspose2dLayer c:
@@ -57,7 +57,7 @@ public static class ModelBuilder
                     modules.Add(($"reshape{i}", new Layers.Reshape(r.Shape)));
                     break;
                 case MaxPool2dLayer pool:
-                    modules.Add(($"maxpool{i}", nn.MaxPool2d(pool.Kernel, pool.Stride ?? pool.Kernel)));
+                    modules.Add(($"maxpool{i}", new Layers.MaxPool(pool.Kernel, pool.Stride ?? pool.Kernel)));
                     break;
                 case AvgPool2dLayer pool:
                     modules.Add(($"avgpool{i}", nn.AvgPool2d(pool.Kernel, pool.Stride ?? pool.Kernel)));

@@ -22,7 +22,7 @@ public static class QNetwork
         for (int i = 0; i < observations.Count; i++) observations[i].CopyTo(input, i * size);
         q.eval();
         using var scope = NewDisposeScope();
-        using var _ = no_grad();
+        using var _ = inference_mode();
         var values = q.forward(tensor(input, [observations.Count, size], device: device)).cpu().data<float>().ToArray();
         int actions = values.Length / observations.Count;
         return Enumerable.Range(0, observations.Count).Select(i => values[(i * actions)..((i + 1) * actions)]).ToArray();

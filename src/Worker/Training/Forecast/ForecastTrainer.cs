@@ -89,7 +89,7 @@ public sealed class ForecastTrainer(DeviceResolver devices, IOptions<DojoOptions
     private static (double Loss, double Rmse, double Mae, double NaiveRmse) Measure(nn.Module<Tensor, Tensor> net, ForecastSpec spec, TimeSeriesData data, WindowTensors windows)
     {
         net.eval();
-        using var _ = no_grad();
+        using var _ = inference_mode();
         long count = windows.X.shape[0];
         var predicted = new float[count * data.Horizon];
         double lossSum = 0;

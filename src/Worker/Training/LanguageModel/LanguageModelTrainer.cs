@@ -93,7 +93,7 @@ public sealed class LanguageModelTrainer(DeviceResolver devices, IOptions<DojoOp
     private static double Loss(nn.Module<Tensor, Tensor> net, SequenceTensors part, int vocabulary)
     {
         net.eval();
-        using var _ = no_grad();
+        using var _ = inference_mode();
         long count = part.X.shape[0];
         double sum = 0;
         long elements = 0;

@@ -96,7 +96,7 @@ public sealed class Seq2SeqTrainer(DeviceResolver devices) : ITrainer
     private static (double Loss, double ExactMatch, double CharAccuracy) Measure(Seq2SeqNetworks networks, SequencePairsData data, PairTensors part, int vocabulary)
     {
         networks.Train(false);
-        using var _ = no_grad();
+        using var _ = inference_mode();
         int count = part.Pairs.Count, length = part.Pairs.TargetLength;
         double lossSum = 0;
         long tokens = 0, exact = 0, symbolsRight = 0, symbols = 0;

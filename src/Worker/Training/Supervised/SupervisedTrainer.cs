@@ -114,7 +114,7 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
         long count = x.shape[0];
         if (count == 0) return (double.NaN, double.NaN);
         net.eval();
-        using var _ = no_grad();
+        using var _ = inference_mode(); // no autograd bookkeeping at all (no version counters, no views tracked)
         double lossSum = 0;
         long elements = 0, correct = 0;
         for (long start = 0; start < count; start += EvaluationChunk)
@@ -171,7 +171,7 @@ public sealed class SupervisedTrainer(DeviceResolver devices, IOptions<DojoOptio
     private sealed class GradientNorms(IReadOnlyList<nn.Module> layers)
     {
         private readonly List<(int Layer, Tensor Weight)> _weighted = layers
-            .Select((module, index) => (index, module switch { Linear l => l.weight, Conv2d c => c.weight, _ => null }))
+            .Select((module, index) => (index, module switch { Linear l => l.weight, Layers.Conv c => c.Weight, _ => null }))
             .Where(x => x.Item2 is not null).Select(x => (x.index, (Tensor)x.Item2!)).ToList();
 
         private List<Tensor> _sums = [];
