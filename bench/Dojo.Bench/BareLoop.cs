@@ -45,24 +45,8 @@ public static class BareLoop
         var order = Enumerable.Range(0, n).Select(i => (long)i).ToArray();
         for (int epoch = 1; epoch <= spec.Training.Epochs; epoch++)
         {
-            random.Shuffle(order);
-            double sum = 0;
-            using var correct = zeros(1, dtype: ScalarType.Int64);
-            net.train();
-            for (int start = 0; start < n; start += batch)
-            {
-                using var scope = NewDisposeScope();
-                int size = Math.Min(batch, n - start);
-                using var index = tensor(order.AsSpan(start, size).ToArray());
-                optimizer.zero_grad();
-                var target = y.index_select(0, index);
-                var output = net.forward(x.index_select(0, index));
-                var loss = nn.functional.mse_loss(output, target);
-                sum += loss.item<float>() * size;
-                correct.add_(output.detach().ge(0).eq(target.gt(0)).sum());
-                loss.backward();
-                optimizer.step();
-            }
+            var (loss, accuracy) = BareNetLoop.Epoch(net, optimizer, x, y, order, batch, random,
+                (output, target) => nn.functional.mse_loss(output, target), (output, target) => output.ge(0).eq(target.gt(0)));
             net.eval();
             using (no_grad())
             using (var scope = NewDisposeScope())
@@ -70,7 +54,7 @@ public static class BareLoop
                 var output = net.forward(testX);
                 double valLoss = nn.functional.mse_loss(output, testY).item<float>();
                 double valAccuracy = output.ge(0).eq(testY.gt(0)).sum().item<long>() / (double)data.Test.Count;
-                _ = (sum / n, correct.item<long>() / (double)n, valLoss, valAccuracy);
+                _ = (loss, accuracy, valLoss, valAccuracy);
             }
         }
         return clock.Elapsed;

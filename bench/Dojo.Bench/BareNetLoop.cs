@@ -117,30 +117,40 @@ public static class BareNetLoop
         var random = new Random(spec.Training.Seed);
         var order = Enumerable.Range(0, n).Select(i => (long)i).ToArray();
         for (int epoch = 1; epoch <= spec.Training.Epochs; epoch++)
-        {
-            random.Shuffle(order);
-            double sum = 0;
-            using var correct = zeros(1, dtype: ScalarType.Int64);
-            net.train();
-            for (int start = 0; start < n; start += batch)
-            {
-                using var scope = NewDisposeScope();
-                int size = Math.Min(batch, n - start);
-                using var index = tensor(order.AsSpan(start, size).ToArray());
-                optimizer.zero_grad();
-                var target = y.index_select(0, index);
-                var output = net.forward(x.index_select(0, index));
-                var loss = nn.functional.cross_entropy(output, target);
-                sum += loss.item<float>() * size;
-                correct.add_(output.detach().argmax(1).eq(target).sum());
-                loss.backward();
-                optimizer.step();
-            }
-            _ = (sum / n, correct.item<long>() / (double)n, Evaluate(net, validationX, validationY));
-        }
+            _ = (Epoch(net, optimizer, x, y, order, batch, random, (output, target) => nn.functional.cross_entropy(output, target), (output, target) => output.argmax(1).eq(target)),
+                Evaluate(net, validationX, validationY));
         _ = (Evaluate(net, testX, testY), Evaluate(net, x, y)); // the final figures a Dojo job reports: test, and the training set's
         foreach (var t in new[] { x, y, validationX, validationY, testX, testY }) t.Dispose();
         return clock.Elapsed;
+    }
+
+    /// <summary>
+    /// One epoch as a hand-written loop does it: shuffle, then per batch zero the gradients, forward, loss, the running
+    /// loss and count of right answers, backward, step. Returns the epoch's mean loss and accuracy.
+    /// </summary>
+    public static (double Loss, double Accuracy) Epoch(nn.Module<Tensor, Tensor> net, optim.Optimizer optimizer, Tensor x, Tensor y, long[] order, int batch,
+        Random random, Func<Tensor, Tensor, Tensor> lossOf, Func<Tensor, Tensor, Tensor> right)
+    {
+        random.Shuffle(order);
+        long n = order.Length;
+        double sum = 0;
+        using var correct = zeros(1, dtype: ScalarType.Int64);
+        net.train();
+        for (int start = 0; start < n; start += batch)
+        {
+            using var scope = NewDisposeScope();
+            int size = (int)Math.Min(batch, n - start);
+            using var index = tensor(order.AsSpan(start, size).ToArray());
+            optimizer.zero_grad();
+            var target = y.index_select(0, index);
+            var output = net.forward(x.index_select(0, index));
+            var loss = lossOf(output, target);
+            sum += loss.item<float>() * size;
+            correct.add_(right(output.detach(), target).sum());
+            loss.backward();
+            optimizer.step();
+        }
+        return (sum / n, correct.item<long>() / (double)n);
     }
 
     /// <summary>Loss and accuracy over a split in chunks of 1,000, as Dojo evaluates.</summary>
