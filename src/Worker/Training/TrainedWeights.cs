@@ -22,6 +22,7 @@ public sealed record TrainedWeights(byte[] TorchSharp, byte[] Safetensors, byte[
 {
     public static TrainedWeights Of(nn.Module module, IReadOnlyDictionary<string, string> metadata)
     {
+        using var scope = NewDisposeScope();
         using var torchSharp = new MemoryStream();
         module.save(torchSharp);
         var state = PyTorchStateDict(module);
@@ -55,7 +56,13 @@ public sealed record TrainedWeights(byte[] TorchSharp, byte[] Safetensors, byte[
         return metadata;
     }
 
-    /// <summary>The state dict under PyTorch's names: every <see cref="Sequential"/>'s children renamed to their index, other names kept.</summary>
+    /// <summary>
+    /// The state dict under PyTorch's names: every <see cref="Sequential"/>'s children renamed to their index, other names
+    /// kept. Each tensor is a copy with storage of its own: a trained parameter is a view into its optimizer's packed
+    /// buffer, and PyTorch's loader rebuilds a pickled tensor from its storage, offset and strides (a view's offset into
+    /// a storage written as only the view's bytes made <c>torch.load</c> fail: "Trying to resize storage that is not
+    /// resizable").
+    /// </summary>
     public static List<(string Key, Tensor Value)> PyTorchStateDict(nn.Module module)
     {
         var renamed = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -64,7 +71,7 @@ public sealed record TrainedWeights(byte[] TorchSharp, byte[] Safetensors, byte[
         foreach (var (key, tensor) in module.state_dict())
         {
             int dot = key.LastIndexOf('.');
-            state.Add((dot > 0 && renamed.TryGetValue(key[..dot], out var owner) ? owner + key[dot..] : key, tensor));
+            state.Add((dot > 0 && renamed.TryGetValue(key[..dot], out var owner) ? owner + key[dot..] : key, tensor.detach().clone()));
         }
         return state;
 
