@@ -12,11 +12,11 @@ namespace Dojo.Worker.Training.Layers;
 /// channels-last too and the layers after it — ReLU, pooling (vectorized across channels), the next convolution — keep
 /// it without reordering; a flatten puts values back in [C, H, W] order, so the network computes the same function.
 /// TorchSharp has no memory_format argument; the strides say it. The parameters stay [N, C, H, W]-contiguous (saved,
-/// loaded and exported as before). Measured on LeNet (bench/run.sh --pytorch): see the README's Performance section.
+/// loaded and exported as before). Measured on LeNet (bench/run.sh --pytorch): the README's "Against PyTorch".
 /// </summary>
 public sealed class Conv : nn.Module<Tensor, Tensor>
 {
-    private readonly Conv2d _conv; // kept (not registered): it made the parameters, and its finalizer must not outlive them
+    private readonly Conv2d _conv; // made the parameters; disposed with this module, not registered (the names stay weight, bias)
     private readonly Parameter _weight;
     private readonly Parameter? _bias;
     private readonly long[] _stride, _padding;
