@@ -20,7 +20,8 @@ using static Dojo.Bench.BenchApi;
 //   alternated; then a whole exercise-1 grading (two URLs x three seeds x 500 epochs), POST to graded.
 //   --scale instead: Dojo on several processes and PostgreSQL (ScaleBench).
 //   --slots instead: 20 small jobs with 1 and 2 slots (SlotsBench).
-// Usage: bench/run.sh [rounds] [--pytorch | --playground | --scale | --slots]   (builds Release, then runs this)
+//   --step instead: a LeNet step's parts, libtorch's way against Dojo's CPU paths (StepProfile).
+// Usage: bench/run.sh [rounds] [--pytorch | --playground | --scale | --slots | --step]   (builds Release, then runs this)
 
 int rounds = args.Length > 0 ? int.Parse(args[0]) : 5;
 bool pytorchOnly = args.Contains("--pytorch"); // only part 4
@@ -29,6 +30,11 @@ string root = FindRoot();
 if (args.Contains("--scale"))
 {
     await ScaleBench.RunAsync(root, rounds);
+    return;
+}
+if (args.Contains("--step"))
+{
+    StepProfile.Run();
     return;
 }
 if (args.Contains("--slots"))

@@ -8,7 +8,7 @@ namespace Dojo.Worker.Training.Layers;
 /// (evaluation, predictions) and the windows tile the image (stride = kernel), it takes the elementwise maximum of the
 /// window's k² strided sub-grids instead: libtorch's pooling kernel compares element by element with a branch that
 /// random data mispredicts about half the time, and the sub-grid maxima run vectorized — on LeNet's first pooling
-/// (64×6×28×28) 1.5–4× faster here, with the same values (a maximum is exact). Training keeps libtorch's kernel,
+/// (64×6×28×28) about 5× faster here (bench/run.sh --step), with the same values (a maximum is exact). Training keeps libtorch's kernel,
 /// whose recorded winners make the backward pass a cheap scatter.
 /// </summary>
 public sealed class MaxPool(long kernel, long stride) : nn.Module<Tensor, Tensor>(nameof(MaxPool))
