@@ -141,6 +141,23 @@ public static class BenchApi
     /// <summary>The worker's own claim-to-finish time of a finished job.</summary>
     public static TimeSpan RunTime(JsonElement job) => job.GetProperty("finishedAt").GetDateTime() - job.GetProperty("startedAt").GetDateTime();
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on a thread of its own with one LibTorch thread: the count is per OS thread, so it is
+    /// set on the thread that trains, as the worker does, never across an await.
+    /// </summary>
+    public static T OnTrainingThread<T>(Func<T> work)
+    {
+        T result = default!;
+        var thread = new Thread(() =>
+        {
+            TorchSharp.torch.set_num_threads(1);
+            result = work();
+        });
+        thread.Start();
+        thread.Join();
+        return result;
+    }
+
     /// <summary>A copy of a job request with values set at dotted paths ("training.epochs").</summary>
     public static JsonObject With(JsonObject sample, params (string Path, JsonNode? Value)[] changes)
     {

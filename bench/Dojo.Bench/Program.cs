@@ -104,8 +104,8 @@ async Task JobMachineryAsync()
         var spec = (SupervisedSpec)SpecJson.Deserialize<JobSpec>(specJson);
         for (int i = 0; i < 3; i++) // warm-up both sides (JIT tiers, caches)
         {
-            PytorchBench.OnTrainingThread(() => BareLoop.Train(spec));
-            PytorchBench.OnTrainingThread(() => TrainerOnly.Train(spec));
+            OnTrainingThread(() => BareLoop.Train(spec));
+            OnTrainingThread(() => TrainerOnly.Train(spec));
             await SubmitAndWaitAsync(http, request, pollMs: 250);
         }
         var bare = new List<double>();
@@ -113,8 +113,8 @@ async Task JobMachineryAsync()
         var trainer = new List<double>();
         for (int i = 0; i < rounds; i++)
         {
-            bare.Add(PytorchBench.OnTrainingThread(() => BareLoop.Train(spec)).TotalMilliseconds);
-            trainer.Add(PytorchBench.OnTrainingThread(() => TrainerOnly.Train(spec)).TotalMilliseconds);
+            bare.Add(OnTrainingThread(() => BareLoop.Train(spec)).TotalMilliseconds);
+            trainer.Add(OnTrainingThread(() => TrainerOnly.Train(spec)).TotalMilliseconds);
             // Timed by the worker's own claim and finish timestamps; the client polls rarely so as not to load the API meanwhile.
             var job = await SubmitAndWaitAsync(http, request, pollMs: 250);
             dojo.Add(RunTime(job).TotalMilliseconds);

@@ -107,20 +107,6 @@ public static class PytorchBench
         ];
     }
 
-    /// <summary>LibTorch's thread count is per OS thread: set it on the thread that trains, as the worker does, never across an await.</summary>
-    public static TimeSpan OnTrainingThread(Func<TimeSpan> train)
-    {
-        TimeSpan elapsed = default;
-        var thread = new Thread(() =>
-        {
-            TorchSharp.torch.set_num_threads(1);
-            elapsed = train();
-        });
-        thread.Start();
-        thread.Join();
-        return elapsed;
-    }
-
     /// <summary>bench/peer/torch_peer.py as a server: a spec per line in, its seconds and samples per line out.</summary>
     private sealed class Peer : IDisposable
     {

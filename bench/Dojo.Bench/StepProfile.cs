@@ -18,14 +18,7 @@ namespace Dojo.Bench;
 /// </summary>
 public static class StepProfile
 {
-    public static void Run()
-    {
-        var thread = new Thread(() => { set_num_threads(1); Profile(); });
-        thread.Start();
-        thread.Join();
-    }
-
-    private static void Profile()
+    public static void Run() => BenchApi.OnTrainingThread(() =>
     {
         manual_seed(1);
         using var image = rand(64, 1, 28, 28);
@@ -64,10 +57,8 @@ public static class StepProfile
             Pair("LeNet training step (batch 64, Adam)", () => Step(plain, plainAdam), () => Step(channelsLast, lastAdam));
         }
 
-        using var net = nn.Sequential(nn.Conv2d(1, 6, 5, padding: 2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10));
-        using var twinNet = nn.Sequential(nn.Conv2d(1, 6, 5, padding: 2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10));
+        using var net = LeNet(channelsLast: false);
+        using var twinNet = LeNet(channelsLast: false);
         using var adam = optim.Adam(net.parameters(), 0.002);
         using var packed = TrainingOptimizer.Create(new OptimizerSpec { Kind = OptimizerKind.Adam, LearningRate = 0.002 }, twinNet.parameters());
         using (var scope = NewDisposeScope())
@@ -76,7 +67,8 @@ public static class StepProfile
             nn.functional.cross_entropy(twinNet.forward(image), zeros(64, dtype: ScalarType.Int64)).backward();
         }
         Pair("Adam step over LeNet's 10 parameters", () => { adam.step(); return null; }, () => { packed.Step(); return null; });
-    }
+        return 0;
+    });
 
     private static nn.Module<Tensor, Tensor> LeNet(bool channelsLast)
     {

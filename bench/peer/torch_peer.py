@@ -14,8 +14,9 @@ Run with Debian's python3-torch (1.13) and OpenBLAS: bench/run.sh starts it as
     OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=SKYLAKEX LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp \
         /usr/bin/python3 bench/peer/torch_peer.py --threads 1
 OpenBLAS 0.3.21 (Debian 12) does not know the development machine's Xeon (family 6, model 207) and falls back to its
-SSE3 "Prescott" kernels, 4-5x slower at matrix products than its AVX-512 ones; OPENBLAS_CORETYPE names the kernels so
-that the peer is PyTorch at its best here, not a crippled one. The ready line says which kernels OpenBLAS chose.
+SSE3 "Prescott" kernels, several times slower at matrix products than its AVX-512 ones (--blas-check measures it, with
+and without OPENBLAS_CORETYPE); OPENBLAS_CORETYPE names the kernels so that the peer is PyTorch at its best here, not a
+crippled one. The ready line says which kernels OpenBLAS chose.
 """
 import argparse
 import ctypes
@@ -304,8 +305,19 @@ def blas_kernels():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--blas-check", action="store_true", help="print the BLAS kernels and a 100x784x100 product's GFLOP/s, then stop")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.blas_check:
+        a, b = torch.rand(100, 784), torch.rand(784, 100)
+        times = []
+        for _ in range(7):
+            start = time.perf_counter()
+            for _ in range(500):
+                a @ b
+            times.append((time.perf_counter() - start) / 500)
+        print(f"{blas_kernels()} kernels: 100x784x100 product {2 * 100 * 784 * 100 / sorted(times)[3] / 1e9:.1f} GFLOP/s (median of 7)")
+        return
     print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(),
                       "blas": os.environ.get("LD_LIBRARY_PATH", "system"), "kernels": blas_kernels()}), flush=True)
     for line in sys.stdin:

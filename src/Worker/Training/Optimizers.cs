@@ -52,25 +52,21 @@ public abstract class TrainingOptimizer : IDisposable
     private Group Pack(IReadOnlyList<int> members, double rate, Scalar negativeRate)
     {
         var first = Parameters[members[0]];
+        foreach (var parameter in members.Select(i => Parameters[i]))
+            if (parameter.dtype != first.dtype || parameter.device_type != first.device_type || parameter.device_index != first.device_index)
+                throw new ArgumentException($"parameters learning at one rate must share a type and a device ({parameter.dtype} on {parameter.device}, {first.dtype} on {first.device})");
         long total = members.Sum(i => Parameters[i].numel());
         var values = Own(empty(total, dtype: first.dtype, device: first.device));
         var gradients = Own(zeros(total, dtype: first.dtype, device: first.device));
         using var _ = no_grad();
-        long offset = 0;
-        foreach (int i in members)
+        foreach (var (i, view, gradient) in members.Zip(Views(values, members), Views(gradients, members)))
         {
-            var parameter = Parameters[i];
-            if (parameter.dtype != first.dtype || parameter.device_type != first.device_type || parameter.device_index != first.device_index)
-                throw new ArgumentException($"parameters learning at one rate must share a type and a device ({parameter.dtype} on {parameter.device}, {first.dtype} on {first.device})");
-            long count = parameter.numel();
-            using var slot = values.narrow(0, offset, count);
-            using var view = slot.view(parameter.shape);
-            view.copy_(parameter);
-            parameter.set_(view);
-            using var gradientSlot = gradients.narrow(0, offset, count);
-            using var gradient = gradientSlot.view(parameter.shape);
-            parameter.grad = gradient;
-            offset += count;
+            using (view) using (gradient)
+            {
+                view.copy_(Parameters[i]);
+                Parameters[i].set_(view);
+                Parameters[i].grad = gradient;
+            }
         }
         return new Group(values, gradients, rate, negativeRate, members);
     }
@@ -123,17 +119,24 @@ public abstract class TrainingOptimizer : IDisposable
         var perGroup = Groups.Select(g => Own(zeros_like(g.Values))).ToList();
         var perParameter = new Tensor[Parameters.Count];
         for (int g = 0; g < Groups.Count; g++)
-        {
-            long offset = 0;
-            foreach (int i in Groups[g].Members)
-            {
-                long count = Parameters[i].numel();
-                using var slot = perGroup[g].narrow(0, offset, count);
-                perParameter[i] = Own(slot.view(Parameters[i].shape));
-                offset += count;
-            }
-        }
+            foreach (var (i, view) in Groups[g].Members.Zip(Views(perGroup[g], Groups[g].Members)))
+                perParameter[i] = Own(view);
         return (perGroup, perParameter.ToList());
+    }
+
+    /// <summary>One view of a group's buffer per member, in that parameter's shape, one after another.</summary>
+    private List<Tensor> Views(Tensor buffer, IReadOnlyList<int> members)
+    {
+        var views = new List<Tensor>();
+        long offset = 0;
+        foreach (int i in members)
+        {
+            long count = Parameters[i].numel();
+            using var slot = buffer.narrow(0, offset, count);
+            views.Add(slot.view(Parameters[i].shape));
+            offset += count;
+        }
+        return views;
     }
 
     public void Dispose()
