@@ -32,6 +32,7 @@ public static class SlotsBench
         var seconds = setups.ToDictionary(s => s, _ => new List<double>());
         var runTimes = setups.ToDictionary(s => s, _ => new List<double>());
         var trainingRates = setups.ToDictionary(s => s, _ => new List<double>());
+        var cpu = setups.ToDictionary(s => s, _ => new List<ThreadCpu>());
         var processes = new List<Process>();
         try
         {
@@ -39,11 +40,13 @@ public static class SlotsBench
                 for (int k = 0; k < setups.Length; k++)
                 {
                     var setup = setups[(round + k) % setups.Length];
-                    processes.Add(StartProcess(root, "Api", Path.Combine(data, $"{round}-{setup.Slots}x{setup.Threads}"), token,
-                        [.. Urls(5190, 5191), ("Dojo__Worker__Slots", setup.Slots.ToString()), ("Dojo__Worker__IntraOpThreads", setup.Threads.ToString())]));
+                    var api = StartProcess(root, "Api", Path.Combine(data, $"{round}-{setup.Slots}x{setup.Threads}"), token,
+                        [.. Urls(5190, 5191), ("Dojo__Worker__Slots", setup.Slots.ToString()), ("Dojo__Worker__IntraOpThreads", setup.Threads.ToString())]);
+                    processes.Add(api);
                     var http = Client(5190, token);
                     await WaitReadyAsync(http);
                     await SubmitAndWaitAsync(http, request, pollMs: 100); // warm-up: the JIT, the data set's first read
+                    var cpuBefore = ThreadCpu.Read(api.Id);
                     var started = DateTime.UtcNow;
                     var ids = new List<string>();
                     for (int i = 0; i < Jobs; i++) ids.Add(await SubmitAsync(http, request));
@@ -56,6 +59,7 @@ public static class SlotsBench
                         if (job.GetProperty("result").TryGetProperty("samples_per_sec", out var rate)) trainingRates[setup].Add(rate.GetDouble());
                     }
                     seconds[setup].Add((finished.Max() - started).TotalSeconds);
+                    cpu[setup].Add(ThreadCpu.Read(api.Id) - cpuBefore);
                     Console.WriteLine($"{images} images, round {round + 1}, {setup.Slots} slot(s) x {setup.Threads} thread(s): {Jobs} jobs in {seconds[setup][^1]:F1} s");
                     Stop(processes);
                 }
@@ -70,6 +74,11 @@ public static class SlotsBench
             Console.WriteLine($"   {setup.Slots} slot(s) x {setup.Threads} intra-op thread(s): median {Stats.Median(values),6:F1} s (min {values.Min():F1}, max {values.Max():F1})" +
                               $" = {Jobs * 3600 / Stats.Median(values):F0} jobs/hour; a job's own run (claim to finish) median {Stats.Median(runTimes[setup]):F2} s, " +
                               $"its training loop {Stats.Median(trainingRates[setup]):F0} samples/s");
+        Console.WriteLine("   the API process's CPU during a batch (median s): training threads, JIT compiler, GC, other threads, total");
+        foreach (var (setup, used) in cpu)
+            Console.WriteLine($"   {setup.Slots} slot(s) x {setup.Threads} thread(s): {Stats.Median(used.Select(u => u.Training).ToList()),5:F2} " +
+                              $"{Stats.Median(used.Select(u => u.Jit).ToList()),5:F2} {Stats.Median(used.Select(u => u.Gc).ToList()),5:F2} " +
+                              $"{Stats.Median(used.Select(u => u.Other).ToList()),5:F2} {Stats.Median(used.Select(u => u.Total).ToList()),6:F2}");
         foreach (var baseline in new[] { (1, 1), (1, 2) })
         {
             var ratios = seconds[(2, 1)].Zip(seconds[baseline], (two, one) => two / one).ToList();
