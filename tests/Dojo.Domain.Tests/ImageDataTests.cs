@@ -40,6 +40,42 @@ public sealed class ImageDataTests
     }
 
     [Fact]
+    public void A_built_in_file_replaced_on_disk_is_read_again()
+    {
+        // Built-in files are unpacked once per process; a copy of digits whose images are then inverted must not be
+        // served from what was read before.
+        string shipped = Path.Combine(Path.GetTempPath(), "dojo-builtin-" + Guid.NewGuid().ToString("N"));
+        string digits = Path.Combine(shipped, "digits");
+        Directory.CreateDirectory(digits);
+        try
+        {
+            foreach (var file in new[] { "images.idx.gz", "labels.idx.gz" }) File.Copy(Path.Combine(Shipped, "digits", file), Path.Combine(digits, file));
+            var spec = Digits() with { TestCount = 300 };
+            var before = ImageData.Load(spec, shipped);
+            Assert.Equal(ImageData.Load(spec, Shipped).Train.Features, before.Train.Features);
+
+            var images = IdxFile.Read(Path.Combine(digits, "images.idx.gz"));
+            using (var target = File.Create(Path.Combine(digits, "images.idx.gz")))
+                IdxFile.Write(target, images.Dimensions, images.Data.Select(b => (byte)(16 - b)).ToArray());
+            File.SetLastWriteTimeUtc(Path.Combine(digits, "images.idx.gz"), DateTime.UtcNow.AddMinutes(1)); // a new time even on a coarse clock
+            var after = ImageData.Load(spec, shipped);
+
+            Assert.Equal(before.Train.Labels, after.Train.Labels);
+            Assert.Equal(before.Train.Features.Select(x => 1 - x), after.Train.Features.Select(x => x), new ToleranceComparer(1e-6f));
+        }
+        finally
+        {
+            Directory.Delete(shipped, recursive: true);
+        }
+    }
+
+    private sealed class ToleranceComparer(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
+        public int GetHashCode(float value) => 0;
+    }
+
+    [Fact]
     public void Chosen_classes_are_renumbered_in_the_order_given()
     {
         var data = ImageData.Load(Digits() with { Classes = [7, 3], TestCount = 50 }, Shipped);
