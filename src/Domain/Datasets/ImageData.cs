@@ -117,8 +117,8 @@ public static class ImageData
 
         /// <summary>
         /// A built-in data set's files, unpacked once per process and shared (read only) by every job that uses them:
-        /// unpacking mnistSubset took ~20 ms of each small job's ~0.4 s and put 7.8 MB on the large-object heap each time
-        /// (Fashion-MNIST: 55 MB). They ship with Dojo or come from a Debian package; a file replaced on disk (another
+        /// each job used to gunzip mnistSubset's 7.8 MB onto the large-object heap (Fashion-MNIST: 55 MB), a visible
+        /// part of a small job's time in a profile (README, "Using the cores"). They ship with Dojo or come from a Debian package; a file replaced on disk (another
         /// write time or length) is read again. Uploads are read per job: there can be any number of them.
         /// </summary>
         public static Images ReadBuiltin(string imagesPath, string labelsPath)
