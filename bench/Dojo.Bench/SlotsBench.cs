@@ -8,7 +8,9 @@ namespace Dojo.Bench;
 /// Using the cores: a batch of 20 small jobs (LeNet, 2 epochs on 1,000 MNIST images, then on 4,000) submitted at once to an API with its
 /// in-process worker set three ways — 1 slot with 1 intra-op thread, 1 slot with 2, 2 slots with 1 each — in an order
 /// that rotates round by round, a fresh process and data directory each time. The figure is the batch's wall time, from
-/// the first POST to the last job's finish, and the jobs per hour it makes.
+/// the first POST to the last job's finish, and the jobs per hour it makes; beside it each job's own run, its training
+/// loop's rate, and the API process's CPU during the batch by kind of thread (<see cref="ThreadCpu"/>), which tell
+/// slower training apart from work that took the second core from it.
 /// DOJO_BENCH_SLOT_IMAGES: the sizes (comma-separated; default 1000,4000).
 /// Usage: bench/run.sh [rounds] --slots
 /// </summary>
