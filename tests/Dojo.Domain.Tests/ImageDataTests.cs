@@ -61,7 +61,7 @@ public sealed class ImageDataTests
             var after = ImageData.Load(spec, shipped);
 
             Assert.Equal(before.Train.Labels, after.Train.Labels);
-            Assert.Equal(before.Train.Features.Select(x => 1 - x), after.Train.Features.Select(x => x), new ToleranceComparer(1e-6f));
+            Assert.Equal(before.Train.Features.Select(x => 1 - x), after.Train.Features, new ToleranceComparer(1e-6f));
         }
         finally
         {

@@ -104,7 +104,7 @@ public static class ImageData
     private sealed record Images(IdxFile.Content Pixels, byte[] Labels, int Count, int PixelsPerImage)
     {
         /// <summary>Built-in files as read, by their paths, with the write times and lengths they were read at.</summary>
-        private static readonly ConcurrentDictionary<(string Images, string Labels), (FileStamp Images, FileStamp Labels, Images Read)> Builtin = new();
+        private static readonly ConcurrentDictionary<(string Images, string Labels), (FileStamp Images, FileStamp Labels, Images Content)> Builtin = new();
 
         private readonly record struct FileStamp(DateTime Written, long Length)
         {
@@ -118,13 +118,14 @@ public static class ImageData
         /// <summary>
         /// A built-in data set's files, unpacked once per process and shared (read only) by every job that uses them:
         /// each job used to gunzip mnistSubset's 7.8 MB onto the large-object heap (Fashion-MNIST: 55 MB), a visible
-        /// part of a small job's time in a profile (README, "Using the cores"). They ship with Dojo or come from a Debian package; a file replaced on disk (another
-        /// write time or length) is read again. Uploads are read per job: there can be any number of them.
+        /// part of a small job's time in a profile (README, "Using the cores"). They ship with Dojo or come from a
+        /// Debian package; a file replaced on disk (another write time or length) is read again. Uploads are read per
+        /// job: there can be any number of them.
         /// </summary>
         public static Images ReadBuiltin(string imagesPath, string labelsPath)
         {
             var (imagesStamp, labelsStamp) = (FileStamp.Of(imagesPath), FileStamp.Of(labelsPath));
-            if (Builtin.TryGetValue((imagesPath, labelsPath), out var kept) && kept.Images == imagesStamp && kept.Labels == labelsStamp) return kept.Read;
+            if (Builtin.TryGetValue((imagesPath, labelsPath), out var kept) && kept.Images == imagesStamp && kept.Labels == labelsStamp) return kept.Content;
             var images = Read(imagesPath, labelsPath);
             Builtin[(imagesPath, labelsPath)] = (imagesStamp, labelsStamp, images);
             return images;
