@@ -30,9 +30,8 @@ public abstract class TrainingOptimizer : IDisposable
     protected TrainingOptimizer(IReadOnlyList<(Parameter Parameter, double LearningRate)> parameters)
     {
         Parameters = parameters.Select(p => p.Parameter).ToList();
-        var held = parameters.Select(p => p.LearningRate).Distinct().ToDictionary(rate => rate, rate => Hold(-rate));
         Groups = parameters.Select((p, index) => (p.LearningRate, index)).GroupBy(p => p.LearningRate)
-            .Select(members => Pack(members.Select(m => m.index).ToList(), members.Key, held[members.Key])).ToList();
+            .Select(members => Pack(members.Select(m => m.index).ToList(), members.Key, Hold(-members.Key))).ToList();
     }
 
     protected IReadOnlyList<Parameter> Parameters { get; }
